@@ -1,0 +1,553 @@
+#include "child.h"
+
+#include <linux/capability.h>
+#include <linux/keyctl.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <sys/uio.h>
+#include <grp.h>
+#include <limits.h>
+#include <termios.h>
+
+#include "contract.h"
+#include "sys.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+namespace tsrun {
+namespace {
+
+ChildCtx* g;  // the init's own copy of the context (set once, before anything can fail)
+
+[[noreturn]] void fail(int32_t step, int err, int32_t index = -1) {
+  send_msg(g->sync_fd, Msg::ERROR, step, err, index);
+  _exit(1);
+}
+
+int open_in(const char* path, uint64_t oflags) {
+  if (path[0] == 0) path = ".";
+  return sys_openat2(g->root_fd, path, oflags | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+// Creates the missing components of path inside the root, the last one a directory or (file) an empty file.
+// Each name is created relative to its already-resolved parent, so a symlink can never lead outside the root.
+int mkpath(const char* path, bool file) {
+  char buf[PATH_MAX];
+  size_t len = 0;
+  buf[0] = 0;
+  if (!str_append(buf, sizeof(buf), &len, path)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  int parent = -1;
+  size_t i = 0;
+  for (;;) {
+    while (buf[i] == '/') i++;
+    if (buf[i] == 0) break;
+    size_t start = i;
+    while (buf[i] != 0 && buf[i] != '/') i++;
+    char saved = buf[i];
+    buf[i] = 0;
+    size_t k = i + 1;
+    if (saved != 0)
+      while (buf[k] == '/') k++;
+    bool last = saved == 0 || buf[k] == 0;
+    int fd = open_in(buf, O_PATH);
+    if (fd < 0 && errno == ENOENT) {
+      int dirfd = parent >= 0 ? parent : g->root_fd;
+      const char* name = buf + start;
+      int r;
+      if (last && file) {
+        r = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (r >= 0) close(r);
+      } else {
+        r = mkdirat(dirfd, name, 0755);
+      }
+      if (r < 0 && errno != EEXIST) {
+        int e = errno;
+        if (parent >= 0) close(parent);
+        errno = e;
+        return -1;
+      }
+      fd = open_in(buf, O_PATH);
+    }
+    if (fd < 0) {
+      int e = errno;
+      if (parent >= 0) close(parent);
+      errno = e;
+      return -1;
+    }
+    if (parent >= 0) close(parent);
+    parent = fd;
+    buf[i] = saved;
+    if (saved == 0) break;
+  }
+  if (parent >= 0) close(parent);
+  return 0;
+}
+
+// O_PATH fd of an op target inside the root, created first if the op asks for it.
+int resolve_target(const Op& op, int32_t index) {
+  const char* path = op.s[1];
+  uint64_t extra = (op.flags & OpFlag::NO_SYMLINK) ? O_NOFOLLOW : 0;
+  int fd = open_in(path, O_PATH | extra);
+  if (fd < 0 && errno == ENOENT && (op.flags & (OpFlag::MK_DIR | OpFlag::MK_FILE))) {
+    if (mkpath(path, (op.flags & OpFlag::MK_FILE) != 0) < 0) fail(Step::OP_MKDIR, errno, index);
+    fd = open_in(path, O_PATH | extra);
+  }
+  if (fd < 0) return -1;
+  if (op.flags & OpFlag::NO_SYMLINK) {
+    struct stat st;
+    if (fstat(fd, &st) < 0) fail(Step::OP_RESOLVE, errno, index);
+    if (S_ISLNK(st.st_mode)) fail(Step::OP_RESOLVE, ELOOP, index);
+  }
+  return fd;
+}
+
+// Splits path into its parent directory (resolved, created if missing) and its last name.
+// Returns the parent fd (the root fd itself when path has no directory part; do not close it then).
+int parent_of(const char* path, char* buf, size_t cap, const char** base, bool create, int32_t index) {
+  size_t len = 0;
+  buf[0] = 0;
+  if (!str_append(buf, cap, &len, path)) fail(Step::OP_RESOLVE, ENAMETOOLONG, index);
+  while (len > 1 && buf[len - 1] == '/') buf[--len] = 0;
+  size_t slash = len;
+  while (slash > 0 && buf[slash - 1] != '/') slash--;
+  *base = buf + slash;
+  if (slash == 0) return g->root_fd;
+  buf[slash - 1] = 0;
+  if (buf[0] == 0) return g->root_fd;
+  if (create && mkpath(buf, false) < 0) fail(Step::OP_MKDIR, errno, index);
+  return open_in(buf, O_PATH | O_DIRECTORY);
+}
+
+// MS_REMOUNT keeping the flags the kernel locks in a user namespace (nosuid, nodev, noexec, atime).
+int remount(const char* target, unsigned long flags) {
+  if (mount(nullptr, target, nullptr, flags, nullptr) == 0) return 0;
+  if (errno != EPERM) return -1;
+  struct statfs sf;
+  if (statfs(target, &sf) < 0) return -1;
+  unsigned long locked = static_cast<unsigned long>(sf.f_flags) &
+                         (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME);
+  return mount(nullptr, target, nullptr, flags | locked, nullptr);
+}
+
+void op_mount(const Op& op, int32_t index) {
+  const char* src = op.s[0][0] ? op.s[0] : nullptr;
+  const char* type = op.s[2][0] ? op.s[2] : nullptr;
+  const char* data = op.s[3][0] ? op.s[3] : nullptr;
+  char srcbuf[32], tgtbuf[32];
+  int srcfd = -1;
+  if ((op.flags & OpFlag::SRC_IN_ROOT) && src) {
+    srcfd = open_in(src, O_PATH);
+    if (srcfd < 0) {
+      if (errno == ENOENT && (op.flags & OpFlag::OPTIONAL)) return;
+      fail(Step::OP_SOURCE, errno, index);
+    }
+    src = proc_fd_path(srcbuf, srcfd);
+  }
+  bool host = (op.flags & OpFlag::TGT_HOST) != 0;
+  int tfd = -1;
+  const char* tgt = op.s[1];
+  if (!host) {
+    tfd = resolve_target(op, index);
+    if (tfd < 0) {
+      if (errno == ENOENT && (op.flags & OpFlag::OPTIONAL)) {
+        if (srcfd >= 0) close(srcfd);
+        return;
+      }
+      fail(Step::OP_RESOLVE, errno, index);
+    }
+    tgt = proc_fd_path(tgtbuf, tfd);
+  }
+  if (op.a != 0 || src != nullptr || type != nullptr) {
+    if (mount(src, tgt, type, op.a, data) < 0) fail(Step::OP_MOUNT, errno, index);
+  }
+  if (srcfd >= 0) close(srcfd);
+  // The old fd names the covered mount point: reopen so remount and propagation act on the new mount.
+  auto reopen = [&]() {
+    if (host) return;
+    close(tfd);
+    tfd = open_in(op.s[1], O_PATH);
+    if (tfd < 0) fail(Step::OP_RESOLVE, errno, index);
+    tgt = proc_fd_path(tgtbuf, tfd);
+  };
+  if (op.b != 0) {
+    reopen();
+    if (remount(tgt, op.b | MS_BIND | MS_REMOUNT) < 0) fail(Step::OP_REMOUNT, errno, index);
+  }
+  if (op.c != 0) {
+    reopen();
+    if (mount(nullptr, tgt, nullptr, op.c, nullptr) < 0) fail(Step::OP_PROPAGATION, errno, index);
+  }
+  if (tfd >= 0) close(tfd);
+}
+
+void op_open_root(const Op& op, int32_t index) {
+  int fd = open(op.s[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail(Step::OP_OPEN_ROOT, errno, index);
+  if (g->root_fd >= 0) close(g->root_fd);
+  g->root_fd = fd;
+}
+
+void op_pivot(const Op& op, int32_t index) {
+  if (fchdir(g->root_fd) < 0) fail(Step::OP_PIVOT, errno, index);
+  if (op.flags & OpFlag::NO_PIVOT) {
+    if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail(Step::OP_PIVOT, errno, index);
+    if (chroot(".") < 0) fail(Step::OP_PIVOT, errno, index);
+  } else {
+    int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (oldroot < 0) fail(Step::OP_PIVOT, errno, index);
+    if (sys_pivot_root(".", ".") < 0) fail(Step::OP_PIVOT, errno, index);
+    // The old root now sits under the new one: detach it without propagating the unmount to the host.
+    if (fchdir(oldroot) < 0) fail(Step::OP_PIVOT, errno, index);
+    if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail(Step::OP_PIVOT, errno, index);
+    if (umount2(".", MNT_DETACH) < 0) fail(Step::OP_PIVOT, errno, index);
+    close(oldroot);
+  }
+  if (chdir("/") < 0) fail(Step::OP_PIVOT, errno, index);
+  int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail(Step::OP_PIVOT, errno, index);
+  close(g->root_fd);
+  g->root_fd = fd;
+}
+
+void op_mknod(const Op& op, int32_t index) {
+  char buf[PATH_MAX];
+  const char* base;
+  int dfd = parent_of(op.s[0], buf, sizeof(buf), &base, true, index);
+  if (dfd < 0) fail(Step::OP_RESOLVE, errno, index);
+  dev_t dev = makedev(static_cast<unsigned>(op.b), static_cast<unsigned>(op.c));
+  if (mknodat(dfd, base, static_cast<mode_t>(op.a), dev) < 0) {
+    if (errno != EEXIST) fail(Step::OP_MKNOD, errno, index);
+  } else {
+    uid_t uid = static_cast<uid_t>(op.d >> 32);
+    gid_t gid = static_cast<gid_t>(op.d & 0xffffffff);
+    if (fchownat(dfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) fail(Step::OP_CHOWN, errno, index);
+  }
+  if (dfd != g->root_fd) close(dfd);
+}
+
+void op_symlink(const Op& op, int32_t index) {
+  char buf[PATH_MAX];
+  const char* base;
+  int dfd = parent_of(op.s[1], buf, sizeof(buf), &base, true, index);
+  if (dfd < 0) fail(Step::OP_RESOLVE, errno, index);
+  if (symlinkat(op.s[0], dfd, base) < 0 && errno != EEXIST) fail(Step::OP_SYMLINK, errno, index);
+  if (dfd != g->root_fd) close(dfd);
+}
+
+void op_unlink(const Op& op, int32_t index) {
+  char buf[PATH_MAX];
+  const char* base;
+  int dfd = parent_of(op.s[0], buf, sizeof(buf), &base, false, index);
+  if (dfd < 0) {
+    if (errno == ENOENT) return;
+    fail(Step::OP_RESOLVE, errno, index);
+  }
+  if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT) fail(Step::OP_UNLINK, errno, index);
+  if (dfd != g->root_fd) close(dfd);
+}
+
+void op_mask(const Op& op, int32_t index) {
+  int fd = open_in(op.s[0], O_PATH);
+  if (fd < 0) {
+    if (errno == ENOENT) return;
+    fail(Step::OP_MASK, errno, index);
+  }
+  struct stat st;
+  if (fstat(fd, &st) < 0) fail(Step::OP_MASK, errno, index);
+  char tgtbuf[32], srcbuf[32];
+  const char* tgt = proc_fd_path(tgtbuf, fd);
+  if (S_ISDIR(st.st_mode)) {
+    if (mount("tmpfs", tgt, "tmpfs", MS_RDONLY, nullptr) < 0) fail(Step::OP_MASK, errno, index);
+  } else {
+    int nul = open_in("/dev/null", O_PATH);
+    if (nul < 0) fail(Step::OP_MASK, errno, index);
+    if (mount(proc_fd_path(srcbuf, nul), tgt, nullptr, MS_BIND, nullptr) < 0) fail(Step::OP_MASK, errno, index);
+    close(nul);
+  }
+  close(fd);
+}
+
+void op_readonly(const Op& op, int32_t index) {
+  int fd = open_in(op.s[0], O_PATH);
+  if (fd < 0) {
+    if (errno == ENOENT) return;
+    fail(Step::OP_READONLY, errno, index);
+  }
+  char buf[32];
+  const char* p = proc_fd_path(buf, fd);
+  if (mount(p, p, nullptr, MS_BIND | MS_REC, nullptr) < 0) fail(Step::OP_READONLY, errno, index);
+  close(fd);
+  fd = open_in(op.s[0], O_PATH);
+  if (fd < 0) fail(Step::OP_READONLY, errno, index);
+  p = proc_fd_path(buf, fd);
+  if (remount(p, MS_BIND | MS_REMOUNT | MS_RDONLY) < 0) fail(Step::OP_READONLY, errno, index);
+  close(fd);
+}
+
+void op_remount_ro(const Op& op, int32_t index) {
+  int fd = open_in(op.s[0], O_PATH);
+  if (fd < 0) fail(Step::OP_REMOUNT, errno, index);
+  char buf[32];
+  if (remount(proc_fd_path(buf, fd), MS_BIND | MS_REMOUNT | MS_RDONLY) < 0) fail(Step::OP_REMOUNT, errno, index);
+  close(fd);
+}
+
+void op_sysctl(const Op& op, int32_t index) {
+  int fd = open_in(op.s[0], O_WRONLY | O_TRUNC);
+  if (fd < 0) fail(Step::OP_SYSCTL, errno, index);
+  if (write_full(fd, op.s[1], str_len(op.s[1])) < 0) fail(Step::OP_SYSCTL, errno, index);
+  close(fd);
+}
+
+// Allocates the container's terminal from its own devpts, binds the slave on /dev/console and hands the
+// master to whoever supervises the container (the caller's console socket, or the foreground launcher).
+void op_console(const Op& op, int32_t index) {
+  int master = open_in(op.s[0], O_RDWR | O_NOCTTY);
+  if (master < 0) fail(Step::OP_CONSOLE, errno, index);
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(Step::OP_CONSOLE, errno, index);
+  unsigned int ptn = 0;
+  if (ioctl(master, TIOCGPTN, &ptn) < 0) fail(Step::OP_CONSOLE, errno, index);
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) fail(Step::OP_CONSOLE, errno, index);
+  const Plan& p = *g->plan;
+  if (p.console_rows != 0 || p.console_cols != 0) {
+    struct winsize ws = {};
+    ws.ws_row = static_cast<unsigned short>(p.console_rows);
+    ws.ws_col = static_cast<unsigned short>(p.console_cols);
+    if (ioctl(master, TIOCSWINSZ, &ws) < 0) fail(Step::OP_CONSOLE, errno, index);
+  }
+  if (op.s[2][0] != 0) {
+    Op bind = op;
+    bind.s[1] = op.s[2];
+    bind.flags = OpFlag::MK_FILE;
+    int tfd = resolve_target(bind, index);
+    if (tfd < 0) fail(Step::OP_CONSOLE, errno, index);
+    char sbuf[32], tbuf[32];
+    if (mount(proc_fd_path(sbuf, slave), proc_fd_path(tbuf, tfd), nullptr, MS_BIND, nullptr) < 0)
+      fail(Step::OP_CONSOLE, errno, index);
+    close(tfd);
+  }
+  // One message: the pty's name as payload (receivers need a non-empty payload) and exactly one fd.
+  char name[32];
+  size_t len = 0;
+  name[0] = 0;
+  str_append(name, sizeof(name), &len, "/dev/pts/");
+  len += fmt_u64(name + len, ptn);
+  name[len] = 0;
+  struct iovec iov = {name, len};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  __builtin_memcpy(CMSG_DATA(cm), &master, sizeof(int));
+  if (g->console_fd < 0) fail(Step::OP_CONSOLE_SEND, EBADF, index);
+  if (sendmsg(g->console_fd, &msg, MSG_NOSIGNAL) < 0) fail(Step::OP_CONSOLE_SEND, errno, index);
+  close(master);
+  close(g->console_fd);
+  g->console_fd = -1;
+  g->tty_slave = slave;
+}
+
+void wait_continue(int32_t step) {
+  Msg16 m;
+  int r = recv_msg(g->sync_fd, &m);
+  if (r != 0) _exit(1);  // the launcher is gone: nobody to report to
+  if (m.type != Msg::CONTINUE) fail(step, EPROTO);
+}
+
+void run_ops() {
+  const Plan& p = *g->plan;
+  for (size_t i = 0; i < p.ops.size(); i++) {
+    const Op& op = p.ops[i];
+    int32_t idx = static_cast<int32_t>(i);
+    switch (op.kind) {
+      case OpKind::MOUNT: op_mount(op, idx); break;
+      case OpKind::OPEN_ROOT: op_open_root(op, idx); break;
+      case OpKind::MKNOD: op_mknod(op, idx); break;
+      case OpKind::SYMLINK: op_symlink(op, idx); break;
+      case OpKind::UNLINK: op_unlink(op, idx); break;
+      case OpKind::PIVOT: op_pivot(op, idx); break;
+      case OpKind::CHROOT:
+        if (fchdir(g->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0) fail(Step::OP_CHROOT, errno, idx);
+        break;
+      case OpKind::MASK: op_mask(op, idx); break;
+      case OpKind::READONLY: op_readonly(op, idx); break;
+      case OpKind::REMOUNT_RO: op_remount_ro(op, idx); break;
+      case OpKind::SYSCTL: op_sysctl(op, idx); break;
+      case OpKind::HOSTNAME:
+        if (sethostname(op.s[0], str_len(op.s[0])) < 0) fail(Step::OP_HOSTNAME, errno, idx);
+        break;
+      case OpKind::DOMAINNAME:
+        if (setdomainname(op.s[0], str_len(op.s[0])) < 0) fail(Step::OP_DOMAINNAME, errno, idx);
+        break;
+      case OpKind::CONSOLE: op_console(op, idx); break;
+      case OpKind::SYNC:
+        if (send_msg(g->sync_fd, Msg::SYNC, static_cast<int32_t>(op.a)) < 0) fail(Step::OP_SYNC, errno, idx);
+        wait_continue(Step::OP_SYNC);
+        break;
+      case OpKind::MKDIR:
+        if (mkpath(op.s[0], false) < 0) fail(Step::OP_MKDIR, errno, idx);
+        break;
+      default: fail(Step::PLAN, EINVAL, idx);
+    }
+  }
+}
+
+void set_caps(const Plan& p) {
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {};
+  data[0].effective = static_cast<uint32_t>(p.cap_effective);
+  data[1].effective = static_cast<uint32_t>(p.cap_effective >> 32);
+  data[0].permitted = static_cast<uint32_t>(p.cap_permitted);
+  data[1].permitted = static_cast<uint32_t>(p.cap_permitted >> 32);
+  data[0].inheritable = static_cast<uint32_t>(p.cap_inheritable);
+  data[1].inheritable = static_cast<uint32_t>(p.cap_inheritable >> 32);
+  if (syscall(SYS_capset, &hdr, data) < 0) fail(Step::CAPSET, errno);
+  // Raising an ambient capability needs it permitted and inheritable; like runc, others are skipped.
+  for (uint64_t c = 0; c <= p.cap_last && c < 64; c++)
+    if (p.cap_ambient & (1ULL << c)) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
+}
+
+// exec.LookPath semantics over candidates prepared in advance: the first regular, executable file.
+const char* lookup_exe(const Plan& p) {
+  int err = ENOENT;
+  for (const char* cand : p.exe) {
+    struct stat st;
+    if (stat(cand, &st) < 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      err = EACCES;
+      continue;
+    }
+    if (faccessat(AT_FDCWD, cand, X_OK, AT_EACCESS) < 0) {
+      err = errno;
+      continue;
+    }
+    return cand;
+  }
+  fail(Step::EXEC_LOOKUP, err);
+}
+
+}  // namespace
+
+void run_child(ChildCtx* ctx) {
+  g = ctx;
+  const Plan& p = *ctx->plan;
+  for (int fd : ctx->close_fds)
+    if (fd >= 0) close(fd);
+
+  // Node ignores SIGPIPE and an ignored signal survives execve: start from default dispositions.
+  // The mask stays fully blocked (inherited from the launcher) until just before execve.
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP) continue;
+    struct sigaction sa = {};
+    sa.sa_handler = SIG_DFL;
+    sigaction(sig, &sa, nullptr);  // glibc's reserved signals fail with EINVAL: nothing to reset there
+  }
+  umask(0);  // device nodes and mount points get exactly the modes of the plan
+
+  wait_continue(Step::SYNC);  // id maps written, cgroups joined, runtime hooks run
+
+  if (setsid() < 0) fail(Step::SETSID, errno);
+  if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) fail(Step::SETUID_ROOT, errno);
+  if ((p.process_flags & ProcessFlag::SETGROUPS) && setgroups(0, nullptr) < 0) fail(Step::SETGROUPS, errno);
+
+  run_ops();
+
+  if (ctx->tty_slave >= 0) {
+    if (ioctl(ctx->tty_slave, TIOCSCTTY, 0) < 0) fail(Step::TTY, errno);
+    for (int fd = 0; fd < 3; fd++)
+      if (dup2(ctx->tty_slave, fd) < 0) fail(Step::TTY, errno);
+    if (ctx->tty_slave > 2) close(ctx->tty_slave);
+  }
+
+  if ((p.process_flags & ProcessFlag::NEW_KEYRING) && p.keyring != nullptr) {
+    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p.keyring, 0, 0, 0) < 0 && errno != ENOSYS)
+      fail(Step::KEYRING, errno);
+  }
+
+  for (size_t i = 0; i < p.rlimits.size(); i++) {
+    struct rlimit rl = {p.rlimits[i].soft, p.rlimits[i].hard};
+    if (setrlimit(static_cast<__rlimit_resource>(p.rlimits[i].resource), &rl) < 0)
+      fail(Step::RLIMIT, errno, static_cast<int32_t>(i));
+  }
+
+  if ((p.process_flags & ProcessFlag::NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    fail(Step::NO_NEW_PRIVS, errno);
+
+  if (p.has_caps) {
+    for (uint64_t c = 0; c <= p.cap_last && c < 64; c++)
+      if (!(p.cap_bounding & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+        fail(Step::CAP_BOUNDING, errno, static_cast<int32_t>(c));
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail(Step::KEEPCAPS, errno);
+  }
+  if (p.process_flags & ProcessFlag::SETGROUPS) {
+    if (setgroups(p.groups.size(), p.groups.data()) < 0) fail(Step::SETGROUPS, errno);
+  }
+  if (setresgid(static_cast<gid_t>(p.gid), static_cast<gid_t>(p.gid), static_cast<gid_t>(p.gid)) < 0)
+    fail(Step::SETGID, errno);
+  if (setresuid(static_cast<uid_t>(p.uid), static_cast<uid_t>(p.uid), static_cast<uid_t>(p.uid)) < 0)
+    fail(Step::SETUID, errno);
+  if (chdir(p.cwd) < 0) fail(Step::CHDIR, errno);
+  if (p.has_caps) {
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail(Step::KEEPCAPS, errno);
+    set_caps(p);
+  }
+  umask(p.umask == NO_UMASK ? 022 : static_cast<mode_t>(p.umask));
+
+  const char* exe = lookup_exe(p);
+
+  if (send_msg(ctx->sync_fd, Msg::READY) < 0) _exit(1);
+
+  // Block until `start` opens the fifo for reading.
+  int fifo = openat(ctx->fifo_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+  if (fifo < 0) fail(Step::FIFO_WAIT, errno);
+  if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
+  close(fifo);
+
+  if (p.seccomp != nullptr && p.seccomp_len >= 8) {
+    struct sock_fprog_ {
+      unsigned short len;
+      const void* filter;
+    } prog = {static_cast<unsigned short>(p.seccomp_len / 8), p.seccomp};
+    if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, p.seccomp_flags, &prog) < 0)
+      fail(Step::SECCOMP, errno);
+  }
+
+  // Only stdio and the preserved fds reach the process.
+  if (syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(Step::CLOSE_FDS, errno);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(exe, const_cast<char* const*>(p.argv.data()), const_cast<char* const*>(p.envp.data()));
+  int e = errno;
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  fail(Step::EXEC, e);
+}
+
+}  // namespace tsrun

@@ -1,0 +1,157 @@
+// Mirror of src/native/contract.ts: the plan format, the control messages and the step codes.
+// test/native/contract.test.ts compares every value with the TypeScript side.
+#pragma once
+#include <cstdint>
+
+namespace tsrun {
+
+constexpr uint32_t PLAN_MAGIC = 0x4c505354;
+constexpr uint32_t PLAN_VERSION = 1;
+
+namespace Tag {
+constexpr uint32_t MODE = 1;
+constexpr uint32_t NS_NEW = 2;
+constexpr uint32_t NS_JOIN = 3;
+constexpr uint32_t TIMENS = 4;
+constexpr uint32_t UID_MAP = 5;
+constexpr uint32_t GID_MAP = 6;
+constexpr uint32_t SETGROUPS_DENY = 7;
+constexpr uint32_t FIFO_DIR = 8;
+constexpr uint32_t CONSOLE_SOCKET = 9;
+constexpr uint32_t CONSOLE_SIZE = 10;
+constexpr uint32_t OP = 11;
+constexpr uint32_t ARG = 12;
+constexpr uint32_t ENV = 13;
+constexpr uint32_t EXE = 14;
+constexpr uint32_t CWD = 15;
+constexpr uint32_t USER = 16;
+constexpr uint32_t GROUP = 17;
+constexpr uint32_t CAPS = 18;
+constexpr uint32_t RLIMIT = 19;
+constexpr uint32_t PROCESS_FLAGS = 20;
+constexpr uint32_t KEYRING = 21;
+constexpr uint32_t PRESERVE_FDS = 22;
+constexpr uint32_t OOM_SCORE_ADJ = 23;
+constexpr uint32_t SECCOMP = 24;
+}  // namespace Tag
+
+namespace LaunchMode {
+constexpr uint32_t DETACHED = 0;
+constexpr uint32_t FOREGROUND = 1;
+}  // namespace LaunchMode
+
+constexpr uint64_t NO_UMASK = 0xffffffff;
+
+namespace ProcessFlag {
+constexpr uint64_t NO_NEW_PRIVS = 1 << 0;
+constexpr uint64_t TERMINAL = 1 << 1;
+constexpr uint64_t NEW_KEYRING = 1 << 2;
+constexpr uint64_t SETGROUPS = 1 << 3;
+constexpr uint64_t SUBREAPER = 1 << 4;
+}  // namespace ProcessFlag
+
+namespace OpKind {
+constexpr uint32_t MOUNT = 1;
+constexpr uint32_t OPEN_ROOT = 2;
+constexpr uint32_t MKNOD = 3;
+constexpr uint32_t SYMLINK = 4;
+constexpr uint32_t UNLINK = 5;
+constexpr uint32_t PIVOT = 6;
+constexpr uint32_t CHROOT = 7;
+constexpr uint32_t MASK = 8;
+constexpr uint32_t READONLY = 9;
+constexpr uint32_t REMOUNT_RO = 10;
+constexpr uint32_t SYSCTL = 11;
+constexpr uint32_t HOSTNAME = 12;
+constexpr uint32_t DOMAINNAME = 13;
+constexpr uint32_t CONSOLE = 14;
+constexpr uint32_t SYNC = 15;
+constexpr uint32_t MKDIR = 16;
+}  // namespace OpKind
+
+namespace OpFlag {
+constexpr uint64_t TGT_HOST = 1 << 0;
+constexpr uint64_t MK_DIR = 1 << 1;
+constexpr uint64_t MK_FILE = 1 << 2;
+constexpr uint64_t NO_SYMLINK = 1 << 3;
+constexpr uint64_t SRC_IN_ROOT = 1 << 4;
+constexpr uint64_t NO_PIVOT = 1 << 5;
+constexpr uint64_t OPTIONAL = 1 << 6;
+}  // namespace OpFlag
+
+namespace Msg {
+constexpr uint32_t PID = 1;
+constexpr uint32_t CONTINUE = 2;
+constexpr uint32_t READY = 3;
+constexpr uint32_t ERROR = 4;
+constexpr uint32_t SYNC = 5;
+constexpr uint32_t EXITED = 6;
+}  // namespace Msg
+
+constexpr uint32_t MSG_SIZE = 16;
+
+namespace Step {
+constexpr int32_t PLAN = 1;
+constexpr int32_t FIFO_DIR = 2;
+constexpr int32_t CONSOLE_CONNECT = 3;
+constexpr int32_t SETNS = 4;
+constexpr int32_t TIMENS = 5;
+constexpr int32_t CLONE = 6;
+constexpr int32_t UID_MAP = 7;
+constexpr int32_t GID_MAP = 8;
+constexpr int32_t SETGROUPS_DENY = 9;
+constexpr int32_t OOM_SCORE_ADJ = 10;
+constexpr int32_t SIGNALS = 20;
+constexpr int32_t SYNC = 21;
+constexpr int32_t SETSID = 22;
+constexpr int32_t SETUID_ROOT = 23;
+constexpr int32_t KEYRING = 24;
+constexpr int32_t RLIMIT = 25;
+constexpr int32_t NO_NEW_PRIVS = 26;
+constexpr int32_t SETGROUPS = 27;
+constexpr int32_t SETGID = 28;
+constexpr int32_t SETUID = 29;
+constexpr int32_t KEEPCAPS = 30;
+constexpr int32_t CAP_BOUNDING = 31;
+constexpr int32_t CAPSET = 32;
+constexpr int32_t CAP_AMBIENT = 33;
+constexpr int32_t CHDIR = 34;
+constexpr int32_t EXEC_LOOKUP = 35;
+constexpr int32_t FIFO_WAIT = 36;
+constexpr int32_t SECCOMP = 37;
+constexpr int32_t CLOSE_FDS = 38;
+constexpr int32_t EXEC = 39;
+constexpr int32_t TTY = 40;
+constexpr int32_t OP_BASE = 100;
+constexpr int32_t OP_RESOLVE = 100;
+constexpr int32_t OP_MKDIR = 101;
+constexpr int32_t OP_MOUNT = 102;
+constexpr int32_t OP_REMOUNT = 103;
+constexpr int32_t OP_PROPAGATION = 104;
+constexpr int32_t OP_MKNOD = 105;
+constexpr int32_t OP_CHOWN = 106;
+constexpr int32_t OP_SYMLINK = 107;
+constexpr int32_t OP_UNLINK = 108;
+constexpr int32_t OP_PIVOT = 109;
+constexpr int32_t OP_CHROOT = 110;
+constexpr int32_t OP_SYSCTL = 111;
+constexpr int32_t OP_HOSTNAME = 112;
+constexpr int32_t OP_DOMAINNAME = 113;
+constexpr int32_t OP_CONSOLE = 114;
+constexpr int32_t OP_CONSOLE_SEND = 115;
+constexpr int32_t OP_OPEN_ROOT = 116;
+constexpr int32_t OP_SYNC = 117;
+constexpr int32_t OP_MASK = 118;
+constexpr int32_t OP_READONLY = 119;
+constexpr int32_t OP_SOURCE = 120;
+}  // namespace Step
+
+struct Msg16 {
+  uint32_t type;
+  int32_t a;
+  int32_t b;
+  int32_t c;
+};
+static_assert(sizeof(Msg16) == MSG_SIZE, "control message is 16 bytes");
+
+}  // namespace tsrun

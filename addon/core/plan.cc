@@ -1,0 +1,179 @@
+#include "plan.h"
+
+#include <cstring>
+
+#include "contract.h"
+
+namespace tsrun {
+namespace {
+
+class Reader {
+ public:
+  Reader(const uint8_t* p, size_t n) : p_(p), n_(n) {}
+  bool ok() const { return ok_; }
+  bool done() const { return off_ >= n_; }
+
+  uint32_t u32() {
+    uint32_t v = 0;
+    if (!need(4)) return 0;
+    std::memcpy(&v, p_ + off_, 4);
+    off_ += 4;
+    return v;
+  }
+  uint64_t u64() {
+    uint64_t v = 0;
+    if (!need(8)) return 0;
+    std::memcpy(&v, p_ + off_, 8);
+    off_ += 8;
+    return v;
+  }
+  // A string field: u32 length, bytes, NUL. Returns a pointer into the buffer.
+  const char* str(uint32_t* len_out = nullptr) {
+    uint32_t len = u32();
+    if (!need(static_cast<size_t>(len) + 1)) return "";
+    const char* s = reinterpret_cast<const char*>(p_ + off_);
+    if (s[len] != 0) {
+      ok_ = false;
+      return "";
+    }
+    off_ += len + 1;
+    if (len_out) *len_out = len;
+    return s;
+  }
+
+ private:
+  bool need(size_t k) {
+    if (!ok_ || off_ + k > n_) {
+      ok_ = false;
+      return false;
+    }
+    return true;
+  }
+  const uint8_t* p_;
+  size_t n_;
+  size_t off_ = 0;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) {
+  Reader head(buf.data(), buf.size());
+  if (head.u32() != PLAN_MAGIC || head.u32() != PLAN_VERSION || !head.ok()) {
+    *err = "bad plan header";
+    return false;
+  }
+  size_t off = 8;
+  while (off < buf.size()) {
+    Reader rh(buf.data() + off, buf.size() - off);
+    uint32_t tag = rh.u32();
+    uint32_t len = rh.u32();
+    if (!rh.ok() || off + 8 + len > buf.size()) {
+      *err = "truncated plan record";
+      return false;
+    }
+    Reader r(buf.data() + off + 8, len);
+    switch (tag) {
+      case Tag::MODE: plan->mode = static_cast<uint32_t>(r.u64()); break;
+      case Tag::NS_NEW: plan->ns_new = r.u64(); break;
+      case Tag::NS_JOIN: {
+        NsJoin j;
+        j.type = r.u64();
+        j.path = r.str();
+        plan->joins.push_back(j);
+        break;
+      }
+      case Tag::TIMENS:
+        plan->timens = true;
+        for (auto& v : plan->timens_offsets) v = static_cast<int64_t>(r.u64());
+        break;
+      case Tag::UID_MAP:
+      case Tag::GID_MAP: {
+        IdMap m;
+        m.inside = r.u64();
+        m.outside = r.u64();
+        m.size = r.u64();
+        (tag == Tag::UID_MAP ? plan->uid_maps : plan->gid_maps).push_back(m);
+        break;
+      }
+      case Tag::SETGROUPS_DENY: plan->setgroups_deny = true; break;
+      case Tag::FIFO_DIR: plan->fifo_dir = r.str(); break;
+      case Tag::CONSOLE_SOCKET: plan->console_socket = r.str(); break;
+      case Tag::CONSOLE_SIZE:
+        plan->console_rows = r.u64();
+        plan->console_cols = r.u64();
+        break;
+      case Tag::OP: {
+        Op op;
+        op.kind = static_cast<uint32_t>(r.u64());
+        op.flags = r.u64();
+        op.a = r.u64();
+        op.b = r.u64();
+        op.c = r.u64();
+        op.d = r.u64();
+        for (auto& s : op.s) s = r.str();
+        plan->ops.push_back(op);
+        break;
+      }
+      case Tag::ARG: plan->argv.push_back(r.str()); break;
+      case Tag::ENV: plan->envp.push_back(r.str()); break;
+      case Tag::EXE: plan->exe.push_back(r.str()); break;
+      case Tag::CWD: plan->cwd = r.str(); break;
+      case Tag::USER:
+        plan->uid = r.u64();
+        plan->gid = r.u64();
+        plan->umask = r.u64();
+        break;
+      case Tag::GROUP: plan->groups.push_back(static_cast<gid_t>(r.u64())); break;
+      case Tag::CAPS:
+        plan->has_caps = true;
+        plan->cap_bounding = r.u64();
+        plan->cap_effective = r.u64();
+        plan->cap_permitted = r.u64();
+        plan->cap_inheritable = r.u64();
+        plan->cap_ambient = r.u64();
+        plan->cap_last = r.u64();
+        break;
+      case Tag::RLIMIT: {
+        Rlimit l;
+        l.resource = r.u64();
+        l.soft = r.u64();
+        l.hard = r.u64();
+        plan->rlimits.push_back(l);
+        break;
+      }
+      case Tag::PROCESS_FLAGS: plan->process_flags = r.u64(); break;
+      case Tag::KEYRING: plan->keyring = r.str(); break;
+      case Tag::PRESERVE_FDS: plan->preserve_fds = r.u64(); break;
+      case Tag::OOM_SCORE_ADJ:
+        plan->has_oom = true;
+        plan->oom_score_adj = static_cast<int64_t>(r.u64()) - 1000;
+        break;
+      case Tag::SECCOMP: {
+        uint32_t n = 0;
+        plan->seccomp = reinterpret_cast<const uint8_t*>(r.str(&n));
+        plan->seccomp_len = n;
+        plan->seccomp_flags = r.u64();
+        break;
+      }
+      default:
+        // Unknown tags come from a newer TypeScript side than this launcher: refuse rather than half-apply.
+        *err = "unknown plan tag " + std::to_string(tag);
+        return false;
+    }
+    if (!r.ok()) {
+      *err = "malformed plan record (tag " + std::to_string(tag) + ")";
+      return false;
+    }
+    off += 8 + len;
+  }
+  if (plan->argv.empty() || plan->fifo_dir == nullptr) {
+    *err = "plan has no process or no fifo directory";
+    return false;
+  }
+  plan->argv.push_back(nullptr);
+  plan->envp.push_back(nullptr);
+  return true;
+}
+
+}  // namespace tsrun

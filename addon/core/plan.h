@@ -1,0 +1,67 @@
+// The decoded plan: plain data pointing into the plan buffer, built by the launcher before it clones the init.
+// After the clone the init only reads it.
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tsrun {
+
+struct Op {
+  uint32_t kind = 0;
+  uint64_t flags = 0;
+  uint64_t a = 0, b = 0, c = 0, d = 0;
+  const char* s[4] = {"", "", "", ""};  // never null; "" when absent
+};
+
+struct IdMap {
+  uint64_t inside, outside, size;
+};
+
+struct NsJoin {
+  uint64_t type;
+  const char* path;
+};
+
+struct Rlimit {
+  uint64_t resource, soft, hard;
+};
+
+struct Plan {
+  uint32_t mode = 0;
+  uint64_t ns_new = 0;
+  std::vector<NsJoin> joins;
+  bool timens = false;
+  int64_t timens_offsets[4] = {0, 0, 0, 0};  // boottime s, ns, monotonic s, ns
+  std::vector<IdMap> uid_maps, gid_maps;
+  bool setgroups_deny = false;
+  const char* fifo_dir = nullptr;
+  const char* console_socket = nullptr;
+  uint64_t console_rows = 0, console_cols = 0;
+  std::vector<Op> ops;
+  std::vector<const char*> argv;  // NULL-terminated after decode
+  std::vector<const char*> envp;  // NULL-terminated after decode
+  std::vector<const char*> exe;   // candidates
+  const char* cwd = "/";
+  uint64_t uid = 0, gid = 0, umask = 0xffffffff;
+  std::vector<gid_t> groups;
+  bool has_caps = false;
+  uint64_t cap_bounding = 0, cap_effective = 0, cap_permitted = 0, cap_inheritable = 0, cap_ambient = 0;
+  uint64_t cap_last = 40;
+  std::vector<Rlimit> rlimits;
+  uint64_t process_flags = 0;
+  const char* keyring = nullptr;
+  uint64_t preserve_fds = 0;
+  bool has_oom = false;
+  int64_t oom_score_adj = 0;
+  const uint8_t* seccomp = nullptr;
+  uint32_t seccomp_len = 0;
+  uint64_t seccomp_flags = 0;
+};
+
+// Decodes buf (which must outlive plan). On failure returns false and sets err.
+bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err);
+
+}  // namespace tsrun

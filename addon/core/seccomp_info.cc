@@ -1,0 +1,12 @@
+#include "seccomp_info.h"
+
+#include <seccomp.h>
+
+namespace tsrun {
+
+std::string libseccomp_version() {
+  const struct scmp_version* v = seccomp_version();
+  return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro);
+}
+
+}  // namespace tsrun

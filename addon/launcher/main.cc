@@ -1,0 +1,379 @@
+// tsrun-launcher: reads a plan from Node over the control socket, joins the namespaces it names, clones the
+// container init and relays the init's progress. In DETACHED mode it exits once the init is ready, leaving the
+// init to the caller's subreaper; in FOREGROUND mode it stays the init's parent, relays a terminal and reports
+// the exit status.
+//
+// Protocol (see src/native/contract.ts):
+//   Node → launcher   u32 length + plan
+//   launcher → Node   PID{pid}            Node → launcher CONTINUE (after cgroups / id maps / hooks)
+//   init → Node       SYNC{phase}*        Node → init     CONTINUE   (relayed both ways)
+//   init → Node       READY | ERROR{step, errno, index}
+//   launcher → Node   EXITED{status}      (foreground only)
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../core/child.h"
+#include "../core/contract.h"
+#include "../core/fd.h"
+#include "../core/plan.h"
+#include "../core/sys.h"
+
+using namespace tsrun;
+
+namespace {
+
+int g_ctl = -1;
+
+[[noreturn]] void die(int32_t step, int err, int32_t index = -1) {
+  send_msg(g_ctl, Msg::ERROR, step, err, index);
+  _exit(1);
+}
+
+bool read_plan(int fd, std::vector<uint8_t>* buf) {
+  uint32_t len = 0;
+  if (read_full(fd, &len, sizeof(len)) != 0 || len > (64u << 20)) return false;
+  buf->resize(len);
+  return read_full(fd, buf->data(), len) == 0;
+}
+
+int write_file_at(int dirfd, const char* path, const char* data, size_t len) {
+  Fd fd(openat(dirfd, path, O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return -1;
+  ssize_t w = write(fd.get(), data, len);
+  if (w < 0) return -1;
+  if (static_cast<size_t>(w) != len) {
+    errno = EIO;
+    return -1;
+  }
+  return 0;
+}
+
+std::string format_maps(const std::vector<IdMap>& maps) {
+  std::string s;
+  for (const auto& m : maps)
+    s += std::to_string(m.inside) + " " + std::to_string(m.outside) + " " + std::to_string(m.size) + "\n";
+  return s;
+}
+
+int connect_unix(const char* path) {
+  Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return -1;
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (std::strlen(path) >= sizeof(addr.sun_path)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  std::strcpy(addr.sun_path, path);
+  if (connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0) return -1;
+  return fd.release();
+}
+
+int recv_fd(int sock) {
+  char data[64];
+  struct iovec iov = {data, sizeof(data)};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) return -1;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  if (cm == nullptr || cm->cmsg_type != SCM_RIGHTS) {
+    errno = EPROTO;
+    return -1;
+  }
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+  return fd;
+}
+
+// The host terminal in raw mode while a foreground container owns it; restored on every exit path.
+struct RawTerminal {
+  bool active = false;
+  struct termios saved {};
+  void enter(int fd) {
+    if (!isatty(fd) || tcgetattr(fd, &saved) < 0) return;
+    struct termios raw = saved;
+    cfmakeraw(&raw);
+    if (tcsetattr(fd, TCSANOW, &raw) == 0) active = true;
+  }
+  ~RawTerminal() {
+    if (active) tcsetattr(0, TCSANOW, &saved);
+  }
+};
+
+void copy_winsize(int from, int to) {
+  struct winsize ws;
+  if (ioctl(from, TIOCGWINSZ, &ws) == 0) ioctl(to, TIOCSWINSZ, &ws);
+}
+
+// Foreground: wait for the init, relaying the terminal if there is one. Returns the init's wait status.
+int supervise(pid_t pid, int pidfd, int master) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGWINCH);
+  Fd sfd(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  RawTerminal term;
+  if (master >= 0) {
+    term.enter(0);
+    copy_winsize(0, master);
+    fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+  }
+  bool stdin_open = master >= 0;
+  char inbuf[4096];
+  size_t inlen = 0;
+  int status = -1;
+  auto drain = [&]() {
+    char buf[8192];
+    for (;;) {
+      ssize_t r = read(master, buf, sizeof(buf));
+      if (r <= 0) {
+        if (r < 0 && errno == EINTR) continue;
+        return r == 0 || errno != EAGAIN;  // true: the slave side is gone (EIO) or EOF
+      }
+      if (write_full(1, buf, static_cast<size_t>(r)) < 0) return true;
+    }
+  };
+  while (status < 0) {
+    struct pollfd p[4];
+    int n = 0;
+    p[n++] = {pidfd, POLLIN, 0};
+    p[n++] = {sfd.get(), POLLIN, 0};
+    int mi = -1, ii = -1;
+    if (master >= 0) {
+      mi = n;
+      p[n++] = {master, static_cast<short>(POLLIN | (inlen > 0 ? POLLOUT : 0)), 0};
+    }
+    if (stdin_open && inlen == 0) {
+      ii = n;
+      p[n++] = {0, POLLIN, 0};
+    }
+    if (poll(p, static_cast<nfds_t>(n), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p[1].revents & POLLIN) {
+      struct signalfd_siginfo si;
+      while (read(sfd.get(), &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) {
+        if (si.ssi_signo == SIGWINCH && master >= 0) copy_winsize(0, master);
+      }
+      // As a subreaper we also inherit orphans of the container: reap them, keep the init's status.
+      for (;;) {
+        int st;
+        pid_t r = waitpid(-1, &st, WNOHANG);
+        if (r <= 0) break;
+        if (r == pid) status = st;
+      }
+    }
+    if (mi >= 0 && (p[mi].revents & POLLOUT) && inlen > 0) {
+      ssize_t w = write(master, inbuf, inlen);
+      if (w > 0) {
+        std::memmove(inbuf, inbuf + w, inlen - static_cast<size_t>(w));
+        inlen -= static_cast<size_t>(w);
+      }
+    }
+    if (mi >= 0 && (p[mi].revents & (POLLIN | POLLHUP | POLLERR))) {
+      if (drain()) {
+        // The terminal's other side is closed: nothing more to relay; wait for the exit.
+        master = -1;
+        stdin_open = false;
+      }
+    }
+    if (ii >= 0 && (p[ii].revents & (POLLIN | POLLHUP | POLLERR))) {
+      ssize_t r = read(0, inbuf, sizeof(inbuf));
+      if (r > 0)
+        inlen = static_cast<size_t>(r);
+      else if (r == 0 || errno != EINTR)
+        stdin_open = false;
+    }
+    if (status < 0 && (p[0].revents & POLLIN)) {
+      int st;
+      if (waitpid(pid, &st, WNOHANG) == pid) status = st;
+    }
+  }
+  if (master >= 0) drain();
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return 2;
+  g_ctl = std::atoi(argv[1]);
+  if (fcntl(g_ctl, F_SETFD, FD_CLOEXEC) < 0) return 2;
+
+  // Everything below runs with all signals blocked; the init unblocks right before execve.
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, nullptr);
+
+  std::vector<uint8_t> buf;
+  Plan plan;
+  std::string err;
+  if (!read_plan(g_ctl, &buf)) die(Step::PLAN, EPROTO);
+  if (!decode_plan(buf, &plan, &err)) die(Step::PLAN, EINVAL);
+
+  Fd fifo_dir(open(plan.fifo_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!fifo_dir.valid()) die(Step::FIFO_DIR, errno);
+  // /proc of the host, kept so id maps can be written after a mount namespace was joined.
+  Fd proc(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!proc.valid()) die(Step::CLONE, errno);
+
+  bool terminal = (plan.process_flags & ProcessFlag::TERMINAL) != 0;
+  bool foreground = plan.mode == LaunchMode::FOREGROUND;
+  Fd console, console_peer;
+  if (terminal && plan.console_socket != nullptr && plan.console_socket[0] != 0) {
+    console.reset(connect_unix(plan.console_socket));
+    if (!console.valid()) die(Step::CONSOLE_CONNECT, errno);
+  } else if (terminal && foreground) {
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) die(Step::CONSOLE_CONNECT, errno);
+    console_peer.reset(sp[0]);
+    console.reset(sp[1]);
+  }
+
+  int sync[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) die(Step::CLONE, errno);
+  Fd sync_mine(sync[0]), sync_child(sync[1]);
+
+  // Open every namespace first: joining a mount namespace changes what later paths mean.
+  std::vector<Fd> ns_fds;
+  for (size_t i = 0; i < plan.joins.size(); i++) {
+    ns_fds.emplace_back(open(plan.joins[i].path, O_RDONLY | O_CLOEXEC));
+    if (!ns_fds.back().valid()) die(Step::SETNS, errno, static_cast<int32_t>(i));
+  }
+  for (size_t i = 0; i < plan.joins.size(); i++)
+    if (setns(ns_fds[i].get(), static_cast<int>(plan.joins[i].type)) < 0)
+      die(Step::SETNS, errno, static_cast<int32_t>(i));
+  ns_fds.clear();
+
+  if (plan.timens) {
+    if (unshare(CLONE_NEWTIME) < 0) die(Step::TIMENS, errno);
+    std::string offs = "monotonic " + std::to_string(plan.timens_offsets[2]) + " " +
+                       std::to_string(plan.timens_offsets[3]) + "\nboottime " +
+                       std::to_string(plan.timens_offsets[0]) + " " + std::to_string(plan.timens_offsets[1]) + "\n";
+    if (write_file_at(proc.get(), "self/timens_offsets", offs.data(), offs.size()) < 0) die(Step::TIMENS, errno);
+  }
+
+  if (plan.process_flags & ProcessFlag::SUBREAPER) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+  ChildCtx ctx;
+  ctx.plan = &plan;
+  ctx.sync_fd = sync_child.get();
+  ctx.fifo_dir_fd = fifo_dir.get();
+  ctx.console_fd = console.valid() ? console.get() : -1;
+  ctx.close_fds[0] = g_ctl;
+  ctx.close_fds[1] = sync_mine.get();
+  ctx.close_fds[2] = proc.get();
+  ctx.close_fds[3] = console_peer.valid() ? console_peer.get() : -1;
+
+  int pidfd = -1;
+  struct clone_args ca = {};
+  ca.flags = plan.ns_new | CLONE_PIDFD;
+  ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  ca.exit_signal = SIGCHLD;
+  long pid = sys_clone3(&ca);
+  if (pid < 0) die(Step::CLONE, errno);
+  if (pid == 0) run_child(&ctx);
+  Fd pidfd_owner(pidfd);
+  sync_child.reset();
+  console.reset();
+
+  // From here a failure must not leave the init behind.
+  auto abort_child = [&](int32_t step, int e) {
+    kill(static_cast<pid_t>(pid), SIGKILL);
+    waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    die(step, e);
+  };
+
+  if (plan.has_oom) {
+    std::string v = std::to_string(plan.oom_score_adj);
+    std::string path = std::to_string(pid) + "/oom_score_adj";
+    if (write_file_at(proc.get(), path.c_str(), v.data(), v.size()) < 0) abort_child(Step::OOM_SCORE_ADJ, errno);
+  }
+  if (!plan.uid_maps.empty()) {
+    std::string m = format_maps(plan.uid_maps);
+    std::string path = std::to_string(pid) + "/uid_map";
+    if (write_file_at(proc.get(), path.c_str(), m.data(), m.size()) < 0) abort_child(Step::UID_MAP, errno);
+  }
+  if (plan.setgroups_deny) {
+    std::string path = std::to_string(pid) + "/setgroups";
+    if (write_file_at(proc.get(), path.c_str(), "deny", 4) < 0) abort_child(Step::SETGROUPS_DENY, errno);
+  }
+  if (!plan.gid_maps.empty()) {
+    std::string m = format_maps(plan.gid_maps);
+    std::string path = std::to_string(pid) + "/gid_map";
+    if (write_file_at(proc.get(), path.c_str(), m.data(), m.size()) < 0) abort_child(Step::GID_MAP, errno);
+  }
+
+  if (send_msg(g_ctl, Msg::PID, static_cast<int32_t>(pid)) < 0) abort_child(Step::SYNC, errno);
+
+  // Relay between Node and the init until the init is ready (or failed).
+  bool ready = false;
+  bool await_node = true;  // the first CONTINUE comes from Node, after it has seen the pid
+  while (!ready) {
+    Msg16 m;
+    if (await_node) {
+      int r = recv_msg(g_ctl, &m);
+      if (r != 0) abort_child(Step::SYNC, r < 0 ? errno : EPIPE);  // Node is gone: abort the create
+      if (send_msg(sync_mine.get(), m.type, m.a, m.b, m.c) < 0) abort_child(Step::SYNC, errno);
+      await_node = false;
+      continue;
+    }
+    int r = recv_msg(sync_mine.get(), &m);
+    if (r != 0) {
+      // The init died without a word (a signal, or the kernel refused something before it could report).
+      int st = 0;
+      waitpid(static_cast<pid_t>(pid), &st, 0);
+      send_msg(g_ctl, Msg::ERROR, Step::CLONE, 0, st);
+      _exit(1);
+    }
+    switch (m.type) {
+      case Msg::READY:
+        ready = true;
+        break;
+      case Msg::SYNC:
+        await_node = true;
+        break;
+      case Msg::ERROR:
+        waitpid(static_cast<pid_t>(pid), nullptr, 0);
+        send_msg(g_ctl, m.type, m.a, m.b, m.c);
+        _exit(1);
+      default:
+        abort_child(Step::SYNC, EPROTO);
+    }
+    if (send_msg(g_ctl, m.type, m.a, m.b, m.c) < 0) abort_child(Step::SYNC, errno);
+  }
+
+  if (!foreground) return 0;
+
+  int master = -1;
+  if (console_peer.valid()) {
+    master = recv_fd(console_peer.get());
+    if (master < 0) abort_child(Step::CONSOLE_CONNECT, errno);
+  }
+  int status = supervise(static_cast<pid_t>(pid), pidfd, master);
+  send_msg(g_ctl, Msg::EXITED, status);
+  return 0;
+}

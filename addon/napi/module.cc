@@ -1,0 +1,304 @@
+// The N-API addon: syscall primitives for the TypeScript side (see src/native/contract.ts). It never clones a
+// container process: that is tsrun-launcher's job, spawned from here with posix_spawn.
+#include <napi.h>
+
+#include <fcntl.h>
+#include <linux/nsfs.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../core/fd.h"
+#include "../core/seccomp_info.h"
+#include "../core/sys.h"
+
+namespace {
+
+Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const std::string& path = "") {
+  std::string msg = std::string(syscall) + (path.empty() ? "" : " " + path) + ": " + std::strerror(err);
+  Napi::Error e = Napi::Error::New(env, msg);
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("syscall", Napi::String::New(env, syscall));
+  if (!path.empty()) e.Set("path", Napi::String::New(env, path));
+  return e;
+}
+
+#define THROW_ERRNO(env, call, ...)                                 \
+  do {                                                              \
+    ErrnoError(env, errno, call, ##__VA_ARGS__).ThrowAsJavaScriptException(); \
+    return env.Undefined();                                         \
+  } while (0)
+
+std::vector<std::string> StringArray(const Napi::Value& v) {
+  std::vector<std::string> out;
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+Napi::Value Socketpair(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) THROW_ERRNO(env, "socketpair");
+  Napi::Array r = Napi::Array::New(env, 2);
+  r.Set(0u, sp[0]);
+  r.Set(1u, sp[1]);
+  return r;
+}
+
+extern "C" char** environ;
+
+// posix_spawn with fds[i] placed at i: sources are first moved above every target so that no dup2 clobbers
+// a source still needed; every target then loses close-on-exec through dup2.
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string file = info[0].As<Napi::String>().Utf8Value();
+  std::vector<std::string> args = StringArray(info[1]);
+  std::vector<std::string> envs = StringArray(info[2]);
+  Napi::Array fdArr = info[3].As<Napi::Array>();
+  std::vector<int> fds;
+  for (uint32_t i = 0; i < fdArr.Length(); i++) fds.push_back(fdArr.Get(i).As<Napi::Number>().Int32Value());
+
+  int base = static_cast<int>(fds.size()) + 3;
+  std::vector<tsrun::Fd> high;
+  for (int fd : fds) {
+    int h = fcntl(fd, F_DUPFD_CLOEXEC, base);
+    if (h < 0) THROW_ERRNO(env, "fcntl(F_DUPFD_CLOEXEC)");
+    high.emplace_back(h);
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  for (size_t i = 0; i < high.size(); i++) posix_spawn_file_actions_adddup2(&fa, high[i].get(), static_cast<int>(i));
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<char*> argv, envp;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  for (auto& e : envs) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, file.c_str(), &fa, &attr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    ErrnoError(env, rc, "posix_spawn", file).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, pid);
+}
+
+Napi::Value Waitpid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  int flags = info[1].As<Napi::Number>().Int32Value();
+  int status = 0;
+  pid_t r;
+  do r = waitpid(pid, &status, flags);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) THROW_ERRNO(env, "waitpid");
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("pid", r);
+  o.Set("status", status);
+  return o;
+}
+
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    pid_t r;
+    do r = waitpid(pid_, &status_, 0);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) err_ = errno;
+  }
+  void OnOK() override {
+    if (err_ != 0)
+      deferred_.Reject(ErrnoError(Env(), err_, "waitpid").Value());
+    else
+      deferred_.Resolve(Napi::Number::New(Env(), status_));
+  }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value WaitpidAsync(const Napi::CallbackInfo& info) {
+  auto* w = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = tsrun::sys_pidfd_open(info[0].As<Napi::Number>().Int32Value(), 0);
+  if (fd < 0) THROW_ERRNO(env, "pidfd_open");
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value Poll(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array fds = info[0].As<Napi::Array>();
+  Napi::Array events = info[1].As<Napi::Array>();
+  int timeout = info[2].As<Napi::Number>().Int32Value();
+  std::vector<struct pollfd> p(fds.Length());
+  for (uint32_t i = 0; i < fds.Length(); i++) {
+    p[i].fd = fds.Get(i).As<Napi::Number>().Int32Value();
+    p[i].events = static_cast<short>(events.Get(i).As<Napi::Number>().Int32Value());
+  }
+  int r;
+  do r = poll(p.data(), p.size(), timeout);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) THROW_ERRNO(env, "poll");
+  Napi::Array out = Napi::Array::New(env, p.size());
+  for (uint32_t i = 0; i < p.size(); i++) out.Set(i, static_cast<int>(p[i].revents));
+  return out;
+}
+
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int r;
+  do r = flock(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value());
+  while (r < 0 && errno == EINTR);
+  if (r < 0) THROW_ERRNO(env, "flock");
+  return env.Undefined();
+}
+
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (mkfifo(path.c_str(), static_cast<mode_t>(info[1].As<Napi::Number>().Uint32Value())) < 0)
+    THROW_ERRNO(env, "mkfifo", path);
+  return env.Undefined();
+}
+
+Napi::Value OpenInRoot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string root = info[0].As<Napi::String>().Utf8Value();
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  int flags = info[2].As<Napi::Number>().Int32Value();
+  tsrun::Fd rootfd(open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!rootfd.valid()) THROW_ERRNO(env, "open", root);
+  if (path.empty()) path = ".";
+  int fd = tsrun::sys_openat2(rootfd.get(), path.c_str(), static_cast<uint64_t>(flags) | O_CLOEXEC,
+                              RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  if (fd < 0) THROW_ERRNO(env, "openat2", path);
+  return Napi::Number::New(env, fd);
+}
+
+Napi::Value NsType(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  tsrun::Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) THROW_ERRNO(env, "open", path);
+  int t = ioctl(fd.get(), NS_GET_NSTYPE);
+  if (t < 0) THROW_ERRNO(env, "ioctl(NS_GET_NSTYPE)", path);
+  return Napi::Number::New(env, t);
+}
+
+Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  tsrun::Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) THROW_ERRNO(env, "socket");
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    ErrnoError(env, ENAMETOOLONG, "bind", path).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  if (bind(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) < 0) THROW_ERRNO(env, "bind", path);
+  if (listen(fd.get(), 128) < 0) THROW_ERRNO(env, "listen", path);
+  return Napi::Number::New(env, fd.release());
+}
+
+Napi::Value Accept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int r;
+  do r = accept4(info[0].As<Napi::Number>().Int32Value(), nullptr, nullptr, SOCK_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) THROW_ERRNO(env, "accept4");
+  return Napi::Number::New(env, r);
+}
+
+Napi::Value RecvFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  char data[4096];
+  struct iovec iov = {data, sizeof(data)};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) THROW_ERRNO(env, "recvmsg");
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  if (cm == nullptr || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+      cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+    ErrnoError(env, EPROTO, "recvmsg (expected one SCM_RIGHTS fd)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("fd", fd);
+  o.Set("data", Napi::String::New(env, data, static_cast<size_t>(n)));
+  return o;
+}
+
+Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), tsrun::libseccomp_version());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("socketpair", Napi::Function::New(env, Socketpair));
+  exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("waitpid", Napi::Function::New(env, Waitpid));
+  exports.Set("waitpidAsync", Napi::Function::New(env, WaitpidAsync));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("poll", Napi::Function::New(env, Poll));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("openInRoot", Napi::Function::New(env, OpenInRoot));
+  exports.Set("nsType", Napi::Function::New(env, NsType));
+  exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
+  exports.Set("accept", Napi::Function::New(env, Accept));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tsrun, Init)

@@ -1,0 +1,227 @@
+/**
+ * The one contract between TypeScript and native code.
+ *
+ * - The addon's functions (primitives only: numbers, strings, arrays of them).
+ * - The binary plan that `tsrun-launcher` reads: records of (u32 tag, u32 length, fields), where a field is a
+ *   u64 (little endian) or a string (u32 length, bytes, NUL). The launcher decodes it before cloning the container
+ *   init, so the init only ever reads memory prepared in advance.
+ * - The fixed 16-byte messages exchanged over the control socket (Node ↔ launcher ↔ init).
+ *
+ * addon/core/contract.h mirrors every number here; test/native/contract.test.ts fails if they drift apart.
+ */
+
+export const PLAN_MAGIC = 0x4c505354; // "TSPL"
+export const PLAN_VERSION = 1;
+
+/** Plan record tags. */
+export const Tag = {
+  MODE: 1, // u64 LaunchMode
+  NS_NEW: 2, // u64 clone flags of namespaces created for the init (never CLONE_NEWTIME)
+  NS_JOIN: 3, // u64 CLONE_NEW* type, str path; joined by the launcher, in plan order
+  TIMENS: 4, // u64 boottime s, boottime ns, monotonic s, monotonic ns: a new time namespace with these offsets
+  UID_MAP: 5, // u64 containerID, hostID, size
+  GID_MAP: 6, // u64 containerID, hostID, size
+  SETGROUPS_DENY: 7, // (no fields) write "deny" to /proc/<pid>/setgroups before gid_map
+  FIFO_DIR: 8, // str directory holding exec.fifo
+  CONSOLE_SOCKET: 9, // str path of the caller's console socket (AF_UNIX stream)
+  CONSOLE_SIZE: 10, // u64 rows, cols
+  OP: 11, // u64 kind, flags, a, b, c, d; str s1, s2, s3, s4: one step of the filesystem script
+  ARG: 12, // str argv element
+  ENV: 13, // str envp element
+  EXE: 14, // str candidate path of the executable, tried in order
+  CWD: 15, // str
+  USER: 16, // u64 uid, gid, umask (NO_UMASK: keep)
+  GROUP: 17, // u64 additional gid
+  CAPS: 18, // u64 bounding, effective, permitted, inheritable, ambient, last cap of the running kernel
+  RLIMIT: 19, // u64 resource, soft, hard
+  PROCESS_FLAGS: 20, // u64 ProcessFlag bits
+  KEYRING: 21, // str session keyring name
+  PRESERVE_FDS: 22, // u64 count of fds from 3 passed to the container as they are
+  OOM_SCORE_ADJ: 23, // u64 value + 1000 (written by the launcher to /proc/<pid>/oom_score_adj)
+  SECCOMP: 24, // str raw sock_filter program (8 bytes per instruction), u64 seccomp(2) flags
+} as const;
+
+export const LaunchMode = {
+  /** create / run -d: the launcher exits once the init is ready; the init is left to the caller's subreaper. */
+  DETACHED: 0,
+  /** run: the launcher stays the init's parent, relays a terminal and reports the exit status. */
+  FOREGROUND: 1,
+} as const;
+
+export const NO_UMASK = 0xffffffff;
+
+export const ProcessFlag = {
+  NO_NEW_PRIVS: 1 << 0,
+  TERMINAL: 1 << 1,
+  NEW_KEYRING: 1 << 2,
+  /** setgroups(2) is allowed (not denied in a user namespace). */
+  SETGROUPS: 1 << 3,
+  /** the launcher becomes a child subreaper (foreground run). */
+  SUBREAPER: 1 << 4,
+} as const;
+
+/** Kinds of filesystem-script steps run by the init, in plan order. Paths are inside the root unless TGT_HOST. */
+export const OpKind = {
+  /** mount(s1 source, s2 target, s3 fstype, a flags, s4 data); for binds then remount with b, then propagation c. */
+  MOUNT: 1,
+  /** open s1 (a host path) as the root directory every later in-root path is resolved against. */
+  OPEN_ROOT: 2,
+  /** mknod s1, a mode (type|perm), b major, c minor, d (uid << 32 | gid). An existing node is kept. */
+  MKNOD: 3,
+  /** symlink s2 → s1. An existing entry is kept. */
+  SYMLINK: 4,
+  /** unlink s1 if it exists. */
+  UNLINK: 5,
+  /** pivot_root into the root (flags & OpFlag.NO_PIVOT: MS_MOVE + chroot). */
+  PIVOT: 6,
+  /** chroot into the root (no mount namespace). */
+  CHROOT: 7,
+  /** hide s1: a read-only tmpfs on a directory, /dev/null bound on anything else; missing is fine. */
+  MASK: 8,
+  /** bind s1 on itself read-only; missing is fine. */
+  READONLY: 9,
+  /** remount s1 read-only keeping its other flags (readonly root). */
+  REMOUNT_RO: 10,
+  /** write s2 to s1 (a /proc/sys path). */
+  SYSCTL: 11,
+  HOSTNAME: 12,
+  DOMAINNAME: 13,
+  /** open the pty master s1, its slave in dir s2, bind it on s3 (if non-empty), send the master, keep the slave. */
+  CONSOLE: 14,
+  /** send message a to the parent and wait for its reply (runtime hooks run meanwhile). */
+  SYNC: 15,
+  /** mkdir -p s1 with mode a. */
+  MKDIR: 16,
+} as const;
+
+export const OpFlag = {
+  /** s2 is a host path used as is (not resolved inside the root). */
+  TGT_HOST: 1 << 0,
+  /** create the target as a directory if missing. */
+  MK_DIR: 1 << 1,
+  /** create the target as an empty file if missing. */
+  MK_FILE: 1 << 2,
+  /** the target must not be a symlink (proc, sysfs). */
+  NO_SYMLINK: 1 << 3,
+  /** s1 is resolved inside the root too (bind of a path of the container). */
+  SRC_IN_ROOT: 1 << 4,
+  /** PIVOT: move + chroot instead of pivot_root. */
+  NO_PIVOT: 1 << 5,
+  /** failure with ENOENT is not an error. */
+  OPTIONAL: 1 << 6,
+} as const;
+
+/** Control-socket message types (struct Msg {u32 type; i32 a, b, c;}). */
+export const Msg = {
+  /** launcher → Node: a = pid of the init (in the launcher's pid namespace). */
+  PID: 1,
+  /** Node → launcher → init: carry on. */
+  CONTINUE: 2,
+  /** init → launcher → Node: set up and blocked on the exec fifo. */
+  READY: 3,
+  /** → Node: a = Step, b = errno, c = index (op index, join index, rlimit index) or -1. */
+  ERROR: 4,
+  /** init → launcher → Node: a = the SYNC op's message (hook phase); Node answers CONTINUE. */
+  SYNC: 5,
+  /** launcher → Node (foreground): a = the init's raw wait status. */
+  EXITED: 6,
+} as const;
+
+export const MSG_SIZE = 16;
+
+/** Where a failure happened. Values >= OP_BASE are filesystem-script steps (index = op index). */
+export const Step = {
+  PLAN: 1,
+  FIFO_DIR: 2,
+  CONSOLE_CONNECT: 3,
+  SETNS: 4,
+  TIMENS: 5,
+  CLONE: 6,
+  UID_MAP: 7,
+  GID_MAP: 8,
+  SETGROUPS_DENY: 9,
+  OOM_SCORE_ADJ: 10,
+  SIGNALS: 20,
+  SYNC: 21,
+  SETSID: 22,
+  SETUID_ROOT: 23,
+  KEYRING: 24,
+  RLIMIT: 25,
+  NO_NEW_PRIVS: 26,
+  SETGROUPS: 27,
+  SETGID: 28,
+  SETUID: 29,
+  KEEPCAPS: 30,
+  CAP_BOUNDING: 31,
+  CAPSET: 32,
+  CAP_AMBIENT: 33,
+  CHDIR: 34,
+  EXEC_LOOKUP: 35,
+  FIFO_WAIT: 36,
+  SECCOMP: 37,
+  CLOSE_FDS: 38,
+  EXEC: 39,
+  TTY: 40,
+  OP_BASE: 100,
+  OP_RESOLVE: 100,
+  OP_MKDIR: 101,
+  OP_MOUNT: 102,
+  OP_REMOUNT: 103,
+  OP_PROPAGATION: 104,
+  OP_MKNOD: 105,
+  OP_CHOWN: 106,
+  OP_SYMLINK: 107,
+  OP_UNLINK: 108,
+  OP_PIVOT: 109,
+  OP_CHROOT: 110,
+  OP_SYSCTL: 111,
+  OP_HOSTNAME: 112,
+  OP_DOMAINNAME: 113,
+  OP_CONSOLE: 114,
+  OP_CONSOLE_SEND: 115,
+  OP_OPEN_ROOT: 116,
+  OP_SYNC: 117,
+  OP_MASK: 118,
+  OP_READONLY: 119,
+  OP_SOURCE: 120,
+} as const;
+
+export type StepValue = (typeof Step)[keyof typeof Step];
+
+/** Result of a wait: the pid reaped (0 with WNOHANG and nothing to reap) and the raw wait status. */
+export interface WaitResult {
+  pid: number;
+  status: number;
+}
+
+/** The N-API addon (build/Release/tsrun.node). Every function throws an Error with errno, code and syscall. */
+export interface NativeAddon {
+  /** AF_UNIX SOCK_STREAM pair, both ends close-on-exec. */
+  socketpair(): [number, number];
+  /**
+   * posix_spawn `file` with `argv`/`envp`; child fd i = fds[i] (others closed), all signals default and unblocked.
+   * Returns the pid.
+   */
+  spawn(file: string, argv: string[], envp: string[], fds: number[]): number;
+  /** waitpid(2); flags e.g. WNOHANG = 1. */
+  waitpid(pid: number, flags: number): WaitResult;
+  /** waitpid(2) on a helper thread; resolves with the raw status. */
+  waitpidAsync(pid: number): Promise<number>;
+  /** pidfd_open(2); -1 with ESRCH is thrown as an error. */
+  pidfdOpen(pid: number): number;
+  /** poll(2): returns revents per fd; timeout -1 waits forever. EINTR is retried. */
+  poll(fds: number[], events: number[], timeoutMs: number): number[];
+  /** flock(2) with LOCK_* op. */
+  flock(fd: number, op: number): void;
+  mkfifo(path: string, mode: number): void;
+  /** openat2(root, path, flags|O_CLOEXEC, RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS): a path of a rootfs, never leaving it. */
+  openInRoot(root: string, path: string, flags: number): number;
+  /** ioctl(NS_GET_NSTYPE) on the file at path: the CLONE_NEW* type of a namespace file. */
+  nsType(path: string): number;
+  /** A listening AF_UNIX stream socket at path (close-on-exec). */
+  listenUnix(path: string): number;
+  /** accept4(2), close-on-exec. */
+  accept(fd: number): number;
+  /** recvmsg(2) of one message carrying one SCM_RIGHTS fd: the fd and the payload as a string. */
+  recvFd(fd: number): { fd: number; data: string };
+}

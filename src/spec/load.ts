@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
+import { formatIssues } from './format-issues.js';
+import { processSchema, specSchema, type Spec, type SpecProcess } from './schema.js';
+
+// Go-based generators write `null` for empty slices, maps and pointers, and runc reads it as absent.
+function dropNull(_key: string, value: unknown): unknown {
+  return value === null ? undefined : value;
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text, dropNull) as unknown;
+  } catch (err) {
+    throw new ConfigError(file, [`(root): invalid JSON: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+}
+
+/** Validates an already parsed config.json; unknown properties are dropped from the result. */
+export function parseSpec(json: unknown, file = 'config.json'): Spec {
+  const result = specSchema.safeParse(json);
+  if (!result.success) throw new ConfigError(file, formatIssues(result.error));
+  return result.data;
+}
+
+/** Parses and validates the text of a config.json. */
+export function parseSpecText(text: string, file = 'config.json'): Spec {
+  return parseSpec(parseJson(text, file), file);
+}
+
+/** Reads and validates `<bundleDir>/config.json`. */
+export function loadSpec(bundleDir: string): Spec {
+  const file = join(resolve(bundleDir), 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    // e.g. "open /abs/bundle/config.json: no such file or directory", as runc words it.
+    const e = err as NodeJS.ErrnoException;
+    if (e && typeof e === 'object' && e.syscall && !e.path) e.path = file; // read(2) errors carry no path
+    throw new TsrunError(describeNodeError(err));
+  }
+  return parseSpecText(text, file);
+}
+
+/** Validates a process object (`exec --process FILE`); paths in problems are relative to it. */
+export function parseProcess(json: unknown, file: string): SpecProcess {
+  const result = processSchema.safeParse(json);
+  if (!result.success) throw new ConfigError(file, formatIssues(result.error));
+  return result.data;
+}
+
+/** Parses and validates the text of a process.json. */
+export function parseProcessText(text: string, file: string): SpecProcess {
+  return parseProcess(parseJson(text, file), file);
+}

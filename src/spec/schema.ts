@@ -1,0 +1,463 @@
+/**
+ * zod schema of the OCI runtime-spec config.json (runtime-spec 1.0.0 .. 1.3.x), written from the
+ * spec's schema/*.json and config*.md. Linux and POSIX parts are typed in full; the windows,
+ * solaris, vm, zos and freebsd sections are accepted as opaque objects.
+ *
+ * Objects use zod's default "strip" mode: the spec says runtimes MUST ignore unknown properties.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+const int32 = z.number().int().min(-2147483648).max(2147483647);
+const uint16 = z.number().int().min(0).max(65535);
+const uint32 = z.number().int().min(0).max(4294967295);
+// JSON.parse rounds INT64_MAX / UINT64_MAX up to 2^63 / 2^64, so those are the accepted bounds
+// (values that big are not exact in a JS number anyway); the messages name the exact C limits.
+const int64 = z
+  .number()
+  .int()
+  .min(-(2 ** 63), 'Number must be greater than or equal to -9223372036854775808')
+  .max(2 ** 63, 'Number must be less than or equal to 9223372036854775807');
+const uint64 = z.number().int().min(0).max(2 ** 64, 'Number must be less than or equal to 18446744073709551615');
+
+const strings = z.array(z.string());
+const mapStringString = z.record(z.string(), z.string());
+/** A platform section tsrun does not implement: any object is accepted and kept as is. */
+const opaqueObject = z.record(z.string(), z.unknown());
+
+const noNewline = (s: string) => !s.includes('\n');
+
+// SemVer 2.0.0 (https://semver.org), capturing the major version.
+const semverRe =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+const ociVersionSchema = z.string().superRefine((v, ctx) => {
+  const m = semverRe.exec(v);
+  if (!m) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a SemVer 2.0.0 version such as "1.2.0", got ${JSON.stringify(v)}` });
+  } else if (m[1] !== '1') {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unsupported runtime-spec version ${v}: major version must be 1` });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Enumerations (value lists exported for later stages)
+
+export const namespaceTypes = ['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time'] as const;
+export const deviceTypes = ['c', 'b', 'u', 'p'] as const;
+export const cgroupDeviceTypes = ['a', 'c', 'b'] as const;
+/** The spec lists the first four; runc also accepts the recursive "r" forms. */
+export const rootfsPropagations = [
+  'private', 'shared', 'slave', 'unbindable',
+  'rprivate', 'rshared', 'rslave', 'runbindable',
+] as const;
+export const seccompActions = [
+  'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_TRAP', 'SCMP_ACT_ERRNO',
+  'SCMP_ACT_TRACE', 'SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY',
+] as const;
+export const seccompOperators = [
+  'SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ',
+] as const;
+export const seccompArchitectures = [
+  'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32', 'SCMP_ARCH_ARM', 'SCMP_ARCH_AARCH64',
+  'SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32',
+  'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64',
+  'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB',
+  'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_RISCV64',
+] as const;
+export const seccompFlags = [
+  'SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+  'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
+] as const;
+export const rlimitTypes = [
+  'RLIMIT_AS', 'RLIMIT_CORE', 'RLIMIT_CPU', 'RLIMIT_DATA', 'RLIMIT_FSIZE', 'RLIMIT_LOCKS', 'RLIMIT_MEMLOCK',
+  'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_NOFILE', 'RLIMIT_NPROC', 'RLIMIT_RSS', 'RLIMIT_RTPRIO',
+  'RLIMIT_RTTIME', 'RLIMIT_SIGPENDING', 'RLIMIT_STACK',
+] as const;
+export const schedulerPolicies = [
+  'SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE',
+] as const;
+export const schedulerFlags = [
+  'SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_RECLAIM', 'SCHED_FLAG_DL_OVERRUN', 'SCHED_FLAG_KEEP_POLICY',
+  'SCHED_FLAG_KEEP_PARAMS', 'SCHED_FLAG_UTIL_CLAMP_MIN', 'SCHED_FLAG_UTIL_CLAMP_MAX',
+] as const;
+export const ioPriorityClasses = ['IOPRIO_CLASS_RT', 'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE'] as const;
+export const memoryPolicyModes = [
+  'MPOL_DEFAULT', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED',
+  'MPOL_PREFERRED_MANY', 'MPOL_LOCAL',
+] as const;
+export const memoryPolicyFlags = ['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES'] as const;
+export const personalityDomains = ['LINUX', 'LINUX32'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Shared definitions (defs.json)
+
+export const idMappingSchema = z.object({
+  containerID: uint32,
+  hostID: uint32,
+  size: uint32,
+});
+
+export const hookSchema = z.object({
+  path: z.string(),
+  args: strings.optional(),
+  env: strings.optional(),
+  timeout: z.number().int().min(1).optional(),
+});
+
+const hookList = z.array(hookSchema).optional();
+
+export const hooksSchema = z.object({
+  /** Deprecated in 1.2, still run by runc. */
+  prestart: hookList,
+  createRuntime: hookList,
+  createContainer: hookList,
+  startContainer: hookList,
+  poststart: hookList,
+  poststop: hookList,
+});
+
+export const mountSchema = z.object({
+  destination: z.string(),
+  source: z.string().optional(),
+  type: z.string().optional(),
+  options: strings.optional(),
+  uidMappings: z.array(idMappingSchema).optional(),
+  gidMappings: z.array(idMappingSchema).optional(),
+});
+
+export const rootSchema = z.object({
+  path: z.string(),
+  readonly: z.boolean().optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// process
+
+export const userSchema = z.object({
+  uid: uint32,
+  gid: uint32,
+  umask: uint32.optional(),
+  additionalGids: z.array(uint32).optional(),
+  username: z.string().optional(),
+});
+
+/** Capability names stay plain strings: an unknown name is a warning later, not a schema error. */
+export const capabilitiesSchema = z.object({
+  bounding: strings.optional(),
+  effective: strings.optional(),
+  inheritable: strings.optional(),
+  permitted: strings.optional(),
+  ambient: strings.optional(),
+});
+
+export const rlimitSchema = z.object({
+  type: z.enum(rlimitTypes),
+  soft: uint64,
+  hard: uint64,
+});
+
+export const schedulerSchema = z.object({
+  policy: z.enum(schedulerPolicies),
+  nice: int32.optional(),
+  priority: int32.optional(),
+  flags: z.array(z.enum(schedulerFlags)).optional(),
+  runtime: uint64.optional(),
+  deadline: uint64.optional(),
+  period: uint64.optional(),
+});
+
+export const ioPrioritySchema = z.object({
+  class: z.enum(ioPriorityClasses),
+  priority: int32.optional(),
+});
+
+const cpuList = z.string().regex(/^[0-9, -]*$/, 'must be a CPU list such as "0-3,7"');
+
+export const execCPUAffinitySchema = z.object({
+  initial: cpuList.optional(),
+  final: cpuList.optional(),
+});
+
+export const consoleSizeSchema = z.object({
+  height: uint64,
+  width: uint64,
+});
+
+export const processSchema = z.object({
+  terminal: z.boolean().optional(),
+  consoleSize: consoleSizeSchema.optional(),
+  cwd: z.string().refine((s) => s.startsWith('/'), 'must be an absolute path'),
+  env: strings.optional(),
+  // Optional in the JSON schema (Windows may use commandLine instead), required on Linux.
+  args: z.array(z.string()).min(1),
+  commandLine: z.string().optional(),
+  rlimits: z.array(rlimitSchema).optional(),
+  apparmorProfile: z.string().optional(),
+  capabilities: capabilitiesSchema.optional(),
+  noNewPrivileges: z.boolean().optional(),
+  oomScoreAdj: z.number().int().optional(),
+  scheduler: schedulerSchema.optional(),
+  selinuxLabel: z.string().optional(),
+  ioPriority: ioPrioritySchema.optional(),
+  execCPUAffinity: execCPUAffinitySchema.optional(),
+  // Optional: Go's runc treats a missing user as uid 0, gid 0.
+  user: userSchema.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// linux (config-linux.json, defs-linux.json)
+
+export const namespaceSchema = z.object({
+  type: z.enum(namespaceTypes),
+  path: z.string().optional(),
+});
+
+export const deviceSchema = z.object({
+  type: z.enum(deviceTypes),
+  path: z.string(),
+  // int64 in the spec, but a device node number can't be negative or wider than 32 bits.
+  // config-linux.md: REQUIRED unless type is "p"; the JSON schema leaves them optional (as here).
+  major: uint32.optional(),
+  minor: uint32.optional(),
+  fileMode: uint32.optional(),
+  uid: uint32.optional(),
+  gid: uint32.optional(),
+});
+
+export const deviceCgroupSchema = z.object({
+  allow: z.boolean(),
+  type: z.enum(cgroupDeviceTypes).optional(),
+  major: int64.optional(),
+  minor: int64.optional(),
+  access: z.string().optional(),
+});
+
+export const memorySchema = z.object({
+  limit: int64.optional(),
+  reservation: int64.optional(),
+  swap: int64.optional(),
+  kernel: int64.optional(),
+  kernelTCP: int64.optional(),
+  swappiness: uint64.optional(),
+  disableOOMKiller: z.boolean().optional(),
+  useHierarchy: z.boolean().optional(),
+  checkBeforeUpdate: z.boolean().optional(),
+});
+
+export const cpuSchema = z.object({
+  shares: uint64.optional(),
+  quota: int64.optional(),
+  burst: uint64.optional(),
+  period: uint64.optional(),
+  realtimeRuntime: int64.optional(),
+  realtimePeriod: uint64.optional(),
+  cpus: z.string().optional(),
+  mems: z.string().optional(),
+  idle: int64.optional(),
+});
+
+/** runtime-spec 1.3 made pids.limit optional (the 1.0 JSON schema required it). */
+export const pidsSchema = z.object({
+  limit: int64.optional(),
+});
+
+const blockIODeviceWeightSchema = z.object({
+  major: int64,
+  minor: int64,
+  weight: uint16.optional(),
+  leafWeight: uint16.optional(),
+});
+
+const blockIODeviceThrottleSchema = z.object({
+  major: int64,
+  minor: int64,
+  rate: uint64.optional(),
+});
+
+export const blockIOSchema = z.object({
+  weight: uint16.optional(),
+  leafWeight: uint16.optional(),
+  weightDevice: z.array(blockIODeviceWeightSchema).optional(),
+  throttleReadBpsDevice: z.array(blockIODeviceThrottleSchema).optional(),
+  throttleWriteBpsDevice: z.array(blockIODeviceThrottleSchema).optional(),
+  throttleReadIOPSDevice: z.array(blockIODeviceThrottleSchema).optional(),
+  throttleWriteIOPSDevice: z.array(blockIODeviceThrottleSchema).optional(),
+});
+
+export const hugepageLimitSchema = z.object({
+  pageSize: z.string().regex(/^[1-9][0-9]*[KMG]B$/, 'must be a page size such as "2MB" or "1GB"'),
+  limit: uint64,
+});
+
+export const networkSchema = z.object({
+  classID: uint32.optional(),
+  priorities: z.array(z.object({ name: z.string(), priority: uint32 })).optional(),
+});
+
+export const rdmaSchema = z.object({
+  hcaHandles: uint32.optional(),
+  hcaObjects: uint32.optional(),
+});
+
+export const linuxResourcesSchema = z.object({
+  devices: z.array(deviceCgroupSchema).optional(),
+  memory: memorySchema.optional(),
+  cpu: cpuSchema.optional(),
+  pids: pidsSchema.optional(),
+  blockIO: blockIOSchema.optional(),
+  hugepageLimits: z.array(hugepageLimitSchema).optional(),
+  network: networkSchema.optional(),
+  /** Keyed by RDMA device name. */
+  rdma: z.record(z.string(), rdmaSchema).optional(),
+  /** cgroup v2 file name -> value. */
+  unified: mapStringString.optional(),
+});
+
+export const seccompArgSchema = z.object({
+  index: uint32,
+  value: uint64,
+  valueTwo: uint64.optional(),
+  op: z.enum(seccompOperators),
+});
+
+export const syscallSchema = z.object({
+  names: z.array(z.string()).min(1),
+  action: z.enum(seccompActions),
+  errnoRet: uint32.optional(),
+  args: z.array(seccompArgSchema).optional(),
+});
+
+export const seccompSchema = z.object({
+  defaultAction: z.enum(seccompActions),
+  defaultErrnoRet: uint32.optional(),
+  architectures: z.array(z.enum(seccompArchitectures)).optional(),
+  flags: z.array(z.enum(seccompFlags)).optional(),
+  listenerPath: z.string().optional(),
+  listenerMetadata: z.string().optional(),
+  syscalls: z.array(syscallSchema).optional(),
+});
+
+export const intelRdtSchema = z.object({
+  closID: z.string().optional(),
+  l3CacheSchema: z.string().optional(),
+  memBwSchema: z.string().regex(/^MB:[^\n]*$/, 'must start with "MB:" and contain no newline').optional(),
+  schemata: z.array(z.string().refine(noNewline, 'must not contain a newline')).optional(),
+  enableMonitoring: z.boolean().optional(),
+  /** runtime-spec 1.1-1.2 only (replaced by enableMonitoring in 1.3). */
+  enableCMT: z.boolean().optional(),
+  /** runtime-spec 1.1-1.2 only (replaced by enableMonitoring in 1.3). */
+  enableMBM: z.boolean().optional(),
+});
+
+export const memoryPolicySchema = z.object({
+  // Optional in the JSON schema, REQUIRED in config-linux.md (and runc fails without it).
+  mode: z.enum(memoryPolicyModes),
+  nodes: z.string().optional(),
+  flags: z.array(z.enum(memoryPolicyFlags)).optional(),
+});
+
+export const personalitySchema = z.object({
+  // REQUIRED in config-linux.md (and runc fails without it).
+  domain: z.enum(personalityDomains),
+  flags: strings.optional(),
+});
+
+export const timeOffsetSchema = z.object({
+  secs: int64.optional(),
+  nanosecs: uint32.optional(),
+});
+
+export const netDeviceSchema = z.object({
+  name: z.string().optional(),
+});
+
+export const linuxSchema = z.object({
+  namespaces: z.array(namespaceSchema).optional(),
+  uidMappings: z.array(idMappingSchema).optional(),
+  gidMappings: z.array(idMappingSchema).optional(),
+  /** Keyed by clock name ("boottime", "monotonic"). */
+  timeOffsets: z.record(z.string(), timeOffsetSchema).optional(),
+  devices: z.array(deviceSchema).optional(),
+  /** Keyed by the interface name in the runtime's network namespace. */
+  netDevices: z.record(z.string(), netDeviceSchema).optional(),
+  cgroupsPath: z.string().optional(),
+  resources: linuxResourcesSchema.optional(),
+  intelRdt: intelRdtSchema.optional(),
+  sysctl: mapStringString.optional(),
+  seccomp: seccompSchema.optional(),
+  rootfsPropagation: z.enum(rootfsPropagations).optional(),
+  maskedPaths: strings.optional(),
+  readonlyPaths: strings.optional(),
+  mountLabel: z.string().optional(),
+  personality: personalitySchema.optional(),
+  memoryPolicy: memoryPolicySchema.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// config.json
+
+export const specSchema = z.object({
+  ociVersion: ociVersionSchema,
+  // Optional in the JSON schema; config.md requires it on Linux (checked by a later stage).
+  root: rootSchema.optional(),
+  mounts: z.array(mountSchema).optional(),
+  process: processSchema.optional(),
+  hostname: z.string().optional(),
+  domainname: z.string().optional(),
+  hooks: hooksSchema.optional(),
+  annotations: mapStringString.optional(),
+  linux: linuxSchema.optional(),
+  windows: opaqueObject.optional(),
+  solaris: opaqueObject.optional(),
+  vm: opaqueObject.optional(),
+  zos: opaqueObject.optional(),
+  freebsd: opaqueObject.optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Types
+
+export type Spec = z.infer<typeof specSchema>;
+export type Root = z.infer<typeof rootSchema>;
+export type Mount = z.infer<typeof mountSchema>;
+export type Hook = z.infer<typeof hookSchema>;
+export type Hooks = z.infer<typeof hooksSchema>;
+export type LinuxIDMapping = z.infer<typeof idMappingSchema>;
+
+export type SpecProcess = z.infer<typeof processSchema>;
+export type User = z.infer<typeof userSchema>;
+export type LinuxCapabilities = z.infer<typeof capabilitiesSchema>;
+export type POSIXRlimit = z.infer<typeof rlimitSchema>;
+export type RlimitType = (typeof rlimitTypes)[number];
+export type Scheduler = z.infer<typeof schedulerSchema>;
+export type IOPriority = z.infer<typeof ioPrioritySchema>;
+export type CPUAffinity = z.infer<typeof execCPUAffinitySchema>;
+export type ConsoleSize = z.infer<typeof consoleSizeSchema>;
+
+export type Linux = z.infer<typeof linuxSchema>;
+export type LinuxNamespace = z.infer<typeof namespaceSchema>;
+export type LinuxNamespaceType = (typeof namespaceTypes)[number];
+export type LinuxDevice = z.infer<typeof deviceSchema>;
+export type LinuxDeviceCgroup = z.infer<typeof deviceCgroupSchema>;
+export type LinuxResources = z.infer<typeof linuxResourcesSchema>;
+export type LinuxMemory = z.infer<typeof memorySchema>;
+export type LinuxCPU = z.infer<typeof cpuSchema>;
+export type LinuxPids = z.infer<typeof pidsSchema>;
+export type LinuxBlockIO = z.infer<typeof blockIOSchema>;
+export type LinuxHugepageLimit = z.infer<typeof hugepageLimitSchema>;
+export type LinuxNetwork = z.infer<typeof networkSchema>;
+export type LinuxRdma = z.infer<typeof rdmaSchema>;
+export type LinuxSeccomp = z.infer<typeof seccompSchema>;
+export type LinuxSyscall = z.infer<typeof syscallSchema>;
+export type LinuxSeccompArg = z.infer<typeof seccompArgSchema>;
+export type LinuxSeccompAction = (typeof seccompActions)[number];
+export type LinuxSeccompOperator = (typeof seccompOperators)[number];
+export type LinuxIntelRdt = z.infer<typeof intelRdtSchema>;
+export type LinuxMemoryPolicy = z.infer<typeof memoryPolicySchema>;
+export type LinuxPersonality = z.infer<typeof personalitySchema>;
+export type LinuxTimeOffset = z.infer<typeof timeOffsetSchema>;
+export type LinuxNetDevice = z.infer<typeof netDeviceSchema>;
+export type RootfsPropagation = (typeof rootfsPropagations)[number];
