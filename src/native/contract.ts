@@ -224,4 +224,6 @@ export interface NativeAddon {
   accept(fd: number): number;
   /** recvmsg(2) of one message carrying one SCM_RIGHTS fd: the fd and the payload as a string. */
   recvFd(fd: number): { fd: number; data: string };
+  /** Version of the libseccomp linked into the native core. */
+  seccompVersion(): string;
 }

@@ -1,0 +1,50 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../global.js';
+import { handle } from '../handle.js';
+
+export interface CreateArgs extends GlobalArgs {
+  'container-id': string;
+  bundle: string;
+  'pid-file'?: string;
+  'console-socket'?: string;
+  'no-pivot': boolean;
+  'no-new-keyring': boolean;
+  'preserve-fds': number;
+}
+
+/** Options shared by create and run. */
+export function withCreateOptions(y: Argv<GlobalArgs>): Argv<CreateArgs> {
+  return y
+    .positional('container-id', { type: 'string', demandOption: true, describe: 'unique name of the container' })
+    .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' })
+    .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
+    .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master fd' })
+    .option('pidfd-socket', { type: 'string', hidden: true, describe: 'not supported' })
+    .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root (rootfs on a ramdisk)' })
+    .option('no-new-keyring', { type: 'boolean', default: false, describe: "keep the caller's session keyring" })
+    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (from 3) to the container' })
+    .check((a) => {
+      if (!Number.isInteger(a['preserve-fds']) || a['preserve-fds'] < 0) throw new Error('--preserve-fds must be a non-negative integer');
+      return true;
+    }) as unknown as Argv<CreateArgs>;
+}
+
+export const createCommand: CommandModule<GlobalArgs, CreateArgs> = {
+  command: 'create <container-id>',
+  describe: 'create a container (its process waits for "start")',
+  builder: withCreateOptions,
+  handler: (a) =>
+    handle(async () => {
+      const { createContainer } = await import('../../runtime/create.js');
+      createContainer({
+        root: a.root,
+        id: a['container-id'],
+        bundle: a.bundle,
+        pidFile: a['pid-file'],
+        consoleSocket: a['console-socket'],
+        noPivot: a['no-pivot'],
+        noNewKeyring: a['no-new-keyring'],
+        preserveFds: a['preserve-fds'],
+      });
+    }),
+};

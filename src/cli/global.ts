@@ -1,0 +1,85 @@
+/** Global options (they come before the command, as with runc) and the argv conventions callers rely on. */
+import type { Argv } from 'yargs';
+import { DEFAULT_ROOT } from '../runtime/state.js';
+
+export interface GlobalArgs {
+  root: string;
+  log?: string;
+  'log-format': 'text' | 'json';
+  debug: boolean;
+  'systemd-cgroup': boolean;
+  rootless?: string;
+  criu?: string;
+}
+
+export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
+  return y
+    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'root directory for storage of container state', global: true })
+    .option('log', { type: 'string', describe: 'log file (default: stderr)', global: true })
+    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log format', global: true })
+    .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging', global: true })
+    .option('systemd-cgroup', {
+      type: 'boolean',
+      default: false,
+      describe: 'cgroupsPath is "slice:prefix:name" for the systemd cgroup driver',
+      global: true,
+    })
+    .option('rootless', { type: 'string', describe: 'ignore cgroup permission errors (true, false or auto)', global: true })
+    .option('criu', { type: 'string', hidden: true, describe: 'ignored (checkpoint/restore is not supported)', global: true }) as Argv<
+    T & GlobalArgs
+  >;
+}
+
+const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
+const GLOBAL_BOOL_FLAGS = new Set(['debug', 'systemd-cgroup', 'help', 'h', 'version', 'v']);
+
+/** Long option names of every command, so that `-name` (single dash, accepted by runc's parser) can be read. */
+const LONG_NAMES = new Set([
+  ...GLOBAL_VALUE_FLAGS,
+  ...GLOBAL_BOOL_FLAGS,
+  'bundle', 'pid-file', 'console-socket', 'no-pivot', 'no-new-keyring', 'preserve-fds', 'pidfd-socket',
+  'detach', 'keep', 'no-subreaper', 'force', 'all', 'format', 'quiet',
+]);
+
+/** `-root x` → `--root x`, `-pid-file=x` → `--pid-file=x`; short flags (-b, -d, -a) are left alone. */
+export function normalizeArgv(argv: string[]): string[] {
+  return argv.map((a) => {
+    const m = /^-([a-z][a-z0-9-]+)(=.*)?$/.exec(a);
+    return m && LONG_NAMES.has(m[1]!) ? `-${a}` : a;
+  });
+}
+
+export interface EarlyGlobals {
+  log?: string;
+  logFormat: 'text' | 'json';
+  debug: boolean;
+  /** Index of the command in argv (-1 if none). */
+  commandIndex: number;
+  version: boolean;
+}
+
+/**
+ * Reads the global flags before yargs runs, so that the log file exists (and gets the error) even when the
+ * command line itself is wrong.
+ */
+export function scanGlobals(argv: string[]): EarlyGlobals {
+  const out: EarlyGlobals = { logFormat: 'text', debug: false, commandIndex: -1, version: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (!a.startsWith('-')) {
+      out.commandIndex = i;
+      break;
+    }
+    const m = /^--?([^=]+)(?:=(.*))?$/.exec(a);
+    if (!m) continue;
+    const name = m[1]!;
+    let value = m[2];
+    if (GLOBAL_VALUE_FLAGS.has(name) && value === undefined) value = argv[++i];
+    if (name === 'log') out.log = value;
+    else if (name === 'log-format' && (value === 'json' || value === 'text')) out.logFormat = value;
+    else if (name === 'debug') out.debug = value === undefined || value === 'true';
+    else if (name === 'version' || name === 'v') out.version = true;
+  }
+  return out;
+}

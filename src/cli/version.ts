@@ -1,0 +1,18 @@
+declare const TSRUN_VERSION: string | undefined;
+declare const TSRUN_COMMIT: string | undefined;
+
+export const SPEC_VERSION = '1.3.0';
+
+/** Shaped like runc's: dockerd looks for "version" and "commit:", CRI-O and podman print it as is. */
+export async function versionText(): Promise<string> {
+  const version = typeof TSRUN_VERSION === 'string' ? TSRUN_VERSION : 'dev';
+  const commit = typeof TSRUN_COMMIT === 'string' ? TSRUN_COMMIT : 'unknown';
+  let seccomp = 'unknown';
+  try {
+    const { native } = await import('../native/addon.js');
+    seccomp = native().seccompVersion();
+  } catch {
+    // not built: still answer
+  }
+  return `tsrun version ${version}\ncommit: ${commit}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\nlibseccomp: ${seccomp}\n`;
+}

@@ -1,0 +1,82 @@
+import { NO_UMASK, PLAN_MAGIC, PLAN_VERSION, Tag } from '../native/contract.js';
+import type { Plan, U64 } from './plan.js';
+
+/** Serialises records of (u32 tag, u32 length, fields) as the launcher's decoder expects. */
+class PlanWriter {
+  private chunks: Buffer[] = [];
+  private record: Buffer[] = [];
+
+  constructor() {
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(PLAN_MAGIC, 0);
+    head.writeUInt32LE(PLAN_VERSION, 4);
+    this.chunks.push(head);
+  }
+
+  u64(v: U64): this {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)));
+    this.record.push(b);
+    return this;
+  }
+
+  str(s: string | Buffer): this {
+    const body = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(body.length);
+    this.record.push(len, body, Buffer.alloc(1));
+    return this;
+  }
+
+  end(tag: number): void {
+    const body = Buffer.concat(this.record);
+    this.record = [];
+    const head = Buffer.alloc(8);
+    head.writeUInt32LE(tag, 0);
+    head.writeUInt32LE(body.length, 4);
+    this.chunks.push(head, body);
+  }
+
+  finish(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+export function encodePlan(plan: Plan): Buffer {
+  const w = new PlanWriter();
+  const p = plan.process;
+  w.u64(plan.mode).end(Tag.MODE);
+  w.u64(plan.nsNew).end(Tag.NS_NEW);
+  for (const j of plan.joins) w.u64(j.type).str(j.path).end(Tag.NS_JOIN);
+  if (plan.timeOffsets) {
+    const { boottime, monotonic } = plan.timeOffsets;
+    w.u64(boottime[0]).u64(boottime[1]).u64(monotonic[0]).u64(monotonic[1]).end(Tag.TIMENS);
+  }
+  for (const m of plan.uidMaps) w.u64(m.containerID).u64(m.hostID).u64(m.size).end(Tag.UID_MAP);
+  for (const m of plan.gidMaps) w.u64(m.containerID).u64(m.hostID).u64(m.size).end(Tag.GID_MAP);
+  if (plan.setgroupsDeny) w.end(Tag.SETGROUPS_DENY);
+  w.str(plan.fifoDir).end(Tag.FIFO_DIR);
+  if (plan.consoleSocket) w.str(plan.consoleSocket).end(Tag.CONSOLE_SOCKET);
+  if (plan.consoleSize) w.u64(plan.consoleSize.rows).u64(plan.consoleSize.cols).end(Tag.CONSOLE_SIZE);
+  for (const op of plan.ops) {
+    w.u64(op.kind).u64(op.flags).u64(op.a).u64(op.b).u64(op.c).u64(op.d);
+    for (const s of op.s) w.str(s);
+    w.end(Tag.OP);
+  }
+  for (const a of p.args) w.str(a).end(Tag.ARG);
+  for (const e of p.env) w.str(e).end(Tag.ENV);
+  for (const x of p.exe) w.str(x).end(Tag.EXE);
+  w.str(p.cwd).end(Tag.CWD);
+  w.u64(p.uid).u64(p.gid).u64(p.umask ?? NO_UMASK).end(Tag.USER);
+  for (const g of p.groups) w.u64(g).end(Tag.GROUP);
+  if (p.caps) {
+    const c = p.caps;
+    w.u64(c.bounding).u64(c.effective).u64(c.permitted).u64(c.inheritable).u64(c.ambient).u64(c.last).end(Tag.CAPS);
+  }
+  for (const r of p.rlimits) w.u64(r.resource).u64(r.soft).u64(r.hard).end(Tag.RLIMIT);
+  w.u64(p.flags).end(Tag.PROCESS_FLAGS);
+  if (p.keyring) w.str(p.keyring).end(Tag.KEYRING);
+  w.u64(p.preserveFds).end(Tag.PRESERVE_FDS);
+  if (p.oomScoreAdj !== undefined) w.u64(p.oomScoreAdj + 1000).end(Tag.OOM_SCORE_ADJ);
+  return w.finish();
+}

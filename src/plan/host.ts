@@ -1,0 +1,132 @@
+/** Facts about the running host that the pure spec → plan conversion needs. The only impure part of plan/. */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+
+export interface CgroupV1Hierarchy {
+  /** Where the hierarchy is mounted on the host, e.g. /sys/fs/cgroup/cpu,cpuacct. */
+  mountpoint: string;
+  /** Controllers and names from the super options, e.g. ['cpu', 'cpuacct'] or ['name=systemd']. */
+  subsystems: string[];
+  /** Host path of the container's cgroup in this hierarchy. */
+  path: string;
+}
+
+export interface CgroupHost {
+  v1: CgroupV1Hierarchy[];
+  /** The cgroup2 mount (pure v2 host) and the container's cgroup directory in it. */
+  v2?: { mountpoint: string; path: string };
+  /** A cgroup2 mount that sits beside v1 controllers (hybrid host). */
+  hybrid: boolean;
+}
+
+export interface HostFacts {
+  /** /proc/sys/kernel/cap_last_cap */
+  capLastCap: number;
+  /** /proc/kcore exists (then /dev/core links to it). */
+  hasKcore: boolean;
+  cgroup: CgroupHost;
+  /** What is at a host path: bind mounts create a file or a directory to mount on. */
+  pathKind(path: string): 'dir' | 'file' | 'missing';
+}
+
+interface MountInfo {
+  root: string;
+  mountpoint: string;
+  fstype: string;
+  superOptions: string[];
+}
+
+// Octal escapes (\040 for a space) in /proc/self/mountinfo fields.
+function unescape(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export function parseMountInfo(text: string): MountInfo[] {
+  const out: MountInfo[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const f = line.split(' ');
+    const dash = f.indexOf('-', 6);
+    if (dash < 0 || f.length < dash + 4) continue;
+    out.push({
+      root: unescape(f[3]!),
+      mountpoint: unescape(f[4]!),
+      fstype: f[dash + 1]!,
+      superOptions: f[dash + 3]!.split(','),
+    });
+  }
+  return out;
+}
+
+/** /proc/self/cgroup → controller list key ("cpu,cpuacct", "name=systemd", "" for v2) → path. */
+export function parseProcCgroup(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    if (m) out.set(m[1]!, m[2]!);
+  }
+  return out;
+}
+
+const notControllers = new Set(['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec', 'xattr', 'clone_children']);
+
+/** The cgroup layout as seen by this process; `cgroupPath(key, own)` may redirect the container elsewhere. */
+export function describeCgroups(mountinfo: string, procCgroup: string): CgroupHost {
+  const own = parseProcCgroup(procCgroup);
+  const mounts = parseMountInfo(mountinfo);
+  const v1: CgroupV1Hierarchy[] = [];
+  const seen = new Set<string>();
+  let v2: CgroupHost['v2'];
+  let hasV2 = false;
+  for (const m of mounts) {
+    if (m.fstype === 'cgroup') {
+      const subsystems = m.superOptions.filter((o) => !notControllers.has(o) && !o.startsWith('release_agent='));
+      const key = subsystems.join(',');
+      if (seen.has(key)) continue;
+      // The matching /proc/self/cgroup line lists the same controllers, possibly in another order.
+      const sorted = [...subsystems].sort().join(',');
+      let own1: string | undefined;
+      for (const [k, p] of own) if (k && k.split(',').sort().join(',') === sorted) own1 = p;
+      if (own1 === undefined) continue;
+      seen.add(key);
+      const rel = relativeTo(m.root, own1);
+      v1.push({ mountpoint: m.mountpoint, subsystems, path: joinPath(m.mountpoint, rel) });
+    } else if (m.fstype === 'cgroup2') {
+      hasV2 = true;
+      if (!v2) v2 = { mountpoint: m.mountpoint, path: joinPath(m.mountpoint, relativeTo(m.root, own.get('') ?? '/')) };
+    }
+  }
+  if (v1.length > 0) return { v1, hybrid: hasV2 };
+  return { v1, v2, hybrid: false };
+}
+
+function relativeTo(root: string, p: string): string {
+  if (root === '/' || root === '') return p;
+  if (p === root) return '/';
+  if (p.startsWith(root + '/')) return p.slice(root.length);
+  return p;
+}
+
+function joinPath(a: string, b: string): string {
+  return (a + '/' + b).replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+}
+
+export function readHostFacts(): HostFacts {
+  let capLastCap = 40;
+  try {
+    capLastCap = parseInt(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'), 10);
+  } catch {
+    // keep the default: a kernel without the file predates cap_last_cap (3.2)
+  }
+  return {
+    capLastCap,
+    hasKcore: existsSync('/proc/kcore'),
+    cgroup: describeCgroups(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8')),
+    pathKind(path: string) {
+      try {
+        return statSync(path).isDirectory() ? 'dir' : 'file';
+      } catch {
+        return 'missing';
+      }
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * The kernel-shaped plan: what the launcher and the container init do, with every name already turned into a
+ * number, every path made absolute, and the filesystem setup spelled out as an ordered list of steps.
+ * Built by specconv.ts (pure), encoded by encode.ts, executed by addon/core/child.cc.
+ */
+
+export type U64 = number | bigint;
+
+export interface PlanOp {
+  kind: number; // OpKind
+  flags: number; // OpFlag bits
+  a: U64;
+  b: U64;
+  c: U64;
+  d: U64;
+  s: [string, string, string, string];
+  /** How a failure of this step is reported, e.g. `mount "proc" on "/proc"`. */
+  what: string;
+}
+
+export interface IdMap {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
+export interface NsJoin {
+  type: number; // CLONE_NEW*
+  path: string;
+  /** runtime-spec name, for messages. */
+  name: string;
+}
+
+export interface PlanProcess {
+  args: string[];
+  env: string[];
+  /** Candidate executables, tried in order inside the container (exec.LookPath over PATH). */
+  exe: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  umask?: number;
+  groups: number[];
+  caps?: {
+    bounding: bigint;
+    effective: bigint;
+    permitted: bigint;
+    inheritable: bigint;
+    ambient: bigint;
+    last: number;
+  };
+  rlimits: { resource: number; soft: bigint; hard: bigint; name: string }[];
+  flags: number; // ProcessFlag bits
+  keyring?: string;
+  preserveFds: number;
+  oomScoreAdj?: number;
+}
+
+export interface Plan {
+  mode: number; // LaunchMode
+  nsNew: number; // clone flags
+  joins: NsJoin[];
+  timeOffsets?: { boottime: [number, number]; monotonic: [number, number] };
+  uidMaps: IdMap[];
+  gidMaps: IdMap[];
+  setgroupsDeny: boolean;
+  fifoDir: string;
+  consoleSocket?: string;
+  consoleSize?: { rows: number; cols: number };
+  ops: PlanOp[];
+  process: PlanProcess;
+  /** Things the user should know (unknown capabilities, ignored options); logged as warnings. */
+  warnings: string[];
+}

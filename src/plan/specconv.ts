@@ -1,0 +1,481 @@
+/**
+ * Spec → Plan: pure. Everything config.json names becomes numbers, absolute paths and an ordered filesystem
+ * script, including what runc does without being asked (default devices, /dev symlinks, mount points created,
+ * sysfs bound when there is no network namespace, cgroup views). Host facts come in as data.
+ */
+import { posix } from 'node:path';
+import { LaunchMode, OpFlag, OpKind, ProcessFlag } from '../native/contract.js';
+import type { Mount, Spec, SpecProcess } from '../spec/schema.js';
+import type { HostFacts } from './host.js';
+import type { Plan, PlanOp, PlanProcess } from './plan.js';
+import {
+
+  DEFAULT_PATH,
+  MS,
+  S_IF,
+  capabilities,
+  defaultDevices,
+  joinOrder,
+  mountOptionFlags,
+  namespaceFlag,
+  propagationFlags,
+  rlimits,
+  type NamespaceType,
+} from './tables.js';
+
+export interface ConvertOptions {
+  id: string;
+  /** Absolute bundle directory (relative root and bind sources resolve against it). */
+  bundle: string;
+  /** Directory holding exec.fifo. */
+  stateDir: string;
+  foreground: boolean;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  /** Absolute path of the caller's console socket. */
+  consoleSocket?: string;
+  /** Fds from 3 passed to the container unchanged (LISTEN_FDS + --preserve-fds). */
+  preserveFds: number;
+  /** Added to process.env (LISTEN_FDS/LISTEN_PID for socket activation). */
+  extraEnv?: string[];
+  /** HOME from the container's /etc/passwd, used when process.env has none. */
+  home?: string;
+}
+
+const P = posix;
+
+function op(kind: number, what: string, fields: Partial<Omit<PlanOp, 'kind' | 'what'>> = {}): PlanOp {
+  return {
+    kind,
+    flags: fields.flags ?? 0,
+    a: fields.a ?? 0,
+    b: fields.b ?? 0,
+    c: fields.c ?? 0,
+    d: fields.d ?? 0,
+    s: fields.s ?? ['', '', '', ''],
+    what,
+  };
+}
+
+/** Lexically clean absolute path inside the container. */
+export function cleanDest(p: string): string {
+  return P.resolve('/', p);
+}
+
+export interface ParsedOptions {
+  flags: number;
+  cleared: number;
+  propagation: number;
+  data: string[];
+  /** Options recognised but not applied (recursive attributes, idmap): reported as warnings. */
+  unsupported: string[];
+}
+
+export function parseMountOptions(options: readonly string[] = []): ParsedOptions {
+  const out: ParsedOptions = { flags: 0, cleared: 0, propagation: 0, data: [], unsupported: [] };
+  for (const o of options) {
+    const f = mountOptionFlags[o];
+    if (f) {
+      if (f.clear) {
+        out.flags &= ~f.flag;
+        out.cleared |= f.flag;
+      } else {
+        out.flags |= f.flag;
+        out.cleared &= ~f.flag;
+      }
+      continue;
+    }
+    const prop = propagationFlags[o];
+    if (prop !== undefined) {
+      out.propagation = prop;
+      continue;
+    }
+    if (/^r(ro|rw|no)?(suid|dev|exec|atime|diratime|relatime|strictatime|symfollow)$|^rr[ow]$/.test(o) || o === 'idmap' || o === 'ridmap' || o === 'tmpcopyup') {
+      out.unsupported.push(o);
+      continue;
+    }
+    out.data.push(o);
+  }
+  return out;
+}
+
+function capMask(names: readonly string[] | undefined, last: number, unknown: Set<string>): bigint {
+  let mask = 0n;
+  for (const n of names ?? []) {
+    const num = capabilities[n];
+    if (num === undefined || num > last) {
+      unknown.add(n);
+      continue;
+    }
+    mask |= 1n << BigInt(num);
+  }
+  return mask;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** JSON numbers cannot carry 2^64-1 exactly: anything that rounds to 2^64 means "unlimited". */
+function toU64(v: number): bigint {
+  if (v >= 2 ** 64) return U64_MAX;
+  return BigInt(Math.trunc(v));
+}
+
+/** The env a process runs with, with HOME filled in like runc does. */
+export function processEnv(p: SpecProcess, home: string | undefined, extra: string[] = []): string[] {
+  const env = [...(p.env ?? []), ...extra];
+  if (!env.some((e) => e.startsWith('HOME='))) env.push(`HOME=${home ?? '/'}`);
+  return env;
+}
+
+/** exec.LookPath over the container's PATH, as candidate absolute paths tried in order. */
+export function exeCandidates(arg0: string, env: readonly string[], cwd: string): string[] {
+  if (arg0.includes('/')) return [P.resolve(cwd, arg0)];
+  let path: string | undefined;
+  for (const e of env) if (e.startsWith('PATH=')) path = e.slice(5);
+  const dirs = (path ?? DEFAULT_PATH).split(':');
+  const out: string[] = [];
+  for (const d of dirs) {
+    const c = P.resolve(cwd, d === '' ? '.' : d, arg0);
+    if (!out.includes(c)) out.push(c);
+  }
+  return out;
+}
+
+function mountWhat(source: string | undefined, type: string | undefined, dest: string): string {
+  return `mount "${source || type || 'none'}" on "${dest}"`;
+}
+
+interface Ctx {
+  spec: Spec;
+  opts: ConvertOptions;
+  host: HostFacts;
+  ops: PlanOp[];
+  finalize: PlanOp[];
+  warnings: string[];
+  ns: Map<NamespaceType, { path?: string }>;
+}
+
+function isBind(m: Mount, flags: number): boolean {
+  return m.type === 'bind' || (flags & MS.BIND) !== 0;
+}
+
+function addMount(ctx: Ctx, m: Mount, index: number): void {
+  const dest = cleanDest(m.destination);
+  const o = parseMountOptions(m.options);
+  for (const u of o.unsupported) ctx.warnings.push(`mounts[${index}]: option "${u}" is not supported yet and was ignored`);
+  if (m.uidMappings?.length || m.gidMappings?.length)
+    ctx.warnings.push(`mounts[${index}]: idmapped mounts are not supported yet; mapped without ids`);
+  const type = m.type;
+  const hasNet = ctx.ns.has('network');
+  const userNs = ctx.ns.has('user');
+
+  if (isBind(m, o.flags)) {
+    let source = m.source ?? '';
+    if (!source.startsWith('/')) source = P.resolve(ctx.opts.bundle, source);
+    addBind(ctx, source, dest, o, index);
+    return;
+  }
+  if (type === 'sysfs' && !hasNet) {
+    // Without its own network namespace a container cannot mount sysfs: runc binds the host's /sys.
+    addBind(ctx, '/sys', dest, { ...o, flags: o.flags | MS.BIND | MS.REC }, index);
+    return;
+  }
+  if (type === 'mqueue' && userNs && !ctx.ns.has('ipc')) {
+    addBind(ctx, '/dev/mqueue', dest, { ...o, flags: o.flags | MS.BIND | MS.REC }, index);
+    return;
+  }
+  if (type === 'cgroup') {
+    addCgroupMount(ctx, dest, o, index);
+    return;
+  }
+  let flags = o.flags;
+  // tmpfs and /dev stay writable until everything below them exists; they turn read-only at the end.
+  if ((type === 'tmpfs' || dest === '/dev') && flags & MS.RDONLY) {
+    flags &= ~MS.RDONLY;
+    ctx.finalize.push(op(OpKind.REMOUNT_RO, `remount "${dest}" read-only`, { a: flags & ~MS.REMOUNT, s: [dest, '', '', ''] }));
+  }
+  const special = type === 'proc' || type === 'sysfs';
+  ctx.ops.push(
+    op(OpKind.MOUNT, mountWhat(m.source, type, dest), {
+      flags: OpFlag.MK_DIR | (special ? OpFlag.NO_SYMLINK : 0),
+      a: flags,
+      c: o.propagation,
+      s: [m.source ?? '', dest, type ?? '', o.data.join(',')],
+    }),
+  );
+}
+
+function addBind(ctx: Ctx, source: string, dest: string, o: ParsedOptions, index: number): void {
+  const kind = ctx.host.pathKind(source);
+  const rest = o.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
+  const remount = rest !== 0 || o.cleared !== 0 ? (o.flags & ~(MS.BIND | MS.REC)) | MS.REMOUNT : 0;
+  void index;
+  ctx.ops.push(
+    op(OpKind.MOUNT, mountWhat(source, 'bind', dest), {
+      flags: kind === 'file' ? OpFlag.MK_FILE : OpFlag.MK_DIR,
+      a: MS.BIND | (o.flags & MS.REC),
+      b: remount,
+      c: o.propagation,
+      s: [source, dest, '', ''],
+    }),
+  );
+}
+
+function addCgroupMount(ctx: Ctx, dest: string, o: ParsedOptions, index: number): void {
+  const cg = ctx.host.cgroup;
+  const cgroupNs = ctx.ns.has('cgroup');
+  if (cg.v1.length === 0) {
+    if (!cg.v2) {
+      ctx.warnings.push(`mounts[${index}]: no cgroup hierarchy on this host; "${dest}" left empty`);
+      return;
+    }
+    if (ctx.ns.has('user') && !cgroupNs) {
+      addBind(ctx, cg.v2.mountpoint, dest, { ...o, flags: o.flags | MS.BIND | MS.REC }, index);
+      return;
+    }
+    ctx.ops.push(
+      op(OpKind.MOUNT, mountWhat('cgroup', 'cgroup2', dest), {
+        flags: OpFlag.MK_DIR,
+        a: o.flags,
+        c: o.propagation,
+        s: ['cgroup', dest, 'cgroup2', ''],
+      }),
+    );
+    return;
+  }
+  // v1: a tmpfs holding one directory per hierarchy, each the container's own cgroup (like runc).
+  const base = MS.NOEXEC | MS.NOSUID | MS.NODEV;
+  ctx.ops.push(
+    op(OpKind.MOUNT, mountWhat('tmpfs', 'tmpfs', dest), {
+      flags: OpFlag.MK_DIR,
+      a: base,
+      c: o.propagation,
+      s: ['tmpfs', dest, 'tmpfs', 'mode=755'],
+    }),
+  );
+  for (const h of cg.v1) {
+    const name = P.basename(h.mountpoint);
+    const sub = `${dest}/${name}`;
+    if (cgroupNs) {
+      const isSystemd = name === 'systemd';
+      ctx.ops.push(
+        op(OpKind.MOUNT, mountWhat('cgroup', 'cgroup', sub), {
+          flags: OpFlag.MK_DIR,
+          a: base | (o.flags & MS.RDONLY),
+          s: [isSystemd ? 'systemd' : 'cgroup', sub, 'cgroup', isSystemd ? 'none,name=systemd' : h.subsystems.join(',')],
+        }),
+      );
+    } else {
+      addBind(ctx, h.path, sub, { ...o, flags: o.flags | MS.BIND | MS.REC }, index);
+    }
+    if (name.includes(',')) {
+      for (const ss of name.split(','))
+        ctx.ops.push(op(OpKind.SYMLINK, `symlink "${dest}/${ss}"`, { s: [name, `${dest}/${ss}`, '', ''] }));
+    }
+  }
+}
+
+function addDevices(ctx: Ctx): void {
+  const spec = ctx.spec;
+  const devs: { path: string; type: string; major: number; minor: number; mode: number; uid: number; gid: number }[] = [];
+  for (const d of spec.linux?.devices ?? []) {
+    devs.push({
+      path: cleanDest(d.path),
+      type: d.type,
+      major: d.major ?? 0,
+      minor: d.minor ?? 0,
+      mode: d.fileMode ?? 0o666,
+      uid: d.uid ?? 0,
+      gid: d.gid ?? 0,
+    });
+  }
+  for (const d of defaultDevices) {
+    if (!devs.some((x) => x.path === d.path)) devs.push({ ...d, mode: 0o666, uid: 0, gid: 0 });
+  }
+  const bind = ctx.ns.has('user');
+  for (const d of devs) {
+    if (d.path === '/dev/ptmx') continue; // /dev/ptmx is always the link to pts/ptmx
+    if (bind) {
+      // mknod is not allowed in a user namespace: bind the host's node instead.
+      ctx.ops.push(
+        op(OpKind.MOUNT, `bind device "${d.path}"`, { flags: OpFlag.MK_FILE, a: MS.BIND, s: [d.path, d.path, '', ''] }),
+      );
+      continue;
+    }
+    const typeBits = d.type === 'b' ? S_IF.BLK : d.type === 'p' ? S_IF.FIFO : S_IF.CHR;
+    ctx.ops.push(
+      op(OpKind.MKNOD, `create device "${d.path}"`, {
+        a: typeBits | (d.mode & 0o7777),
+        b: d.major,
+        c: d.minor,
+        d: (BigInt(d.uid) << 32n) | BigInt(d.gid),
+        s: [d.path, '', '', ''],
+      }),
+    );
+  }
+  ctx.ops.push(op(OpKind.UNLINK, 'remove "/dev/ptmx"', { s: ['/dev/ptmx', '', '', ''] }));
+  const links: [string, string][] = [
+    ['pts/ptmx', '/dev/ptmx'],
+    ['/proc/self/fd', '/dev/fd'],
+    ['/proc/self/fd/0', '/dev/stdin'],
+    ['/proc/self/fd/1', '/dev/stdout'],
+    ['/proc/self/fd/2', '/dev/stderr'],
+  ];
+  if (ctx.host.hasKcore) links.push(['/proc/kcore', '/dev/core']);
+  for (const [target, link] of links) ctx.ops.push(op(OpKind.SYMLINK, `symlink "${link}"`, { s: [target, link, '', ''] }));
+}
+
+function convertProcess(ctx: Ctx, p: SpecProcess): PlanProcess {
+  const { opts, host } = ctx;
+  const env = processEnv(p, opts.home, opts.extraEnv);
+  const cwd = p.cwd;
+  const arg0 = p.args[0]!;
+  const user = p.user ?? { uid: 0, gid: 0 };
+  let flags = 0;
+  if (p.noNewPrivileges) flags |= ProcessFlag.NO_NEW_PRIVS;
+  if (p.terminal) flags |= ProcessFlag.TERMINAL;
+  if (!opts.noNewKeyring) flags |= ProcessFlag.NEW_KEYRING;
+  flags |= ProcessFlag.SETGROUPS;
+  if (opts.foreground) flags |= ProcessFlag.SUBREAPER;
+  let caps: PlanProcess['caps'];
+  if (p.capabilities) {
+    const unknown = new Set<string>();
+    const last = host.capLastCap;
+    const c = p.capabilities;
+    caps = {
+      bounding: capMask(c.bounding, last, unknown),
+      effective: capMask(c.effective, last, unknown),
+      permitted: capMask(c.permitted, last, unknown),
+      inheritable: capMask(c.inheritable, last, unknown),
+      ambient: capMask(c.ambient, last, unknown),
+      last,
+    };
+    if (unknown.size) ctx.warnings.push(`ignoring unknown or unavailable capabilities: [${[...unknown].sort().join(' ')}]`);
+  }
+  return {
+    args: p.args,
+    env,
+    exe: exeCandidates(arg0, env, cwd),
+    cwd,
+    uid: user.uid,
+    gid: user.gid,
+    umask: user.umask,
+    groups: user.additionalGids ?? [],
+    caps,
+    rlimits: (p.rlimits ?? []).map((r) => ({
+      resource: rlimits[r.type]!,
+      soft: toU64(r.soft),
+      hard: toU64(r.hard),
+      name: r.type,
+    })),
+    flags,
+    keyring: opts.noNewKeyring ? undefined : `_ses.${opts.id}`,
+    preserveFds: opts.preserveFds,
+    oomScoreAdj: p.oomScoreAdj,
+  };
+}
+
+export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): Plan {
+  const p = spec.process!;
+  const linux = spec.linux ?? {};
+  const ns = new Map<NamespaceType, { path?: string }>();
+  for (const n of linux.namespaces ?? []) ns.set(n.type, { path: n.path });
+  const ctx: Ctx = { spec, opts, host, ops: [], finalize: [], warnings: [], ns };
+
+  let nsNew = 0;
+  const joins: Plan['joins'] = [];
+  for (const t of joinOrder) {
+    const n = ns.get(t);
+    if (!n) continue;
+    if (n.path !== undefined) joins.push({ type: namespaceFlag[t], path: n.path, name: t });
+    else if (t !== 'time') nsNew |= namespaceFlag[t];
+  }
+  let timeOffsets: Plan['timeOffsets'];
+  if (ns.has('time') && ns.get('time')!.path === undefined) {
+    const off = linux.timeOffsets ?? {};
+    timeOffsets = {
+      boottime: [off.boottime?.secs ?? 0, off.boottime?.nanosecs ?? 0],
+      monotonic: [off.monotonic?.secs ?? 0, off.monotonic?.nanosecs ?? 0],
+    };
+  }
+
+  const rootfs = P.resolve(opts.bundle, spec.root!.path);
+  const hasMountNs = ns.has('mount');
+  const ops = ctx.ops;
+  const terminal = p.terminal === true;
+
+  if (hasMountNs) {
+    const rp = linux.rootfsPropagation;
+    const rpFlags = rp ? propagationFlags[rp]! : 0;
+    // Keep every mount of this namespace from reaching the host first; a shared or unbindable root
+    // propagation is applied to the new root once it is in place (pivot_root refuses a shared parent).
+    const initial = rpFlags & MS.PRIVATE ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
+    ops.push(op(OpKind.MOUNT, 'make "/" a slave mount', { flags: OpFlag.TGT_HOST, c: initial, s: ['', '/', '', ''] }));
+    ops.push(
+      op(OpKind.MOUNT, `bind rootfs "${rootfs}"`, {
+        flags: OpFlag.TGT_HOST,
+        a: MS.BIND | MS.REC,
+        s: [rootfs, rootfs, '', ''],
+      }),
+    );
+    ops.push(op(OpKind.OPEN_ROOT, `open rootfs "${rootfs}"`, { s: [rootfs, '', '', ''] }));
+    (spec.mounts ?? []).forEach((m, i) => addMount(ctx, m, i));
+    const devBound = (spec.mounts ?? []).some((m) => {
+      const o = parseMountOptions(m.options);
+      return isBind(m, o.flags) && cleanDest(m.destination) === '/dev';
+    });
+    if (!devBound) addDevices(ctx);
+    ops.push(
+      op(OpKind.PIVOT, opts.noPivot ? `move root to "${rootfs}"` : `pivot_root to "${rootfs}"`, {
+        flags: opts.noPivot ? OpFlag.NO_PIVOT : 0,
+      }),
+    );
+    if (rpFlags & (MS.SHARED | MS.UNBINDABLE))
+      ops.push(op(OpKind.MOUNT, `set root propagation "${rp}"`, { flags: OpFlag.TGT_HOST, c: rpFlags, s: ['', '/', '', ''] }));
+  } else {
+    ops.push(op(OpKind.OPEN_ROOT, `open rootfs "${rootfs}"`, { s: [rootfs, '', '', ''] }));
+    ops.push(op(OpKind.CHROOT, `chroot to "${rootfs}"`));
+  }
+  ops.push(op(OpKind.MKDIR, `create cwd "${p.cwd}"`, { a: 0o755, s: [p.cwd, '', '', ''] }));
+  if (terminal) {
+    ops.push(
+      op(OpKind.CONSOLE, 'set up the console', { s: ['/dev/ptmx', '', hasMountNs ? '/dev/console' : '', ''] }),
+    );
+  }
+  ops.push(...ctx.finalize);
+  if (spec.root!.readonly) ops.push(op(OpKind.REMOUNT_RO, 'remount "/" read-only', { s: ['/', '', '', ''] }));
+  if (spec.hostname) ops.push(op(OpKind.HOSTNAME, `sethostname "${spec.hostname}"`, { s: [spec.hostname, '', '', ''] }));
+  if (spec.domainname)
+    ops.push(op(OpKind.DOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname, '', '', ''] }));
+  for (const [key, value] of Object.entries(linux.sysctl ?? {})) {
+    const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+    ops.push(op(OpKind.SYSCTL, `write sysctl "${key}"`, { s: [path, value, '', ''] }));
+  }
+  for (const path of linux.readonlyPaths ?? [])
+    ops.push(op(OpKind.READONLY, `make "${path}" read-only`, { s: [path, '', '', ''] }));
+  for (const path of linux.maskedPaths ?? []) ops.push(op(OpKind.MASK, `mask "${path}"`, { s: [path, '', '', ''] }));
+
+  const uidMaps = ns.has('user') && ns.get('user')!.path === undefined ? (linux.uidMappings ?? []) : [];
+  const gidMaps = ns.has('user') && ns.get('user')!.path === undefined ? (linux.gidMappings ?? []) : [];
+
+  const process = convertProcess(ctx, p);
+  let consoleSize: Plan['consoleSize'];
+  if (terminal && p.consoleSize) consoleSize = { rows: p.consoleSize.height, cols: p.consoleSize.width };
+
+  return {
+    mode: opts.foreground ? LaunchMode.FOREGROUND : LaunchMode.DETACHED,
+    nsNew,
+    joins,
+    timeOffsets,
+    uidMaps,
+    gidMaps,
+    setgroupsDeny: false,
+    fifoDir: opts.stateDir,
+    consoleSocket: terminal ? opts.consoleSocket : undefined,
+    consoleSize,
+    ops,
+    process,
+    warnings: ctx.warnings,
+  };
+}
+

@@ -1,0 +1,87 @@
+/**
+ * check: everything create would find wrong, without creating anything: the schema, the semantic rules, and
+ * the host-dependent checks (rootfs, the executable inside it, namespace paths).
+ */
+import { closeSync, fstatSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+import { native } from '../native/addon.js';
+import { exeCandidates, processEnv, cleanDest } from '../plan/specconv.js';
+import { namespaceFlag, type NamespaceType } from '../plan/tables.js';
+import { semanticProblems } from '../plan/validate.js';
+import { loadSpec } from '../spec/load.js';
+import type { Spec } from '../spec/schema.js';
+
+const O_PATH = 0o10000000;
+
+export function checkBundle(bundleDir: string): string[] {
+  const bundle = resolve(bundleDir);
+  let spec: Spec;
+  try {
+    spec = loadSpec(bundle);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  const problems = semanticProblems(spec);
+  const addon = native();
+
+  (spec.linux?.namespaces ?? []).forEach((ns, i) => {
+    if (ns.path === undefined) return;
+    try {
+      const t = addon.nsType(ns.path);
+      if (t !== namespaceFlag[ns.type as NamespaceType])
+        problems.push(`linux.namespaces[${i}].path: "${ns.path}" is not a ${ns.type} namespace`);
+    } catch (err) {
+      const e = err as { errno?: number; message: string };
+      problems.push(
+        `linux.namespaces[${i}].path: "${ns.path}" ${e.errno === 2 ? 'does not exist' : e.errno === 25 ? 'is not a namespace' : e.message}`,
+      );
+    }
+  });
+
+  if (!spec.root) return problems;
+  const rootfs = resolve(bundle, spec.root.path);
+  let rootOk = false;
+  try {
+    rootOk = statSync(rootfs).isDirectory();
+    if (!rootOk) problems.push(`root.path: "${rootfs}" is not a directory`);
+  } catch {
+    problems.push(`root.path: "${rootfs}" does not exist`);
+  }
+
+  const p = spec.process;
+  if (rootOk && p) {
+    const env = processEnv(p, undefined);
+    const arg0 = p.args[0]!;
+    const candidates = exeCandidates(arg0, env, p.cwd);
+    // A binary brought in by a mount cannot be checked from the bundle alone.
+    const mounted = (spec.mounts ?? []).some((m) => {
+      const d = cleanDest(m.destination);
+      return d !== '/' && candidates.every((c) => c === d || c.startsWith(d + '/'));
+    });
+    if (!mounted && !candidates.some((c) => isExecutableInRoot(rootfs, c))) {
+      problems.push(
+        arg0.includes('/')
+          ? `process.args[0]: "${arg0}" is not an executable file in the rootfs`
+          : `process.args[0]: executable "${arg0}" not found in $PATH of the rootfs`,
+      );
+    }
+  }
+  return problems;
+}
+
+function isExecutableInRoot(rootfs: string, path: string): boolean {
+  let fd: number;
+  try {
+    fd = native().openInRoot(rootfs, path, O_PATH);
+  } catch {
+    return false;
+  }
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() && (st.mode & 0o111) !== 0;
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
+ * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
+ */
+import { existsSync, statSync, unlinkSync } from "node:fs";
+import { resolve } from 'node:path';
+import { ConfigError, TsrunError } from '../errors.js';
+import { log } from '../log.js';
+import { native } from '../native/addon.js';
+import { readHostFacts } from '../plan/host.js';
+import type { Plan } from '../plan/plan.js';
+import { specToPlan } from '../plan/specconv.js';
+import { semanticProblems } from '../plan/validate.js';
+import type { Spec } from '../spec/schema.js';
+import { loadSpec } from '../spec/load.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { readProcStat } from '../util/proc.js';
+import { finishDetached, launch, type Launched } from './launcher.js';
+import { passwdHome } from './passwd.js';
+import { StateDir, type ContainerState } from './state.js';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+  /** run in the foreground: the launcher stays, relays a terminal and reports the exit status. */
+  foreground?: boolean;
+}
+
+export interface Created {
+  dir: StateDir;
+  state: ContainerState;
+  launched: Launched;
+  plan: Plan;
+}
+
+/** Socket activation (sd_listen_fds): LISTEN_FDS fds from 3 are passed on with LISTEN_PID=1. */
+function listenFds(): number {
+  const pid = Number(process.env.LISTEN_PID);
+  const n = Number(process.env.LISTEN_FDS);
+  return pid === process.pid && Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined, detached: boolean): void {
+  const terminal = spec.process?.terminal === true;
+  if (terminal && detached && !consoleSocket)
+    throw new TsrunError('cannot allocate tty if tsrun will detach without setting console socket');
+  if (consoleSocket && (!terminal || !detached))
+    throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
+}
+
+export function prepare(opts: CreateOptions): { spec: Spec; bundle: string } {
+  const bundle = resolve(opts.bundle);
+  const spec = loadSpec(bundle);
+  const problems = semanticProblems(spec);
+  if (problems.length) throw new ConfigError('config.json', problems);
+  checkConsoleFlags(spec, opts.consoleSocket, !opts.foreground);
+  return { spec, bundle };
+}
+
+export function createContainer(opts: CreateOptions): Created {
+  const { spec, bundle } = prepare(opts);
+  const dir = new StateDir(opts.root, opts.id);
+  // Made absolute against our cwd, as runc does before anything else.
+  const pidFile = opts.pidFile ? resolve(opts.pidFile) : undefined;
+  const consoleSocket = opts.consoleSocket ? resolve(opts.consoleSocket) : undefined;
+  dir.create();
+  let launched: Launched | undefined;
+  try {
+    const addon = native();
+    dir.lock(addon.flock);
+    for (let fd = 3; fd < 3 + opts.preserveFds + listenFds(); fd++) {
+      try {
+        statSync(`/proc/self/fd/${fd}`);
+      } catch {
+        throw new TsrunError(`unable to stat preserved-fd ${fd - 3} (of ${opts.preserveFds}): fd ${fd} is not open`);
+      }
+    }
+    const host = readHostFacts();
+    const rootfs = resolve(bundle, spec.root!.path);
+    if (!existsSync(rootfs)) throw new TsrunError(`rootfs (${JSON.stringify(rootfs)}) does not exist`);
+    const listen = listenFds();
+    const plan = specToPlan(
+      spec,
+      {
+        id: opts.id,
+        bundle,
+        stateDir: dir.dir,
+        foreground: opts.foreground === true,
+        noPivot: opts.noPivot,
+        noNewKeyring: opts.noNewKeyring,
+        consoleSocket,
+        preserveFds: listen + opts.preserveFds,
+        extraEnv: listen ? [`LISTEN_FDS=${listen}`, 'LISTEN_PID=1'] : [],
+        home: passwdHome(rootfs, spec.process!.user?.uid ?? 0),
+      },
+      host,
+    );
+    for (const w of plan.warnings) log.warn(w);
+    addon.mkfifo(dir.fifo, 0o622);
+    launched = launch(plan);
+    const stat = readProcStat(launched.pid);
+    if (!stat) throw new TsrunError('container init exited during create');
+    const state: ContainerState = {
+      version: 1,
+      id: opts.id,
+      ociVersion: spec.ociVersion,
+      pid: launched.pid,
+      pidStartTime: stat.startTime,
+      bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      annotations: spec.annotations,
+      privatePidNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path === undefined),
+    };
+    dir.write(state);
+    if (!opts.foreground) finishDetached(launched);
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    dir.unlock();
+    return { dir, state, launched, plan };
+  } catch (err) {
+    if (launched) {
+      try {
+        process.kill(launched.pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+    dir.remove();
+    throw err;
+  }
+}
+
+/** Removes exec.fifo if create left it and nothing started the container (used by delete). */
+export function removeFifo(dir: StateDir): void {
+  try {
+    unlinkSync(dir.fifo);
+  } catch {
+    // not there
+  }
+}
+

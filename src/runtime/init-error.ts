@@ -1,0 +1,106 @@
+/** Turns {step, errno, index} from the launcher or the init into one clear, runc-worded message. */
+import { SysError, TsrunError, errnoMessage } from '../errors.js';
+import { Step } from '../native/contract.js';
+import type { Plan } from '../plan/plan.js';
+
+const ENOENT = 2;
+const EACCES = 13;
+
+function statusText(status: number): string {
+  const sig = status & 0x7f;
+  return sig === 0 ? `exit status ${(status >> 8) & 0xff}` : `signal ${sig}`;
+}
+
+export function describeInitError(plan: Plan, step: number, errno: number, index: number): TsrunError {
+  const p = plan.process;
+  const msg = (what: string) => new SysError(what, errno);
+  if (step >= Step.OP_BASE) {
+    const op = plan.ops[index];
+    const what = op?.what ?? `step ${index}`;
+    switch (step) {
+      case Step.OP_MKDIR:
+        return msg(`${what}: create mount point`);
+      case Step.OP_SOURCE:
+        return msg(`${what}: open source`);
+      case Step.OP_REMOUNT:
+        return msg(op?.kind === 10 ? what : `${what}: remount with its options`);
+      case Step.OP_PROPAGATION:
+        return msg(`${what}: set propagation`);
+      case Step.OP_CHOWN:
+        return msg(`${what}: chown`);
+      case Step.OP_CONSOLE_SEND:
+        return msg(`${what}: send the terminal to the console socket`);
+      default:
+        return msg(what);
+    }
+  }
+  switch (step) {
+    case Step.PLAN:
+      return msg('container launcher: invalid plan');
+    case Step.FIFO_DIR:
+      return msg(`open state directory "${plan.fifoDir}"`);
+    case Step.CONSOLE_CONNECT:
+      return msg(`connect to console socket "${plan.consoleSocket ?? ''}"`);
+    case Step.SETNS: {
+      const j = plan.joins[index];
+      return msg(`join ${j?.name ?? ''} namespace "${j?.path ?? ''}"`);
+    }
+    case Step.TIMENS:
+      return msg('create time namespace');
+    case Step.CLONE:
+      if (errno === 0) return new TsrunError(`container init died during setup (${statusText(index)})`);
+      return msg('clone the container init');
+    case Step.UID_MAP:
+      return msg('write uid_map');
+    case Step.GID_MAP:
+      return msg('write gid_map');
+    case Step.SETGROUPS_DENY:
+      return msg('write setgroups');
+    case Step.OOM_SCORE_ADJ:
+      return msg(`set oom_score_adj to ${p.oomScoreAdj}`);
+    case Step.SYNC:
+      return msg('sync with the container init');
+    case Step.SETSID:
+      return msg('setsid');
+    case Step.SETUID_ROOT:
+      return msg('become root in the container');
+    case Step.KEYRING:
+      return msg('unable to join session keyring');
+    case Step.RLIMIT:
+      return msg(`set rlimit ${p.rlimits[index]?.name ?? index}`);
+    case Step.NO_NEW_PRIVS:
+      return msg('prctl(SET_NO_NEW_PRIVS)');
+    case Step.SETGROUPS:
+      return msg(`setgroups ${JSON.stringify(p.groups)}`);
+    case Step.SETGID:
+      return msg(`setgid ${p.gid}`);
+    case Step.SETUID:
+      return msg(`setuid ${p.uid}`);
+    case Step.KEEPCAPS:
+      return msg('prctl(SET_KEEPCAPS)');
+    case Step.CAP_BOUNDING:
+      return msg(`drop capability ${index} from the bounding set`);
+    case Step.CAPSET:
+      return msg('set capabilities');
+    case Step.CHDIR:
+      return msg(`chdir to cwd ("${p.cwd}") set in config.json failed`);
+    case Step.EXEC_LOOKUP: {
+      const arg0 = p.args[0] ?? '';
+      if (!arg0.includes('/') && errno === ENOENT) return new TsrunError(`exec: "${arg0}": executable file not found in $PATH`);
+      if (errno === EACCES) return new TsrunError(`exec: "${arg0}": permission denied`);
+      return new TsrunError(`exec: "${arg0}": stat ${p.exe[0] ?? arg0}: ${errnoMessage(errno)}`);
+    }
+    case Step.FIFO_WAIT:
+      return msg('wait on exec fifo');
+    case Step.SECCOMP:
+      return msg('load seccomp filter');
+    case Step.CLOSE_FDS:
+      return msg('close inherited fds');
+    case Step.EXEC:
+      return msg(`exec "${p.args[0] ?? ''}"`);
+    case Step.TTY:
+      return msg('make the terminal the controlling terminal');
+    default:
+      return msg(`step ${step}`);
+  }
+}

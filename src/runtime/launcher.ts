@@ -1,0 +1,158 @@
+/**
+ * Node's side of the control socket: spawns tsrun-launcher with the container's stdio and preserved fds,
+ * sends the plan and follows the init until it is ready. Node never clones and never enters the container.
+ */
+import { closeSync, readSync, writeSync } from 'node:fs';
+import { TsrunError } from '../errors.js';
+import { MSG_SIZE, Msg, Step } from '../native/contract.js';
+import { launcherPath, native } from '../native/addon.js';
+import { encodePlan } from '../plan/encode.js';
+import type { Plan } from '../plan/plan.js';
+import { describeInitError } from './init-error.js';
+
+export interface Message {
+  type: number;
+  a: number;
+  b: number;
+  c: number;
+}
+
+function readMsg(fd: number): Message | undefined {
+  const buf = Buffer.alloc(MSG_SIZE);
+  let off = 0;
+  while (off < MSG_SIZE) {
+    let n: number;
+    try {
+      n = readSync(fd, buf, off, MSG_SIZE - off, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN' || (err as NodeJS.ErrnoException).code === 'EINTR') continue;
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') return undefined;
+      throw err;
+    }
+    if (n === 0) return undefined;
+    off += n;
+  }
+  return { type: buf.readUInt32LE(0), a: buf.readInt32LE(4), b: buf.readInt32LE(8), c: buf.readInt32LE(12) };
+}
+
+function writeMsg(fd: number, type: number, a = 0, b = 0, c = 0): void {
+  const buf = Buffer.alloc(MSG_SIZE);
+  buf.writeUInt32LE(type, 0);
+  buf.writeInt32LE(a, 4);
+  buf.writeInt32LE(b, 8);
+  buf.writeInt32LE(c, 12);
+  writeSync(fd, buf);
+}
+
+export interface LaunchHooks {
+  /** The init exists (namespaces made, id maps written) and waits: place it in cgroups, run runtime hooks. */
+  onPid?(pid: number): void;
+  /** The init reached a SYNC step (phase a): run the hooks of that phase. */
+  onSync?(phase: number, pid: number): void;
+}
+
+export interface Launched {
+  /** The container init, in tsrun's pid namespace. */
+  pid: number;
+  launcherPid: number;
+  /** Control socket; in foreground mode the EXITED message arrives here. */
+  ctl: number;
+}
+
+/** Runs the launcher through to READY. On failure nothing of the init is left running. */
+export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
+  const addon = native();
+  const [mine, theirs] = addon.socketpair();
+  const preserve = plan.process.preserveFds;
+  const ctlFd = 3 + preserve;
+  const fds = [0, 1, 2];
+  for (let i = 0; i < preserve; i++) fds.push(3 + i);
+  fds.push(theirs);
+  let launcherPid: number;
+  try {
+    launcherPid = addon.spawn(launcherPath(), ['tsrun-launcher', String(ctlFd)], [], fds);
+  } finally {
+    closeSync(theirs);
+  }
+  let pid = 0;
+  const fail = (err: unknown): never => {
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    try {
+      addon.waitpid(launcherPid, 0);
+    } catch {
+      // reaped
+    }
+    closeSync(mine);
+    throw err;
+  };
+  try {
+    const body = encodePlan(plan);
+    const head = Buffer.alloc(4);
+    head.writeUInt32LE(body.length);
+    writeSync(mine, Buffer.concat([head, body]));
+    for (;;) {
+      const m = readMsg(mine);
+      if (!m) {
+        const { status } = addon.waitpid(launcherPid, 0);
+        launcherPid = -1;
+        return fail(new TsrunError(`container launcher died unexpectedly (${describeStatus(status)})`));
+      }
+      switch (m.type) {
+        case Msg.PID:
+          pid = m.a;
+          hooks.onPid?.(pid);
+          writeMsg(mine, Msg.CONTINUE);
+          break;
+        case Msg.SYNC:
+          hooks.onSync?.(m.a, pid);
+          writeMsg(mine, Msg.CONTINUE);
+          break;
+        case Msg.READY:
+          return { pid, launcherPid, ctl: mine };
+        case Msg.ERROR:
+          return fail(describeInitError(plan, m.a, m.b, m.c));
+        default:
+          return fail(new TsrunError(`unexpected message ${m.type} from the container launcher`));
+      }
+    }
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+/** Detached: the launcher exits once the init is ready; reap it. */
+export function finishDetached(l: Launched): void {
+  closeSync(l.ctl);
+  native().waitpid(l.launcherPid, 0);
+}
+
+/** Foreground: resolves with the init's raw wait status once it has exited. */
+export async function waitForeground(l: Launched): Promise<number> {
+  const launcherStatus = await native().waitpidAsync(l.launcherPid);
+  const m = readMsg(l.ctl);
+  closeSync(l.ctl);
+  if (!m || m.type !== Msg.EXITED) {
+    throw new TsrunError(`container launcher died before reporting the exit status (${describeStatus(launcherStatus)})`);
+  }
+  return m.a;
+}
+
+export function describeStatus(status: number): string {
+  const sig = status & 0x7f;
+  if (sig === 0) return `exit status ${(status >> 8) & 0xff}`;
+  return `killed by signal ${sig}`;
+}
+
+/** The shell convention callers rely on: the exit code, or 128 + the signal. */
+export function exitCodeOf(status: number): number {
+  const sig = status & 0x7f;
+  return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
+}
+
+export { Step };

@@ -1,0 +1,59 @@
+/** list: every container under root, as runc prints it. */
+import { userInfo } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { StateDir, listIds, statusOf } from './state.js';
+
+export interface ListEntry {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+function userName(uid: number): string {
+  try {
+    if (uid === userInfo().uid) return userInfo().username;
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (Number(f[2]) === uid && f[2] !== '') return f[0]!;
+    }
+  } catch {
+    // fall through
+  }
+  return `#${uid}`;
+}
+
+export function listContainers(root: string): ListEntry[] {
+  const out: ListEntry[] = [];
+  for (const id of listIds(root)) {
+    const dir = new StateDir(root, id);
+    const st = dir.read();
+    if (!st) continue;
+    const status = statusOf(dir, st);
+    out.push({
+      ociVersion: st.ociVersion,
+      id: st.id,
+      pid: status === 'stopped' ? 0 : st.pid,
+      status,
+      bundle: st.bundle,
+      rootfs: st.rootfs,
+      created: st.created,
+      owner: userName(dir.owner()),
+      ...(st.annotations && Object.keys(st.annotations).length ? { annotations: st.annotations } : {}),
+    });
+  }
+  return out;
+}
+
+/** runc's tabwriter layout: columns padded to the widest cell plus one space. */
+export function formatTable(entries: ListEntry[]): string {
+  const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']];
+  for (const e of entries) rows.push([e.id, String(e.pid), e.status, e.bundle, e.created, e.owner]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i]! + 1) : c)).join('')).join('\n') + '\n';
+}

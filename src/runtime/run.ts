@@ -1,0 +1,58 @@
+/**
+ * run: create + start in one step. In the foreground the launcher stays the init's parent (relaying a
+ * terminal) and tsrun forwards signals to the init, waits, deletes the container (unless --keep) and exits
+ * with the process's status (128 + N for signal N). With --detach it returns once the container runs.
+ */
+import { log } from '../log.js';
+import { createContainer, type CreateOptions } from './create.js';
+import { killAndWait } from './delete.js';
+import { exitCodeOf, waitForeground } from './launcher.js';
+import { release } from './start.js';
+
+// Every signal a shell or supervisor may send, except those Node cannot or must not handle.
+const FORWARDED: NodeJS.Signals[] = [
+  'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
+  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU', 'SIGXFSZ', 'SIGPWR',
+];
+
+export interface RunOptions extends CreateOptions {
+  detach: boolean;
+  keep: boolean;
+}
+
+export async function runContainer(opts: RunOptions): Promise<number> {
+  const created = createContainer({ ...opts, foreground: !opts.detach });
+  const { dir, state } = created;
+  if (opts.detach) {
+    try {
+      release(dir, state);
+    } catch (err) {
+      killAndWait(state);
+      dir.remove();
+      throw err;
+    }
+    return 0;
+  }
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(state.pid, sig);
+    } catch {
+      // the init is gone; its exit status is on its way
+    }
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  let status: number;
+  try {
+    release(dir, state);
+    status = await waitForeground(created.launched);
+  } catch (err) {
+    killAndWait(state);
+    dir.remove();
+    throw err;
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+  if (!opts.keep) dir.remove();
+  else log.debug(`container ${state.id} kept`);
+  return exitCodeOf(status);
+}

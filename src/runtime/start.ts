@@ -1,0 +1,56 @@
+/** start: release the init blocked on exec.fifo and wait until it has taken the step. */
+import { closeSync, openSync, readSync, unlinkSync, constants as fsc } from 'node:fs';
+import { TsrunError } from '../errors.js';
+import { native } from '../native/addon.js';
+import { StateDir, statusOf, type ContainerState } from './state.js';
+
+const POLLIN = 1;
+
+export function startContainer(root: string, id: string): void {
+  const dir = new StateDir(root, id);
+  const st = dir.load();
+  const addon = native();
+  dir.lock(addon.flock);
+  try {
+    release(dir, st);
+  } finally {
+    dir.unlock();
+  }
+}
+
+export function release(dir: StateDir, st: ContainerState): void {
+  const status = statusOf(dir, st);
+  if (status === 'stopped') throw new TsrunError('cannot start a container that has stopped');
+  if (status !== 'created') throw new TsrunError('cannot start an already running container');
+  const addon = native();
+  let pidfd: number;
+  try {
+    pidfd = addon.pidfdOpen(st.pid);
+  } catch {
+    throw new TsrunError('cannot start a container that has stopped');
+  }
+  // Non-blocking open: a reader always succeeds, and the init's blocked open(O_WRONLY) then completes.
+  const fifo = openSync(dir.fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  try {
+    for (;;) {
+      const [fifoEv = 0, pidEv = 0] = addon.poll([fifo, pidfd], [POLLIN, POLLIN], -1);
+      if (fifoEv & POLLIN) {
+        const buf = Buffer.alloc(1);
+        let n = 0;
+        try {
+          n = readSync(fifo, buf, 0, 1, null);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+          throw err;
+        }
+        if (n === 1) break;
+        throw new TsrunError('cannot start container: exec fifo is empty (the init exited before start)');
+      }
+      if (pidEv & POLLIN) throw new TsrunError('cannot start a container that has stopped');
+    }
+  } finally {
+    closeSync(fifo);
+    closeSync(pidfd);
+  }
+  unlinkSync(dir.fifo);
+}

@@ -1,0 +1,152 @@
+/**
+ * The state directory: `<root>/<id>/` (0711, root 0700) holding state.json (written atomically) and, between
+ * create and start, exec.fifo. Status always comes from reality: the recorded init must be alive and the same
+ * process (pid + start time); a created container still has its exec.fifo.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { TsrunError } from '../errors.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { isSameLiveProcess } from '../util/proc.js';
+
+export const DEFAULT_ROOT = '/run/tsrun';
+export const STATE_FILE = 'state.json';
+export const FIFO_FILE = 'exec.fifo';
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** What tsrun remembers of a container; later commands need nothing else (no global flags, no config.json). */
+export interface ContainerState {
+  version: 1;
+  id: string;
+  ociVersion: string;
+  pid: number;
+  /** /proc/<pid>/stat start time of the init. */
+  pidStartTime: string;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339. */
+  created: string;
+  annotations?: Record<string, string>;
+  /** The init has its own pid namespace (killing it kills every process of the container). */
+  privatePidNs: boolean;
+}
+
+const ID_RE = /^[A-Za-z0-9_+.-]+$/;
+
+export function validateId(id: string): void {
+  if (!ID_RE.test(id) || id === '.' || id === '..') throw new TsrunError('invalid container ID format');
+}
+
+export function resolveRoot(root: string): string {
+  const abs = resolve(root);
+  if (abs === '/') throw new TsrunError('invalid --root: "/"');
+  return abs;
+}
+
+export class StateDir {
+  readonly dir: string;
+  private lockFd = -1;
+
+  constructor(readonly root: string, readonly id: string) {
+    validateId(id);
+    this.dir = join(root, id);
+  }
+
+  get fifo(): string {
+    return join(this.dir, FIFO_FILE);
+  }
+
+  exists(): boolean {
+    return existsSync(this.dir);
+  }
+
+  /** Creates the directory; fails like runc if the id is taken. */
+  create(): void {
+    mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    try {
+      mkdirSync(this.dir, { mode: 0o711 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TsrunError('container with given ID already exists');
+      throw err;
+    }
+  }
+
+  /** An exclusive flock on the directory: concurrent commands on one container take turns. */
+  lock(flock: (fd: number, op: number) => void): void {
+    if (this.lockFd >= 0) return;
+    this.lockFd = openSync(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+    flock(this.lockFd, 2 /* LOCK_EX */);
+  }
+
+  unlock(): void {
+    if (this.lockFd >= 0) closeSync(this.lockFd);
+    this.lockFd = -1;
+  }
+
+  /** The recorded state, or undefined while the container is still being created (or the dir is stray). */
+  read(): ContainerState | undefined {
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir, STATE_FILE), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return JSON.parse(text) as ContainerState;
+  }
+
+  /** The recorded state; `container does not exist` (runc's words) if there is none. */
+  load(): ContainerState {
+    const st = this.exists() ? this.read() : undefined;
+    if (!st) throw new TsrunError('container does not exist');
+    return st;
+  }
+
+  write(st: ContainerState): void {
+    writeFileAtomic(join(this.dir, STATE_FILE), JSON.stringify(st), 0o600);
+  }
+
+  remove(): void {
+    this.unlock();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  owner(): number {
+    return statSync(this.dir).uid;
+  }
+}
+
+export function statusOf(dir: StateDir, st: ContainerState): Status {
+  if (!isSameLiveProcess(st.pid, st.pidStartTime)) return 'stopped';
+  if (existsSync(dir.fifo)) return 'created';
+  return 'running';
+}
+
+/** Ids of every container directory under root. */
+export function listIds(root: string): string[] {
+  try {
+    return readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && ID_RE.test(d.name))
+      .map((d) => d.name)
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** The OCI state document, shaped like runc's `state` output. */
+export function ociState(dir: StateDir, st: ContainerState, status: Status = statusOf(dir, st)) {
+  return {
+    ociVersion: st.ociVersion,
+    id: st.id,
+    pid: status === 'stopped' ? 0 : st.pid,
+    status,
+    bundle: st.bundle,
+    rootfs: st.rootfs,
+    created: st.created,
+    owner: '',
+    ...(st.annotations && Object.keys(st.annotations).length ? { annotations: st.annotations } : {}),
+  };
+}
