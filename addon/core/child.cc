@@ -302,7 +302,7 @@ void op_remount_ro(const Op& op, int32_t index) {
   int fd = open_in(op.s[0], O_PATH);
   if (fd < 0) fail(Step::OP_REMOUNT, errno, index);
   char buf[32];
-  if (remount(proc_fd_path(buf, fd), MS_BIND | MS_REMOUNT | MS_RDONLY) < 0) fail(Step::OP_REMOUNT, errno, index);
+  if (remount(proc_fd_path(buf, fd), op.a | MS_BIND | MS_REMOUNT | MS_RDONLY) < 0) fail(Step::OP_REMOUNT, errno, index);
   close(fd);
 }
 

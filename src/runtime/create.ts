@@ -2,7 +2,7 @@
  * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
-import { existsSync, statSync, unlinkSync } from "node:fs";
+import { chmodSync, existsSync, statSync } from "node:fs";
 import { resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
@@ -103,6 +103,7 @@ export function createContainer(opts: CreateOptions): Created {
     );
     for (const w of plan.warnings) log.warn(w);
     addon.mkfifo(dir.fifo, 0o622);
+    chmodSync(dir.fifo, 0o622); // not reduced by our umask: the container's user must be able to open it
     launched = launch(plan);
     const stat = readProcStat(launched.pid);
     if (!stat) throw new TsrunError('container init exited during create');
@@ -133,15 +134,6 @@ export function createContainer(opts: CreateOptions): Created {
     }
     dir.remove();
     throw err;
-  }
-}
-
-/** Removes exec.fifo if create left it and nothing started the container (used by delete). */
-export function removeFifo(dir: StateDir): void {
-  try {
-    unlinkSync(dir.fifo);
-  } catch {
-    // not there
   }
 }
 

@@ -1,0 +1,205 @@
+/**
+ * The command line driven in-process through main(), only for cases that never touch a container.
+ * Writes to fds 1 and 2 (all output goes through fs.writeSync) are captured.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const captured = vi.hoisted(() => ({ out: '', err: '' }));
+
+vi.mock('node:fs', async (importOriginal) => {
+  const fs = await importOriginal<typeof import('node:fs')>();
+  const writeSync = ((fd: number, data: unknown, ...rest: unknown[]) => {
+    if (fd === 1 || fd === 2) {
+      const text = typeof data === 'string' ? data : Buffer.from(data as Uint8Array).toString('utf8');
+      if (fd === 1) captured.out += text;
+      else captured.err += text;
+      return Buffer.byteLength(text);
+    }
+    return (fs.writeSync as (...a: unknown[]) => number)(fd, data, ...rest);
+  }) as typeof fs.writeSync;
+  return { ...fs, default: { ...fs, writeSync }, writeSync };
+});
+
+const { main } = await import('../../src/cli/main.js');
+const { parseSpec } = await import('../../src/spec/load.js');
+const { defaultSpec } = await import('../../src/spec/default-spec.js');
+
+const tmp = mkdtempSync(join(tmpdir(), 'tsrun-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+const fresh = (name: string) => {
+  const d = join(tmp, `${name}-${n++}`);
+  mkdirSync(d, { recursive: true });
+  return d;
+};
+
+async function run(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  captured.out = '';
+  captured.err = '';
+  const status = await main(argv);
+  return { status, out: captured.out, err: captured.err };
+}
+
+beforeEach(() => {
+  process.exitCode = undefined;
+});
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('tsrun --version', () => {
+  it('prints runc-shaped version lines and exits 0', async () => {
+    const r = await run('--version');
+    expect(r.status).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^tsrun version \S+$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^commit: \S+$/));
+    expect(lines).toContainEqual('spec: 1.3.0');
+    expect(r.err).toBe('');
+  });
+});
+
+describe('usage errors', () => {
+  it('an unknown command: status 1, "Incorrect Usage." and the help on stdout, the error on stderr', async () => {
+    const r = await run('frobnicate');
+    expect(r.status).toBe(1);
+    expect(r.out.startsWith('Incorrect Usage.\n\n')).toBe(true);
+    expect(r.out).toContain('create');
+    expect(r.err).toMatch(/frobnicate/);
+  });
+
+  it('a missing container id: status 1 with "Incorrect Usage."', async () => {
+    const r = await run('--root', fresh('root'), 'state');
+    expect(r.status).toBe(1);
+    expect(r.out.startsWith('Incorrect Usage.')).toBe(true);
+    expect(r.err).not.toBe('');
+  });
+
+  it('no command at all: status 1 with "Incorrect Usage."', async () => {
+    const r = await run();
+    expect(r.status).toBe(1);
+    expect(r.out.startsWith('Incorrect Usage.')).toBe(true);
+  });
+
+  it('an unknown option: status 1 with "Incorrect Usage."', async () => {
+    const r = await run('list', '--frob');
+    expect(r.status).toBe(1);
+    expect(r.out.startsWith('Incorrect Usage.')).toBe(true);
+  });
+});
+
+describe('commands on a missing container', () => {
+  it('state: status 1 and "container does not exist" on stderr', async () => {
+    const r = await run('--root', fresh('root'), 'state', 'nonexistent');
+    expect(r.status).toBe(1);
+    expect(r.err).toBe('container does not exist\n');
+    expect(r.out).toBe('');
+  });
+
+  it('accepts single-dash long global options (-root)', async () => {
+    const r = await run('-root', fresh('root'), 'state', 'nonexistent');
+    expect(r.status).toBe(1);
+    expect(r.err).toBe('container does not exist\n');
+  });
+
+  it('kill --all (and -a): still "container does not exist"', async () => {
+    const root = fresh('root');
+    for (const all of ['--all', '-a']) {
+      const r = await run('--root', root, 'kill', all, 'nonexistent', 'KILL');
+      expect(r.status).toBe(1);
+      expect(r.err).toBe('container does not exist\n');
+    }
+  });
+
+  it('an invalid id is refused before anything else', async () => {
+    const r = await run('--root', fresh('root'), 'state', 'a..b/c');
+    expect(r.status).toBe(1);
+    expect(r.err).toBe('invalid container ID format\n');
+  });
+});
+
+describe('--log', () => {
+  it('with --log-format json writes one JSON error line with an RFC 3339 time', async () => {
+    const dir = fresh('log');
+    const file = join(dir, 'log.json');
+    const r = await run('--log', file, '--log-format', 'json', '--root', fresh('root'), 'state', 'nonexistent');
+    expect(r.status).toBe(1);
+    expect(r.err).toBe('container does not exist\n');
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!) as Record<string, string>;
+    expect(entry.level).toBe('error');
+    expect(entry.msg).toBe('container does not exist');
+    expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
+    expect(Number.isNaN(Date.parse(entry.time!))).toBe(false);
+  });
+
+  it('in text form gets the usage error too', async () => {
+    const file = join(fresh('log'), 'log.txt');
+    const r = await run('--log=' + file, 'frobnicate');
+    expect(r.status).toBe(1);
+    expect(readFileSync(file, 'utf8')).toMatch(/^time="[^"]+" level=error msg=".*frobnicate.*"\n$/);
+  });
+});
+
+describe('list', () => {
+  it('--format json on an empty root prints []', async () => {
+    const r = await run('--root', fresh('root'), 'list', '--format', 'json');
+    expect(r.status).toBe(0);
+    expect(r.out).toBe('[]\n');
+  });
+
+  it('on a root that does not exist prints only the table header', async () => {
+    const r = await run('--root', join(tmp, 'never-created'), 'list');
+    expect(r.status).toBe(0);
+    expect(r.out.trimEnd().split('\n')).toEqual([expect.stringMatching(/^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER$/)]);
+  });
+});
+
+describe('spec', () => {
+  it('writes a config.json that parseSpec accepts, then refuses to overwrite it', async () => {
+    const bundle = fresh('bundle');
+    const first = await run('spec', '--bundle', bundle);
+    expect(first.status).toBe(0);
+    const file = join(bundle, 'config.json');
+    const spec = parseSpec(JSON.parse(readFileSync(file, 'utf8')));
+    expect(spec.process?.args).toEqual(['sh']);
+    expect(spec.root?.path).toBe('rootfs');
+
+    writeFileSync(file, '{"keep":"me"}');
+    const second = await run('spec', '-b', bundle);
+    expect(second.status).toBe(1);
+    expect(second.err).toMatch(/exists/);
+    expect(readFileSync(file, 'utf8')).toBe('{"keep":"me"}');
+  });
+});
+
+describe('check', () => {
+  function bundleWith(edit: (s: Record<string, any>) => void, rootfs = true): string {
+    const bundle = fresh('bundle');
+    const s = structuredClone(defaultSpec()) as Record<string, any>;
+    edit(s);
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(s));
+    if (rootfs) mkdirSync(join(bundle, 'rootfs'));
+    return bundle;
+  }
+
+  it('reports a config without process.args and exits 1', async () => {
+    const bundle = bundleWith((s) => delete s.process.args);
+    const r = await run('check', '--bundle', bundle);
+    expect(r.status).toBe(1);
+    expect(r.err.split('\n')).toContain('process.args: Required');
+  });
+
+  it('names root.path when the rootfs is missing', async () => {
+    const bundle = bundleWith(() => undefined, false);
+    const r = await run('check', '--bundle', bundle);
+    expect(r.status).toBe(1);
+    expect(r.err).toContain(`root.path: "${join(bundle, 'rootfs')}" does not exist`);
+    expect(existsSync(join(bundle, 'rootfs'))).toBe(false);
+  });
+});

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { SysError, TsrunError } from '../../src/errors.js';
+import { OpKind, Step } from '../../src/native/contract.js';
+import type { Plan, PlanOp } from '../../src/plan/plan.js';
+import { describeInitError } from '../../src/runtime/init-error.js';
+
+const EPERM = 1;
+const ENOENT = 2;
+const EACCES = 13;
+const ENOEXEC = 8;
+
+function op(kind: number, what: string): PlanOp {
+  return { kind, flags: 0, a: 0, b: 0, c: 0, d: 0, s: ['', '', '', ''], what };
+}
+
+function plan(args: string[] = ['foo'], over: Partial<Plan['process']> = {}): Plan {
+  return {
+    mode: 0,
+    nsNew: 0,
+    joins: [
+      { type: 0x10000000, path: '/proc/7/ns/user', name: 'user' },
+      { type: 0x40000000, path: '/proc/7/ns/net', name: 'network' },
+    ],
+    uidMaps: [],
+    gidMaps: [],
+    setgroupsDeny: false,
+    fifoDir: '/run/tsrun/c1',
+    ops: [op(OpKind.MOUNT, 'mount "proc" on "/proc"'), op(OpKind.REMOUNT_RO, 'remount "/" read-only'), op(OpKind.MOUNT, 'mount "/src" on "/dst"')],
+    process: {
+      args,
+      env: [],
+      exe: args[0]!.includes('/') ? [args[0]!] : [`/usr/bin/${args[0]}`, `/bin/${args[0]}`],
+      cwd: '/x',
+      uid: 1000,
+      gid: 1000,
+      groups: [],
+      rlimits: [{ resource: 7, soft: 1n, hard: 1n, name: 'RLIMIT_NOFILE' }],
+      flags: 0,
+      preserveFds: 0,
+      ...over,
+    },
+    warnings: [],
+  };
+}
+
+describe('describeInitError', () => {
+  it('names the failing op by its `what` and ends with Go errno text', () => {
+    const e = describeInitError(plan(), Step.OP_MOUNT, EPERM, 0);
+    expect(e).toBeInstanceOf(SysError);
+    expect(e.message).toBe('mount "proc" on "/proc": operation not permitted');
+    expect((e as SysError).code).toBe('EPERM');
+    expect((e as SysError).errno).toBe(EPERM);
+  });
+
+  it('says which part of an op failed', () => {
+    expect(describeInitError(plan(), Step.OP_MKDIR, EACCES, 2).message).toBe(
+      'mount "/src" on "/dst": create mount point: permission denied',
+    );
+    expect(describeInitError(plan(), Step.OP_REMOUNT, EPERM, 2).message).toBe(
+      'mount "/src" on "/dst": remount with its options: operation not permitted',
+    );
+    expect(describeInitError(plan(), Step.OP_REMOUNT, EPERM, 1).message).toBe('remount "/" read-only: operation not permitted');
+    expect(describeInitError(plan(), Step.OP_SOURCE, ENOENT, 2).message).toBe(
+      'mount "/src" on "/dst": open source: no such file or directory',
+    );
+  });
+
+  it('falls back to the step index for an op index out of range', () => {
+    expect(describeInitError(plan(), Step.OP_MOUNT, ENOENT, 99).message).toBe('step 99: no such file or directory');
+  });
+
+  it('reports a bare executable name missing from PATH like Go exec.LookPath', () => {
+    const e = describeInitError(plan(['foo']), Step.EXEC_LOOKUP, ENOENT, -1);
+    expect(e.message).toBe('exec: "foo": executable file not found in $PATH');
+  });
+
+  it('reports a non-executable file as permission denied', () => {
+    expect(describeInitError(plan(['foo']), Step.EXEC_LOOKUP, EACCES, -1).message).toBe('exec: "foo": permission denied');
+    expect(describeInitError(plan(['/bin/foo']), Step.EXEC_LOOKUP, EACCES, -1).message).toBe('exec: "/bin/foo": permission denied');
+  });
+
+  it('reports a missing absolute path with the stat error', () => {
+    expect(describeInitError(plan(['/bin/nope']), Step.EXEC_LOOKUP, ENOENT, -1).message).toBe(
+      'exec: "/bin/nope": stat /bin/nope: no such file or directory',
+    );
+  });
+
+  it('reports another lookup error of a bare name with the first candidate', () => {
+    expect(describeInitError(plan(['foo']), Step.EXEC_LOOKUP, ENOEXEC, -1).message).toBe(
+      'exec: "foo": stat /usr/bin/foo: exec format error',
+    );
+  });
+
+  it('words a failed chdir like runc', () => {
+    expect(describeInitError(plan(), Step.CHDIR, ENOENT, -1).message).toBe(
+      'chdir to cwd ("/x") set in config.json failed: no such file or directory',
+    );
+  });
+
+  it('names the namespace and path of a failed setns', () => {
+    expect(describeInitError(plan(), Step.SETNS, EPERM, 1).message).toBe(
+      'join network namespace "/proc/7/ns/net": operation not permitted',
+    );
+  });
+
+  it('reports an init that died during setup with its wait status, not an errno', () => {
+    const killed = describeInitError(plan(), Step.CLONE, 0, 9);
+    expect(killed).toBeInstanceOf(TsrunError);
+    expect(killed).not.toBeInstanceOf(SysError);
+    expect(killed.message).toBe('container init died during setup (signal 9)');
+    expect(describeInitError(plan(), Step.CLONE, 0, 3 << 8).message).toBe('container init died during setup (exit status 3)');
+  });
+
+  it('reports a failed clone with its errno', () => {
+    expect(describeInitError(plan(), Step.CLONE, EPERM, -1).message).toBe('clone the container init: operation not permitted');
+  });
+
+  it('names the rlimit and the ids in process steps', () => {
+    expect(describeInitError(plan(), Step.RLIMIT, EPERM, 0).message).toBe('set rlimit RLIMIT_NOFILE: operation not permitted');
+    expect(describeInitError(plan(), Step.SETUID, EPERM, -1).message).toBe('setuid 1000: operation not permitted');
+  });
+
+  it('uses "errno N" for an errno without a known text', () => {
+    expect(describeInitError(plan(), Step.SECCOMP, 4095, -1).message).toBe('load seccomp filter: errno 4095');
+  });
+});
