@@ -461,11 +461,16 @@ void run_child(ChildCtx* ctx) {
 
   // Node ignores SIGPIPE and an ignored signal survives execve: start from default dispositions.
   // The mask stays fully blocked (inherited from the launcher) until just before execve.
+  // The raw syscall also reaches the signals glibc reserves for itself (32, 33), which its sigaction refuses.
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    struct sigaction sa = {};
-    sa.sa_handler = SIG_DFL;
-    sigaction(sig, &sa, nullptr);  // glibc's reserved signals fail with EINVAL: nothing to reset there
+    struct {
+      void (*handler)(int);
+      unsigned long flags;
+      void (*restorer)();
+      uint64_t mask;
+    } ksa = {SIG_DFL, 0, nullptr, 0};
+    syscall(SYS_rt_sigaction, sig, &ksa, nullptr, sizeof(uint64_t));
   }
   umask(0);  // device nodes and mount points get exactly the modes of the plan
 

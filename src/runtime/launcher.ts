@@ -75,22 +75,6 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
     closeSync(theirs);
   }
   let pid = 0;
-  const fail = (err: unknown): never => {
-    if (pid > 0) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    try {
-      addon.waitpid(launcherPid, 0);
-    } catch {
-      // reaped
-    }
-    closeSync(mine);
-    throw err;
-  };
   try {
     const body = encodePlan(plan);
     const head = Buffer.alloc(4);
@@ -101,7 +85,7 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
       if (!m) {
         const { status } = addon.waitpid(launcherPid, 0);
         launcherPid = -1;
-        return fail(new TsrunError(`container launcher died unexpectedly (${describeStatus(status)})`));
+        throw new TsrunError(`container launcher died unexpectedly (${describeStatus(status)})`);
       }
       switch (m.type) {
         case Msg.PID:
@@ -116,13 +100,29 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
         case Msg.READY:
           return { pid, launcherPid, ctl: mine };
         case Msg.ERROR:
-          return fail(describeInitError(plan, m.a, m.b, m.c));
+          throw describeInitError(plan, m.a, m.b, m.c);
         default:
-          return fail(new TsrunError(`unexpected message ${m.type} from the container launcher`));
+          throw new TsrunError(`unexpected message ${m.type} from the container launcher`);
       }
     }
   } catch (err) {
-    return fail(err);
+    // Nothing of the container may survive a failed create.
+    if (pid > 0) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (launcherPid > 0) {
+      try {
+        addon.waitpid(launcherPid, 0);
+      } catch {
+        // reaped
+      }
+    }
+    closeSync(mine);
+    throw err;
   }
 }
 
