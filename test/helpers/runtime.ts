@@ -3,7 +3,7 @@
  * under test driven through its command line exactly as callers do, and checks that nothing is left behind.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { inject } from 'vitest';
@@ -52,6 +52,8 @@ export class Harness {
 
   constructor() {
     this.work = mkdtempSync(join(tmpdir(), 'tsrun-it-'));
+    // Searchable by everyone: a container root mapped to an unprivileged host uid must reach its bundle.
+    chmodSync(this.work, 0o755);
     this.root = join(this.work, 'state');
   }
 
