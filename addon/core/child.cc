@@ -320,8 +320,6 @@ void op_console(const Op& op, int32_t index) {
   if (master < 0) fail(Step::OP_CONSOLE, errno, index);
   int unlock = 0;
   if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(Step::OP_CONSOLE, errno, index);
-  unsigned int ptn = 0;
-  if (ioctl(master, TIOCGPTN, &ptn) < 0) fail(Step::OP_CONSOLE, errno, index);
   int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) fail(Step::OP_CONSOLE, errno, index);
   const Plan& p = *g->plan;
@@ -342,14 +340,9 @@ void op_console(const Op& op, int32_t index) {
       fail(Step::OP_CONSOLE, errno, index);
     close(tfd);
   }
-  // One message: the pty's name as payload (receivers need a non-empty payload) and exactly one fd.
-  char name[32];
-  size_t len = 0;
-  name[0] = 0;
-  str_append(name, sizeof(name), &len, "/dev/pts/");
-  len += fmt_u64(name + len, ptn);
-  name[len] = 0;
-  struct iovec iov = {name, len};
+  // One message, as runc sends it: the master's file name as payload (receivers need it non-empty) and
+  // exactly one fd.
+  struct iovec iov = {const_cast<char*>(op.s[0]), str_len(op.s[0])};
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
