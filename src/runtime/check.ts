@@ -4,7 +4,7 @@
  */
 import { closeSync, fstatSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, errnoMessage } from '../errors.js';
 import { native } from '../native/addon.js';
 import { exeCandidates, processEnv, cleanDest } from '../plan/specconv.js';
 import { namespaceFlag, type NamespaceType } from '../plan/tables.js';
@@ -13,6 +13,7 @@ import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 
 const O_PATH = 0o10000000;
+const ENOTTY = 25;
 
 export function checkBundle(bundleDir: string): string[] {
   const bundle = resolve(bundleDir);
@@ -31,12 +32,11 @@ export function checkBundle(bundleDir: string): string[] {
     try {
       const t = addon.nsType(ns.path);
       if (t !== namespaceFlag[ns.type as NamespaceType])
-        problems.push(`linux.namespaces[${i}].path: "${ns.path}" is not a ${ns.type} namespace`);
+        problems.push(`linux.namespaces[${i}].path: "${ns.path}" is not a namespace of type "${ns.type}"`);
     } catch (err) {
       const e = err as { errno?: number; message: string };
-      problems.push(
-        `linux.namespaces[${i}].path: "${ns.path}" ${e.errno === 2 ? 'does not exist' : e.errno === 25 ? 'is not a namespace' : e.message}`,
-      );
+      const why = e.errno === ENOTTY ? 'is not a namespace' : `cannot be opened: ${errnoMessage(e.errno ?? 0)}`;
+      problems.push(`linux.namespaces[${i}].path: "${ns.path}" ${why}`);
     }
   });
 

@@ -1,0 +1,133 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
+
+const h = new Harness();
+afterAll(() => h.cleanup());
+
+/** create must fail with status 1 and leave no state dir, no process and no mount behind. */
+function failsCleanly(config: unknown, message: RegExp | string | undefined, opts: { raw?: string } = {}) {
+  const id = h.id('bad');
+  const bundle = h.bundle(config as ReturnType<typeof baseConfig>);
+  if (opts.raw !== undefined) writeFileSync(join(bundle, 'config.json'), opts.raw);
+  const r = h.rt(['create', '--bundle', bundle, id]);
+  expect(r.status).toBe(1);
+  if (message !== undefined) {
+    if (typeof message === 'string') expect(r.stderr).toContain(message);
+    else expect(r.stderr).toMatch(message);
+  }
+  expect(r.stderr).not.toMatch(/\n\s+at /); // never a stack trace
+  expect(stateDirExists(h, id)).toBe(false);
+  expect(processesUsing(bundle)).toEqual([]);
+  return r;
+}
+
+describe('bad configs are refused with a clear error and leave nothing behind', () => {
+  it('names each schema problem by its JSON path', () => {
+    const cfg = baseConfig(['true']) as any;
+    delete cfg.process.args;
+    cfg.linux.namespaces.push({ type: 'bogus' });
+    const r = failsCleanly(cfg, IS_TSRUN ? 'process.args: Required' : undefined);
+    if (IS_TSRUN) expect(r.stderr).toMatch(/linux\.namespaces\[6\]\.type: Invalid enum value/);
+  });
+
+  it('reports invalid JSON', () => {
+    failsCleanly(baseConfig(['true']), IS_TSRUN ? '(root): invalid JSON' : undefined, { raw: '{"ociVersion": ' });
+  });
+
+  it('reports a missing rootfs', () => {
+    const cfg = baseConfig(['true']);
+    cfg.root.path = 'no-such-rootfs';
+    failsCleanly(cfg, IS_TSRUN ? /rootfs .*no-such-rootfs.* does not exist/ : undefined);
+  });
+
+  it('reports a missing executable at create time', () => {
+    failsCleanly(baseConfig(['/bin/not-here']), /no such file or directory/);
+    failsCleanly(baseConfig(['not-here']), 'executable file not found in $PATH');
+  });
+
+  it('reports a mount the kernel refuses, naming the mount and the errno', () => {
+    const cfg = baseConfig(['true']);
+    cfg.mounts.push({ destination: '/mnt/x', type: 'nosuchfs', source: 'whatever' });
+    failsCleanly(cfg, IS_TSRUN ? 'mount "whatever" on "/mnt/x": no such device' : /no such device/);
+  });
+
+  it('reports a bind mount whose source does not exist', () => {
+    const cfg = baseConfig(['true']);
+    cfg.mounts.push({ destination: '/mnt/y', type: 'bind', source: join(h.work, 'absent'), options: ['rbind'] });
+    failsCleanly(cfg, /no such file or directory/);
+  });
+
+  it('reports a cwd that is not a directory', () => {
+    const cfg = baseConfig(['true']);
+    cfg.process.cwd = '/etc/passwd';
+    failsCleanly(cfg, /not a directory/);
+  });
+
+  it('reports a namespace path that does not exist', () => {
+    const cfg = baseConfig(['true']);
+    cfg.linux.namespaces = cfg.linux.namespaces.map((n: { type: string }) => (n.type === 'uts' ? { type: 'uts', path: '/proc/self/ns/nope' } : n));
+    cfg.hostname = undefined;
+    failsCleanly(cfg, /no such file or directory/);
+  });
+
+  it('reports a namespace path of the wrong type', () => {
+    const cfg = baseConfig(['true']);
+    cfg.linux.namespaces = cfg.linux.namespaces.map((n: { type: string }) => (n.type === 'ipc' ? { type: 'ipc', path: `/proc/${process.pid}/ns/net` } : n));
+    failsCleanly(cfg, /invalid argument/i);
+  });
+
+  it.skipIf(!IS_TSRUN)('reports a user namespace without mappings', () => {
+    const cfg = baseConfig(['true']);
+    cfg.linux.namespaces.push({ type: 'user' });
+    failsCleanly(cfg, 'linux.uidMappings: a new user namespace needs uid mappings');
+  });
+
+  it('refuses an invalid container id', () => {
+    const bundle = h.bundle(baseConfig(['true']));
+    for (const id of ['a/b', '..', 'sp ace']) {
+      const r = h.rt(['create', '--bundle', bundle, id]);
+      expect(r.status).toBe(1);
+      expect(r.stderr.toLowerCase()).toContain('invalid');
+    }
+  });
+
+  it('leaves nothing behind when a step late in the setup fails (after every mount was made)', () => {
+    const cfg = baseConfig(['true']);
+    cfg.linux.sysctl = { 'kernel.no_such_knob': '1' };
+    failsCleanly(cfg, /no such file or directory|not in a separate kernel namespace/);
+  });
+});
+
+describe.skipIf(!IS_TSRUN)('tsrun check', () => {
+  it('says ok for a good bundle', () => {
+    const bundle = h.bundle(baseConfig(['sh', '-c', 'true']));
+    const r = h.rt(['check', '--bundle', bundle]);
+    expect(r.stdout).toBe('ok\n');
+    expect(r.status).toBe(0);
+  });
+
+  it('lists schema and create-time problems together', () => {
+    const cfg = baseConfig(['no-such-program']);
+    cfg.linux.namespaces.push({ type: 'user' });
+    cfg.linux.namespaces = cfg.linux.namespaces.map((n: { type: string }) => (n.type === 'ipc' ? { type: 'ipc', path: `/proc/${process.pid}/ns/net` } : n));
+    cfg.linux.namespaces.push({ type: 'cgroup', path: '/etc/passwd' });
+    const bundle = h.bundle(cfg);
+    const r = h.rt(['check', '--bundle', bundle]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('linux.uidMappings: a new user namespace needs uid mappings');
+    expect(r.stderr).toContain(`linux.namespaces[2].path: "/proc/${process.pid}/ns/net" is not a namespace of type "ipc"`);
+    expect(r.stderr).toContain('linux.namespaces[7].path: "/etc/passwd" is not a namespace');
+    expect(r.stderr).toContain('process.args[0]: executable "no-such-program" not found in $PATH of the rootfs');
+    expect(r.stdout).toBe('');
+  });
+
+  it('reports a missing rootfs', () => {
+    const cfg = baseConfig(['true']);
+    cfg.root.path = 'gone';
+    const r = h.rt(['check', '--bundle', h.bundle(cfg)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/root.path: ".*\/gone" does not exist/);
+  });
+});
