@@ -9,10 +9,11 @@ import { killAndWait } from './delete.js';
 import { exitCodeOf, waitForeground } from './launcher.js';
 import { release } from './start.js';
 
-// Every signal a shell or supervisor may send, except those Node cannot or must not handle.
+// Every signal a shell or supervisor may send, except those Node cannot handle or uses itself (SIGPROF,
+// SIGVTALRM: profilers; SIGCHLD, SIGWINCH, SIGURG: runc does not forward them either).
 const FORWARDED: NodeJS.Signals[] = [
   'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
-  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGVTALRM', 'SIGPROF', 'SIGXCPU', 'SIGXFSZ', 'SIGPWR',
+  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGXFSZ', 'SIGPWR',
 ];
 
 export interface RunOptions extends CreateOptions {
