@@ -8,6 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**'],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -18,6 +19,7 @@ export default defineConfig({
           hookTimeout: 60_000,
           // Real containers on a 2-core machine: files in parallel, tests within a file in order.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
           globalSetup: ['test/integration/global-setup.ts'],
         },
       },
