@@ -2,6 +2,7 @@
 // successful create it is the container's stderr).
 process.emitWarning = () => undefined;
 
+import './stdio-guard.js'; // first: before any library can touch process.stdout
 import { writeSync } from 'node:fs';
 import { main } from './main.js';
 

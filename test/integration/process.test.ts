@@ -141,3 +141,21 @@ describe('the process as configured', () => {
     expect(readFileSync(join(hostDir, 'out'), 'utf8')).toBe('from-container\n');
   });
 });
+
+describe('inherited stdio', () => {
+  it('reaches the container as the same pipes, never switched to non-blocking by the runtime', async () => {
+    // With pipes (not files) as stdio, a Node stream on fd 0-2 would set O_NONBLOCK on the shared file
+    // description, and the container would then get EAGAIN on writes.
+    const id = h.id('pipes');
+    const bundle = h.bundle(baseConfig(['sh', '-c', 'for f in 0 1 2; do grep flags /proc/self/fdinfo/$f; done']));
+    const child = h.rtAsync(['run', '--bundle', bundle, id]);
+    child.stdin.end();
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    const flags = out.trim().split('\n').map((l) => parseInt(l.split(/\s+/)[1]!, 8));
+    expect(flags).toHaveLength(3);
+    for (const f of flags) expect(f & 0o4000).toBe(0);
+  });
+});
