@@ -15,7 +15,8 @@ function syncStream(fd: number) {
     writable: true,
     write(chunk: string | Uint8Array, encoding?: unknown, cb?: unknown): boolean {
       try {
-        writeSync(fd, typeof chunk === 'string' ? chunk : Buffer.from(chunk));
+        if (typeof chunk === 'string') writeSync(fd, chunk);
+        else writeSync(fd, chunk);
       } catch {
         // a closed stdio is not our failure to report
       }
