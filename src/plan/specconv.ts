@@ -433,6 +433,8 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     if (rpFlags & (MS.SHARED | MS.UNBINDABLE))
       ops.push(op(OpKind.MOUNT, `set root propagation "${rp}"`, { flags: OpFlag.TGT_HOST, c: rpFlags, s: ['', '/', '', ''] }));
   } else {
+    if (spec.mounts?.length) ctx.warnings.push('mounts are ignored: the container has no mount namespace');
+    if (spec.root!.readonly) ctx.warnings.push('root.readonly is ignored: the container has no mount namespace');
     ops.push(op(OpKind.OPEN_ROOT, `open rootfs "${rootfs}"`, { s: [rootfs, '', '', ''] }));
     ops.push(op(OpKind.CHROOT, `chroot to "${rootfs}"`));
   }
@@ -443,7 +445,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     );
   }
   ops.push(...ctx.finalize);
-  if (spec.root!.readonly) ops.push(op(OpKind.REMOUNT_RO, 'remount "/" read-only', { s: ['/', '', '', ''] }));
+  if (spec.root!.readonly && hasMountNs) ops.push(op(OpKind.REMOUNT_RO, 'remount "/" read-only', { s: ['/', '', '', ''] }));
   if (spec.hostname) ops.push(op(OpKind.HOSTNAME, `sethostname "${spec.hostname}"`, { s: [spec.hostname, '', '', ''] }));
   if (spec.domainname)
     ops.push(op(OpKind.DOMAINNAME, `setdomainname "${spec.domainname}"`, { s: [spec.domainname, '', '', ''] }));

@@ -34,20 +34,17 @@ export function semanticProblems(spec: Spec): string[] {
   if (spec.hostname && !has('uts')) problems.push('hostname: setting the hostname needs a uts namespace');
   if (spec.domainname && !has('uts')) problems.push('domainname: setting the domainname needs a uts namespace');
 
+  // Without a mount namespace, mounts and a read-only root are ignored with a warning (runc would make the
+  // mounts in the caller's namespace, where they outlive the container); masking paths cannot be ignored.
   const mountNs = has('mount');
   if (!mountNs) {
-    if (spec.mounts?.length) problems.push('mounts: mounts need a mount namespace');
     if (linux.maskedPaths?.length) problems.push('linux.maskedPaths: masking paths needs a mount namespace');
     if (linux.readonlyPaths?.length) problems.push('linux.readonlyPaths: read-only paths need a mount namespace');
-    if (spec.root?.readonly) problems.push('root.readonly: a read-only root needs a mount namespace');
   }
 
   const time = namespaces.find((n) => n.type === 'time');
   if (linux.timeOffsets && Object.keys(linux.timeOffsets).length && (time === undefined || time.path !== undefined))
     problems.push('linux.timeOffsets: time offsets need a new time namespace');
-
-  if (linux.sysctl && Object.keys(linux.sysctl).length && !mountNs)
-    problems.push('linux.sysctl: sysctls need a mount namespace');
 
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.type === 'bind' || m.options?.some((o) => o === 'bind' || o === 'rbind')) {

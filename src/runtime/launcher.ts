@@ -114,6 +114,8 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
         // already gone
       }
     }
+    // Close first: a launcher waiting for our CONTINUE sees EOF, kills the init and exits.
+    closeSync(mine);
     if (launcherPid > 0) {
       try {
         addon.waitpid(launcherPid, 0);
@@ -121,7 +123,6 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
         // reaped
       }
     }
-    closeSync(mine);
     throw err;
   }
 }

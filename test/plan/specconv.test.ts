@@ -662,3 +662,17 @@ describe('parseMountOptions', () => {
     expect(parseMountOptions()).toEqual({ flags: 0, cleared: 0, propagation: 0, data: [], unsupported: [] });
   });
 });
+
+describe('specToPlan: no mount namespace', () => {
+  it('ignores mounts and a read-only root with warnings, and chroots', () => {
+    const p = plan((s) => {
+      s.linux.namespaces = s.linux.namespaces.filter((n: { type: string }) => n.type !== 'mount');
+      s.linux.maskedPaths = [];
+      s.linux.readonlyPaths = [];
+    });
+    expect(p.ops.some((o) => o.kind === OpKind.MOUNT || o.kind === OpKind.PIVOT || o.kind === OpKind.REMOUNT_RO)).toBe(false);
+    expect(p.ops.map((o) => o.kind).slice(0, 2)).toEqual([OpKind.OPEN_ROOT, OpKind.CHROOT]);
+    expect(p.warnings).toContain('mounts are ignored: the container has no mount namespace');
+    expect(p.warnings).toContain('root.readonly is ignored: the container has no mount namespace');
+  });
+});

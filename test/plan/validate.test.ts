@@ -65,12 +65,10 @@ describe('semanticProblems', () => {
     ).toEqual(['hostname: setting the hostname needs a uts namespace', 'domainname: setting the domainname needs a uts namespace']);
   });
 
-  it('reports mounts, masked and read-only paths and a read-only root without a mount namespace', () => {
+  it('reports masked and read-only paths without a mount namespace (mounts and a read-only root are only warned about)', () => {
     expect(problems((s) => dropNs(s, 'mount'))).toEqual([
-      'mounts: mounts need a mount namespace',
       'linux.maskedPaths: masking paths needs a mount namespace',
       'linux.readonlyPaths: read-only paths need a mount namespace',
-      'root.readonly: a read-only root needs a mount namespace',
     ]);
   });
 
@@ -109,11 +107,13 @@ describe('semanticProblems', () => {
     ]);
   });
 
-  it('reports sysctls without a mount namespace', () => {
+  it('accepts sysctls without a mount namespace (written through the rootfs /proc, like runc)', () => {
     const p = problems((s) => {
       dropNs(s, 'mount');
+      s.linux.maskedPaths = [];
+      s.linux.readonlyPaths = [];
       s.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
     });
-    expect(p).toContain('linux.sysctl: sysctls need a mount namespace');
+    expect(p).toEqual([]);
   });
 });
