@@ -77,7 +77,10 @@ export class Harness {
    * Runs `<runtime> --root <root> ...args` to completion. stdout and stderr are files, as with runtime-tools:
    * a created container inherits them, so pipes would stay open for as long as it lives.
    */
-  rt(args: string[], opts: { input?: string; cwd?: string; timeout?: number; env?: NodeJS.ProcessEnv } = {}): Result {
+  rt(
+    args: string[],
+    opts: { input?: string; cwd?: string; timeout?: number; env?: NodeJS.ProcessEnv; extraFds?: number[] } = {},
+  ): Result {
     const n = ++counter;
     const outPath = join(this.work, `.out${n}`);
     const errPath = join(this.work, `.err${n}`);
@@ -87,7 +90,7 @@ export class Harness {
       const r = spawnSync(RUNTIME, ['--root', this.root, ...args], {
         encoding: 'utf8',
         input: opts.input ?? '',
-        stdio: ['pipe', out, err],
+        stdio: ['pipe', out, err, ...(opts.extraFds ?? [])],
         cwd: opts.cwd,
         timeout: opts.timeout ?? 30_000,
         env: opts.env ?? process.env,

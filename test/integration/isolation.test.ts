@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, baseConfig, processesUsing } from '../helpers/runtime.js';
+import { Harness, IS_TSRUN, baseConfig, processesUsing } from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -151,6 +151,25 @@ describe('isolation', () => {
     expect(r.status).toBe(0);
     // The host's interfaces are visible: the host's /sys, read-only.
     expect(r.stdout).toContain('lo');
+  });
+
+  // Debian 12's runc 1.1.5 predates domainname and time namespaces (runc 1.2): these two run against tsrun only.
+  it.skipIf(!IS_TSRUN)('sets the domainname', () => {
+    const cfg = baseConfig(['cat', '/proc/sys/kernel/domainname']);
+    cfg.domainname = 'example.org';
+    expect(run(cfg).stdout).toBe('example.org\n');
+  });
+
+  it.skipIf(!IS_TSRUN)('gives a new time namespace its boottime and monotonic offsets', () => {
+    const cfg = baseConfig(['cat', '/proc/uptime']);
+    cfg.linux.namespaces.push({ type: 'time' });
+    cfg.linux.timeOffsets = { boottime: { secs: 10 * 86400, nanosecs: 0 }, monotonic: { secs: 0 } };
+    const hostUptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    const r = run(cfg);
+    expect(r.stderr).toBe('');
+    const inside = Number(r.stdout.split(' ')[0]);
+    expect(inside - hostUptime).toBeGreaterThan(10 * 86400 - 60);
+    expect(inside - hostUptime).toBeLessThan(10 * 86400 + 60);
   });
 
   it('brings the container into a new network namespace with only loopback', () => {

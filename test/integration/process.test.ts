@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
@@ -135,10 +135,33 @@ describe('the process as configured', () => {
   it('writes into a bind-mounted host directory', () => {
     const cfg = baseConfig(['sh', '-c', 'echo from-container > /data/out']);
     const hostDir = join(h.work, 'hostdata');
-    require('node:fs').mkdirSync(hostDir);
+    mkdirSync(hostDir);
     cfg.mounts.push({ destination: '/data', type: 'bind', source: hostDir, options: ['rbind', 'rw'] });
     expect(run(cfg).status).toBe(0);
     expect(readFileSync(join(hostDir, 'out'), 'utf8')).toBe('from-container\n');
+  });
+});
+
+describe('preserved fds', () => {
+  it('passes --preserve-fds N fds from 3 at the same numbers, and nothing more', () => {
+    const file = join(h.work, 'preserved');
+    writeFileSync(file, 'kept open by the caller\n');
+    const fd3 = openSync(file, 'r');
+    const fd4 = openSync(file, 'r');
+    try {
+      const id = h.id('pfd');
+      const bundle = h.bundle(baseConfig(['sh', '-c', 'cat <&3; for f in /proc/self/fd/*; do echo "$f $(readlink $f)"; done']));
+      const r = h.rt(['run', '--preserve-fds', '1', '--bundle', bundle, id], { extraFds: [fd3, fd4] });
+      expect(r.stderr).toBe('');
+      const [content, ...fds] = r.stdout.trim().split('\n');
+      expect(content).toBe('kept open by the caller');
+      // fd 3 is the preserved file; fd 4, open in the caller but not preserved, never reaches the container.
+      const toFile = fds.filter((l) => l.endsWith(' ' + file)).map((l) => l.split(' ')[0]);
+      expect(toFile).toEqual(['/proc/self/fd/3']);
+    } finally {
+      closeSync(fd3);
+      closeSync(fd4);
+    }
   });
 });
 
