@@ -375,12 +375,37 @@ function convertProcess(ctx: Ctx, p: SpecProcess): PlanProcess {
   };
 }
 
+/** Fields this version of tsrun does not apply yet: never silently, since some of them are security settings. */
+export function unappliedFields(spec: Spec): string[] {
+  const linux = spec.linux ?? {};
+  const p = spec.process;
+  const fields: [string, unknown][] = [
+    ['linux.seccomp', linux.seccomp],
+    ['linux.resources', linux.resources],
+    ['linux.cgroupsPath', linux.cgroupsPath],
+    ['linux.intelRdt', linux.intelRdt],
+    ['linux.personality', linux.personality],
+    ['linux.memoryPolicy', linux.memoryPolicy],
+    ['linux.netDevices', linux.netDevices],
+    ['linux.mountLabel', linux.mountLabel],
+    ['hooks', spec.hooks && Object.values(spec.hooks).some((h) => h?.length)],
+    ['process.apparmorProfile', p?.apparmorProfile],
+    ['process.selinuxLabel', p?.selinuxLabel],
+    ['process.scheduler', p?.scheduler],
+    ['process.ioPriority', p?.ioPriority],
+    ['process.execCPUAffinity', p?.execCPUAffinity],
+  ];
+  return fields.filter(([, v]) => v !== undefined && v !== false && v !== '').map(([name]) => name);
+}
+
 export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): Plan {
   const p = spec.process!;
   const linux = spec.linux ?? {};
   const ns = new Map<NamespaceType, { path?: string }>();
   for (const n of linux.namespaces ?? []) ns.set(n.type, { path: n.path });
   const ctx: Ctx = { spec, opts, host, ops: [], finalize: [], warnings: [], ns };
+  const unapplied = unappliedFields(spec);
+  if (unapplied.length) ctx.warnings.push(`not applied by this version of tsrun: ${unapplied.join(', ')}`);
 
   let nsNew = 0;
   const joins: Plan['joins'] = [];

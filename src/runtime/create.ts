@@ -102,9 +102,11 @@ export function createContainer(opts: CreateOptions): Created {
       host,
     );
     for (const w of plan.warnings) log.warn(w);
+    log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
     addon.mkfifo(dir.fifo, 0o622);
     chmodSync(dir.fifo, 0o622); // not reduced by our umask: the container's user must be able to open it
     launched = launch(plan);
+    log.debug(`container ${opts.id}: init ${launched.pid} ready (launcher ${launched.launcherPid})`);
     const stat = readProcStat(launched.pid);
     if (!stat) throw new TsrunError('container init exited during create');
     const state: ContainerState = {

@@ -32,6 +32,8 @@ export function baseConfig(args: string[]) {
   spec.process.args = args;
   spec.root.readonly = false;
   spec.hostname = 'tsrun-test';
+  // Device cgroup rules belong to the cgroup work; without them no warning reaches the container's stderr.
+  delete spec.linux.resources;
   return spec as {
     ociVersion: string;
     process: any;
