@@ -116,6 +116,7 @@ def pump(until, timeout=20):
             out += d
 pump(b'size1')
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', 50, 120, 0, 0))
+time.sleep(0.5)  # a runtime handles SIGWINCH asynchronously: let it resize before the container looks again
 os.write(fd, b'go\\r')
 pump(b'size2')
 pump(b'\\x00never')
