@@ -1,19 +1,9 @@
 /** list: every container under root, as runc prints it. */
 import { userInfo } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { StateDir, listIds, statusOf } from './state.js';
+import { StateDir, listIds, ociState } from './state.js';
 
-export interface ListEntry {
-  ociVersion: string;
-  id: string;
-  pid: number;
-  status: string;
-  bundle: string;
-  rootfs: string;
-  created: string;
-  owner: string;
-  annotations?: Record<string, string>;
-}
+export type ListEntry = ReturnType<typeof ociState> & { owner: string };
 
 function userName(uid: number): string {
   try {
@@ -34,18 +24,7 @@ export function listContainers(root: string): ListEntry[] {
     const dir = new StateDir(root, id);
     const st = dir.read();
     if (!st) continue;
-    const status = statusOf(dir, st);
-    out.push({
-      ociVersion: st.ociVersion,
-      id: st.id,
-      pid: status === 'stopped' ? 0 : st.pid,
-      status,
-      bundle: st.bundle,
-      rootfs: st.rootfs,
-      created: st.created,
-      owner: userName(dir.owner()),
-      ...(st.annotations && Object.keys(st.annotations).length ? { annotations: st.annotations } : {}),
-    });
+    out.push({ ...ociState(dir, st), owner: userName(dir.owner()) });
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { CreateOptions } from '../../runtime/create.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
 
@@ -29,6 +30,20 @@ export function withCreateOptions(y: Argv<GlobalArgs>): Argv<CreateArgs> {
     }) as unknown as Argv<CreateArgs>;
 }
 
+/** The parsed create/run flags as the runtime takes them. */
+export function createOptions(a: CreateArgs): CreateOptions {
+  return {
+    root: a.root,
+    id: a['container-id'],
+    bundle: a.bundle,
+    pidFile: a['pid-file'],
+    consoleSocket: a['console-socket'],
+    noPivot: a['no-pivot'],
+    noNewKeyring: a['no-new-keyring'],
+    preserveFds: a['preserve-fds'],
+  };
+}
+
 export const createCommand: CommandModule<GlobalArgs, CreateArgs> = {
   command: 'create <container-id>',
   describe: 'create a container (its process waits for "start")',
@@ -36,15 +51,6 @@ export const createCommand: CommandModule<GlobalArgs, CreateArgs> = {
   handler: (a) =>
     handle(async () => {
       const { createContainer } = await import('../../runtime/create.js');
-      createContainer({
-        root: a.root,
-        id: a['container-id'],
-        bundle: a.bundle,
-        pidFile: a['pid-file'],
-        consoleSocket: a['console-socket'],
-        noPivot: a['no-pivot'],
-        noNewKeyring: a['no-new-keyring'],
-        preserveFds: a['preserve-fds'],
-      });
+      createContainer(createOptions(a));
     }),
 };

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
-import { withCreateOptions, type CreateArgs } from './create.js';
+import { createOptions, withCreateOptions, type CreateArgs } from './create.js';
 
 interface RunArgs extends CreateArgs {
   detach: boolean;
@@ -20,17 +20,6 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
   handler: (a) =>
     handle(async () => {
       const { runContainer } = await import('../../runtime/run.js');
-      return runContainer({
-        root: a.root,
-        id: a['container-id'],
-        bundle: a.bundle,
-        pidFile: a['pid-file'],
-        consoleSocket: a['console-socket'],
-        noPivot: a['no-pivot'],
-        noNewKeyring: a['no-new-keyring'],
-        preserveFds: a['preserve-fds'],
-        detach: a.detach,
-        keep: a.keep,
-      });
+      return runContainer({ ...createOptions(a), detach: a.detach, keep: a.keep });
     }),
 };
