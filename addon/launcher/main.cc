@@ -223,6 +223,11 @@ int main(int argc, char** argv) {
   g_ctl = std::atoi(argv[1]);
   if (fcntl(g_ctl, F_SETFD, FD_CLOEXEC) < 0) return 2;
 
+  // Non-dumpable before joining or creating any namespace: processes of the container must not ptrace or
+  // read the memory of the launcher or of the init while they still hold host resources. execve of the
+  // container's program restores dumpability as the kernel decides for that binary.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return 2;
+
   // Everything below runs with all signals blocked; the init unblocks right before execve.
   sigset_t all;
   sigfillset(&all);

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, processesUsing } from '../helpers/runtime.js';
@@ -187,5 +187,23 @@ describe('isolation', () => {
     expect(ls).toBe('/bin/busybox');
     // The rootfs, moved over "/" (no pivot_root): its source dir is the bundle's rootfs, mounted at "/".
     expect(first!.split(' ').slice(3, 5)).toEqual([join(bundle, 'rootfs'), '/']);
+  });
+});
+
+describe('the waiting init', () => {
+  it('is not dumpable until it executes the container program (nothing in the container can ptrace it)', () => {
+    const id = h.id('dump');
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.linux.namespaces.push({ type: 'user' });
+    cfg.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    cfg.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    const bundle = h.bundle(cfg);
+    expect(h.rt(['create', '--bundle', bundle, id]).status).toBe(0);
+    const pid = h.state(id).pid;
+    // The entries of /proc/<pid> of a non-dumpable process belong to the host's root, not to its mapped uid.
+    expect(statSync(`/proc/${pid}/environ`).uid).toBe(0);
+    expect(h.rt(['start', id]).status).toBe(0);
+    expect(statSync(`/proc/${pid}/environ`).uid).toBe(200000);
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
   });
 });
