@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, IS_TSRUN, baseConfig, processesUsing } from '../helpers/runtime.js';
+import { Harness, IS_TSRUN, baseConfig, processesUsing, waitFor } from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -191,19 +191,33 @@ describe('isolation', () => {
 });
 
 describe('the waiting init', () => {
-  it('is not dumpable until it executes the container program (nothing in the container can ptrace it)', () => {
-    const id = h.id('dump');
-    const cfg = baseConfig(['sleep', '1000']);
-    cfg.linux.namespaces.push({ type: 'user' });
-    cfg.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
-    cfg.linux.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
-    const bundle = h.bundle(cfg);
-    expect(h.rt(['create', '--bundle', bundle, id]).status).toBe(0);
-    const pid = h.state(id).pid;
-    // The entries of /proc/<pid> of a non-dumpable process belong to the host's root, not to its mapped uid.
-    expect(statSync(`/proc/${pid}/environ`).uid).toBe(0);
-    expect(h.rt(['start', id]).status).toBe(0);
-    expect(statSync(`/proc/${pid}/environ`).uid).toBe(200000);
-    expect(h.rt(['delete', '--force', id]).status).toBe(0);
+  it('cannot be read or traced from the container whose pid namespace it joins (it is not dumpable)', () => {
+    // Container A, root without CAP_SYS_PTRACE, reads /proc/<pid>/environ of B's init once told its pid:
+    // allowed for a dumpable process of the same uid, refused for a non-dumpable one.
+    const shared = join(h.work, 'shared-dump');
+    mkdirSync(shared);
+    const a = h.id('peer');
+    const cfgA = baseConfig([
+      'sh',
+      '-c',
+      'while [ ! -f /shared/target ]; do sleep 0.02; done; cat /proc/$(cat /shared/target)/environ > /shared/out 2> /shared/err; echo done > /shared/done; sleep 1000',
+    ]);
+    cfgA.mounts.push({ destination: '/shared', type: 'bind', source: shared, options: ['rbind', 'rw'] });
+    expect(h.rt(['run', '-d', '--bundle', h.bundle(cfgA), a]).status).toBe(0);
+    const pidA = h.state(a).pid;
+
+    const b = h.id('joiner');
+    const cfgB = baseConfig(['true']);
+    cfgB.process.env.push('SECRET=from-the-host-side');
+    cfgB.linux.namespaces = cfgB.linux.namespaces.map((n: { type: string }) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${pidA}/ns/pid` } : n));
+    expect(h.rt(['create', '--bundle', h.bundle(cfgB), b]).status).toBe(0);
+    const pidB = h.state(b).pid;
+    const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pidB}/status`, 'utf8'))![1]!.trim().split(/\s+/);
+    writeFileSync(join(shared, 'target'), nspid[nspid.length - 1]!);
+    expect(waitFor(() => existsSync(join(shared, 'done')))).toBe(true);
+    expect(readFileSync(join(shared, 'out'), 'utf8')).toBe('');
+    expect(readFileSync(join(shared, 'err'), 'utf8')).toMatch(/Permission denied|Operation not permitted/);
+    expect(h.rt(['delete', '--force', b]).status).toBe(0);
+    expect(h.rt(['delete', '--force', a]).status).toBe(0);
   });
 });
