@@ -172,16 +172,16 @@ function addMount(ctx: Ctx, m: Mount, index: number): void {
   if (isBind(m, o.flags)) {
     let source = m.source ?? '';
     if (!source.startsWith('/')) source = P.resolve(ctx.opts.bundle, source);
-    addBind(ctx, source, dest, o, index);
+    addBind(ctx, source, dest, o);
     return;
   }
   if (type === 'sysfs' && !hasNet) {
     // Without its own network namespace a container cannot mount sysfs: runc binds the host's /sys.
-    addBind(ctx, '/sys', dest, { ...o, flags: o.flags | MS.BIND | MS.REC }, index);
+    addBind(ctx, '/sys', dest, { ...o, flags: o.flags | MS.BIND | MS.REC });
     return;
   }
   if (type === 'mqueue' && userNs && !ctx.ns.has('ipc')) {
-    addBind(ctx, '/dev/mqueue', dest, { ...o, flags: o.flags | MS.BIND | MS.REC }, index);
+    addBind(ctx, '/dev/mqueue', dest, { ...o, flags: o.flags | MS.BIND | MS.REC });
     return;
   }
   if (type === 'cgroup') {
@@ -205,11 +205,10 @@ function addMount(ctx: Ctx, m: Mount, index: number): void {
   );
 }
 
-function addBind(ctx: Ctx, source: string, dest: string, o: ParsedOptions, index: number): void {
+function addBind(ctx: Ctx, source: string, dest: string, o: ParsedOptions): void {
   const kind = ctx.host.pathKind(source);
   const rest = o.flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
   const remount = rest !== 0 || o.cleared !== 0 ? (o.flags & ~(MS.BIND | MS.REC)) | MS.REMOUNT : 0;
-  void index;
   ctx.ops.push(
     op(OpKind.MOUNT, mountWhat(source, 'bind', dest), {
       flags: kind === 'file' ? OpFlag.MK_FILE : OpFlag.MK_DIR,
@@ -230,7 +229,7 @@ function addCgroupMount(ctx: Ctx, dest: string, o: ParsedOptions, index: number)
       return;
     }
     if (ctx.ns.has('user') && !cgroupNs) {
-      addBind(ctx, cg.v2.mountpoint, dest, { ...o, flags: o.flags | MS.BIND | MS.REC }, index);
+      addBind(ctx, cg.v2.mountpoint, dest, { ...o, flags: o.flags | MS.BIND | MS.REC });
       return;
     }
     ctx.ops.push(
@@ -266,7 +265,7 @@ function addCgroupMount(ctx: Ctx, dest: string, o: ParsedOptions, index: number)
         }),
       );
     } else {
-      addBind(ctx, h.path, sub, { ...o, flags: o.flags | MS.BIND | MS.REC }, index);
+      addBind(ctx, h.path, sub, { ...o, flags: o.flags | MS.BIND | MS.REC });
     }
     if (name.includes(',')) {
       for (const ss of name.split(','))

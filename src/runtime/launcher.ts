@@ -4,7 +4,7 @@
  */
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
-import { MSG_SIZE, Msg, Step } from '../native/contract.js';
+import { MSG_SIZE, Msg } from '../native/contract.js';
 import { launcherPath, native } from '../native/addon.js';
 import { encodePlan } from '../plan/encode.js';
 import type { Plan } from '../plan/plan.js';
@@ -156,4 +156,3 @@ export function exitCodeOf(status: number): number {
   return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
 }
 
-export { Step };
