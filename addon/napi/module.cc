@@ -281,6 +281,13 @@ Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tsrun::libseccomp_version());
 }
 
+}  // namespace
+
+// addon/napi/seccomp_binding.cc
+void RegisterSeccomp(Napi::Env env, Napi::Object exports);
+
+namespace {
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
   exports.Set("spawn", Napi::Function::New(env, Spawn));
@@ -296,6 +303,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accept", Napi::Function::New(env, Accept));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));
+  RegisterSeccomp(env, exports);
   return exports;
 }
 

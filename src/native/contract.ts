@@ -226,4 +226,20 @@ export interface NativeAddon {
   recvFd(fd: number): { fd: number; data: string };
   /** Version of the libseccomp linked into the native core. */
   seccompVersion(): string;
+  /**
+   * Compiles a seccomp filter with libseccomp and exports it as a classic BPF program (8 bytes per
+   * instruction), ready for seccomp(2). Names the running libseccomp does not know are skipped (runc does
+   * the same) and returned in `skipped`.
+   */
+  compileSeccomp(defaultAction: number, architectures: string[], rules: SeccompRule[]): { program: Buffer; skipped: string[] };
+}
+
+/** One seccomp rule for compileSeccomp. */
+export interface SeccompRule {
+  /** Syscall name. */
+  name: string;
+  /** SCMP_ACT_* value, errno or trace data included (SCMP_ACT_ERRNO(1) = 0x00050001). */
+  action: number;
+  /** Argument comparisons: [argument index, SCMP_CMP_* operator, value, valueTwo]. */
+  args: [number, number, bigint, bigint][];
 }
