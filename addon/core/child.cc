@@ -11,6 +11,8 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <poll.h>
 #include <grp.h>
 #include <limits.h>
 #include <termios.h>
@@ -29,10 +31,31 @@ namespace tsrun {
 namespace {
 
 ChildCtx* g;  // the init's own copy of the context (set once, before anything can fail)
+bool g_started = false;  // past start: nobody reads the sync socket any more
+
+void say(const char* s) { write_full(2, s, str_len(s)); }
 
 [[noreturn]] void fail(int32_t step, int err, int32_t index = -1) {
   send_msg(g->sync_fd, Msg::ERROR, step, err, index);
-  _exit(1);
+  if (g_started) {
+    // create has long returned: the container's stderr is the only place left to say why it ends here.
+    char num[24];
+    num[fmt_i64(num, err)] = 0;
+    say("tsrun: container init failed after start: ");
+    if (step == Step::HOOK && index >= 0) {
+      say("startContainer hook ");
+      say(g->plan->hooks[static_cast<size_t>(index)].path);
+      say(err < 0 ? " failed, errno " : " failed, wait status ");
+      if (err < 0) num[fmt_i64(num, -err)] = 0;
+    } else {
+      say(step == Step::EXEC ? "exec " : "step ");
+      if (step == Step::EXEC) say(g->plan->argv[0]);
+      say(", errno ");
+    }
+    say(num);
+    say("\n");
+  }
+  _exit(step == Step::EXEC ? 127 : 1);
 }
 
 int open_in(const char* path, uint64_t oflags) {
@@ -372,6 +395,61 @@ void wait_continue(int32_t step) {
   if (m.type != Msg::CONTINUE) fail(step, EPROTO);
 }
 
+// Runs the hooks of one phase in the container's namespaces: each one a child with the state JSON on its
+// stdin (a socket, so that a hook that does not read it cannot raise SIGPIPE here), waited for on its pidfd
+// with its timeout. Any failure fails the container, as runc does.
+void run_hooks(uint32_t phase) {
+  const Plan& p = *g->plan;
+  const HookState* st = nullptr;
+  for (const HookState& t : p.hook_states)
+    if (t.phase == phase) st = &t;
+  char pidbuf[24];
+  size_t pidlen = fmt_u64(pidbuf, static_cast<uint64_t>(getpid()));
+  for (size_t i = 0; i < p.hooks.size(); i++) {
+    const PlanHook& h = p.hooks[i];
+    if (h.phase != phase) continue;
+    int32_t idx = static_cast<int32_t>(i);
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) fail(Step::HOOK, -errno, idx);
+    int pidfd = -1;
+    struct clone_args ca = {};
+    ca.flags = CLONE_PIDFD;
+    ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+    ca.exit_signal = SIGCHLD;
+    long pid = sys_clone3(&ca);
+    if (pid < 0) fail(Step::HOOK, -errno, idx);
+    if (pid == 0) {
+      if (dup2(sp[1], 0) < 0) _exit(126);
+      sigset_t none;
+      sigemptyset(&none);
+      sigprocmask(SIG_SETMASK, &none, nullptr);
+      execve(h.path, const_cast<char* const*>(h.argv.data()), const_cast<char* const*>(h.envp.data()));
+      _exit(127);
+    }
+    close(sp[1]);
+    if (st != nullptr) {
+      send(sp[0], st->before, str_len(st->before), MSG_NOSIGNAL);
+      send(sp[0], pidbuf, pidlen, MSG_NOSIGNAL);
+      send(sp[0], st->after, str_len(st->after), MSG_NOSIGNAL);
+    }
+    close(sp[0]);
+    struct pollfd pfd = {pidfd, POLLIN, 0};
+    int timeout = h.timeout > 0 ? static_cast<int>(h.timeout * 1000) : -1;
+    int r;
+    do r = poll(&pfd, 1, timeout);
+    while (r < 0 && errno == EINTR);
+    if (r == 0) {
+      kill(static_cast<pid_t>(pid), SIGKILL);
+      waitpid(static_cast<pid_t>(pid), nullptr, 0);
+      fail(Step::HOOK, -ETIMEDOUT, idx);
+    }
+    int status = 0;
+    if (waitpid(static_cast<pid_t>(pid), &status, 0) < 0) fail(Step::HOOK, -errno, idx);
+    close(pidfd);
+    if (status != 0) fail(Step::HOOK, status, idx);
+  }
+}
+
 void run_ops() {
   const Plan& p = *g->plan;
   for (size_t i = 0; i < p.ops.size(); i++) {
@@ -405,6 +483,7 @@ void run_ops() {
       case OpKind::MKDIR:
         if (mkpath(op.s[0], false) < 0) fail(Step::OP_MKDIR, errno, idx);
         break;
+      case OpKind::HOOKS: run_hooks(static_cast<uint32_t>(op.a)); break;
       default: fail(Step::PLAN, EINVAL, idx);
     }
   }
@@ -525,6 +604,9 @@ void run_child(ChildCtx* ctx) {
   if (fifo < 0) fail(Step::FIFO_WAIT, errno);
   if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
   close(fifo);
+  g_started = true;
+
+  run_hooks(HookPhase::START_CONTAINER);
 
   if (p.seccomp != nullptr && p.seccomp_len >= 8) {
     struct sock_fprog_ {

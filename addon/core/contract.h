@@ -33,7 +33,15 @@ constexpr uint32_t KEYRING = 21;
 constexpr uint32_t PRESERVE_FDS = 22;
 constexpr uint32_t OOM_SCORE_ADJ = 23;
 constexpr uint32_t SECCOMP = 24;
+constexpr uint32_t HOOK = 25;
+constexpr uint32_t HOOK_STATE = 26;
 }  // namespace Tag
+
+namespace HookPhase {
+constexpr uint32_t CREATE_RUNTIME = 1;
+constexpr uint32_t CREATE_CONTAINER = 2;
+constexpr uint32_t START_CONTAINER = 3;
+}  // namespace HookPhase
 
 namespace LaunchMode {
 constexpr uint32_t DETACHED = 0;
@@ -67,6 +75,7 @@ constexpr uint32_t DOMAINNAME = 13;
 constexpr uint32_t CONSOLE = 14;
 constexpr uint32_t SYNC = 15;
 constexpr uint32_t MKDIR = 16;
+constexpr uint32_t HOOKS = 17;
 }  // namespace OpKind
 
 namespace OpFlag {
@@ -122,6 +131,7 @@ constexpr int32_t SECCOMP = 37;
 constexpr int32_t CLOSE_FDS = 38;
 constexpr int32_t EXEC = 39;
 constexpr int32_t TTY = 40;
+constexpr int32_t HOOK = 41;
 constexpr int32_t OP_BASE = 100;
 constexpr int32_t OP_RESOLVE = 100;
 constexpr int32_t OP_MKDIR = 101;

@@ -156,6 +156,31 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         plan->seccomp_flags = r.u64();
         break;
       }
+      case Tag::HOOK: {
+        PlanHook h;
+        h.phase = static_cast<uint32_t>(r.u64());
+        h.timeout = r.u64();
+        uint64_t argc = r.u64(), envc = r.u64();
+        if (argc > 4096 || envc > 65536) {
+          *err = "hook with too many arguments";
+          return false;
+        }
+        h.path = r.str();
+        for (uint64_t i = 0; i < argc; i++) h.argv.push_back(r.str());
+        for (uint64_t i = 0; i < envc; i++) h.envp.push_back(r.str());
+        h.argv.push_back(nullptr);
+        h.envp.push_back(nullptr);
+        plan->hooks.push_back(std::move(h));
+        break;
+      }
+      case Tag::HOOK_STATE: {
+        HookState t;
+        t.phase = static_cast<uint32_t>(r.u64());
+        t.before = r.str();
+        t.after = r.str();
+        plan->hook_states.push_back(t);
+        break;
+      }
       default:
         // Unknown tags come from a newer TypeScript side than this launcher: refuse rather than half-apply.
         *err = "unknown plan tag " + std::to_string(tag);

@@ -29,6 +29,20 @@ struct Rlimit {
   uint64_t resource, soft, hard;
 };
 
+struct PlanHook {
+  uint32_t phase = 0;
+  uint64_t timeout = 0;  // seconds, 0 = none
+  const char* path = "";
+  std::vector<const char*> argv;  // NULL-terminated after decode
+  std::vector<const char*> envp;  // NULL-terminated after decode
+};
+
+struct HookState {
+  uint32_t phase = 0;
+  const char* before = "";
+  const char* after = "";
+};
+
 struct Plan {
   uint32_t mode = 0;
   uint64_t ns_new = 0;
@@ -59,6 +73,8 @@ struct Plan {
   const uint8_t* seccomp = nullptr;
   uint32_t seccomp_len = 0;
   uint64_t seccomp_flags = 0;
+  std::vector<PlanHook> hooks;
+  std::vector<HookState> hook_states;
 };
 
 // Decodes buf (which must outlive plan). On failure returns false and sets err.

@@ -19,8 +19,15 @@ struct SeccompRuleSpec {
   std::vector<SeccompArg> args;
 };
 
-// Fills `program` with the BPF instructions; unknown syscall names go to `skipped`. Returns false with `err`
-// set (and errno-like `code`) on failure.
+// Compiles the filter the way runc does: `archs` are libseccomp names ("x86_64", "x32", ...) added to the
+// native one; a rule whose action is the default action is dropped; a name libseccomp does not know goes to
+// `skipped`; several conditions on one argument index become one rule per condition. Unless the default
+// action lets syscalls through (ALLOW, LOG, TRACE) or already is ERRNO(ENOSYS), runc's -ENOSYS stub is
+// prepended: syscalls newer than the newest one the profile names get ENOSYS instead of the default action,
+// so that libc falls back from syscalls the profile predates.
+//
+// Fills `program` with the BPF instructions (struct sock_filter, host endianness). On failure returns false
+// with `err` naming what failed (e.g. `seccomp_rule_add "mkdir"`) and `code` an errno value.
 bool compile_seccomp(uint32_t default_action, const std::vector<std::string>& archs,
                      const std::vector<SeccompRuleSpec>& rules, std::vector<uint8_t>* program,
                      std::vector<std::string>* skipped, std::string* err, int* code);

@@ -91,7 +91,17 @@ int main() {
          "\",\"" + std::to_string(p.rlimits[i].hard) + "\"]";
   o += "],\"processFlags\":" + std::to_string(p.process_flags) + ",\"keyring\":" + (p.keyring ? q(p.keyring) : "null");
   o += ",\"preserveFds\":" + std::to_string(p.preserve_fds) + ",\"oomScoreAdj\":" + (p.has_oom ? std::to_string(p.oom_score_adj) : "null");
-  o += "}";
+  o += ",\"hooks\":[";
+  for (size_t i = 0; i < p.hooks.size(); i++) {
+    const PlanHook& h = p.hooks[i];
+    o += (i ? "," : "") + std::string("{\"phase\":") + std::to_string(h.phase) + ",\"timeout\":" + std::to_string(h.timeout) +
+         ",\"path\":" + q(h.path) + ",\"args\":" + strs(h.argv) + ",\"env\":" + strs(h.envp) + "}";
+  }
+  o += "],\"hookStates\":[";
+  for (size_t i = 0; i < p.hook_states.size(); i++)
+    o += (i ? "," : "") + std::string("{\"phase\":") + std::to_string(p.hook_states[i].phase) + ",\"before\":" +
+         q(p.hook_states[i].before) + ",\"after\":" + q(p.hook_states[i].after) + "}";
+  o += "]}";
   std::printf("%s\n", o.c_str());
   return 0;
 }

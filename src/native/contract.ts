@@ -39,6 +39,18 @@ export const Tag = {
   PRESERVE_FDS: 22, // u64 count of fds from 3 passed to the container as they are
   OOM_SCORE_ADJ: 23, // u64 value + 1000 (written by the launcher to /proc/<pid>/oom_score_adj)
   SECCOMP: 24, // str raw sock_filter program (8 bytes per instruction), u64 seccomp(2) flags
+  HOOK: 25, // u64 phase, u64 timeout seconds (0: none), u64 argc, u64 envc; str path, argv..., envp...
+  HOOK_STATE: 26, // u64 phase; str state JSON before the pid, str after it (the init writes its own pid between)
+} as const;
+
+/** Hook phases: SYNC messages name the runtime's phase, HOOK records the init's. */
+export const HookPhase = {
+  /** prestart + createRuntime, run by Node while the init waits (mounts done, before pivot_root). */
+  CREATE_RUNTIME: 1,
+  /** createContainer, run by the init in the container's namespaces before pivot_root. */
+  CREATE_CONTAINER: 2,
+  /** startContainer, run by the init after start, before the user's program. */
+  START_CONTAINER: 3,
 } as const;
 
 export const LaunchMode = {
@@ -92,6 +104,8 @@ export const OpKind = {
   SYNC: 15,
   /** mkdir -p s1 with mode a. */
   MKDIR: 16,
+  /** run the init's hooks of phase a (createContainer). */
+  HOOKS: 17,
 } as const;
 
 export const OpFlag = {
@@ -162,6 +176,7 @@ export const Step = {
   CLOSE_FDS: 38,
   EXEC: 39,
   TTY: 40,
+  HOOK: 41,
   OP_BASE: 100,
   OP_RESOLVE: 100,
   OP_MKDIR: 101,

@@ -78,5 +78,12 @@ export function encodePlan(plan: Plan): Buffer {
   if (p.keyring) w.str(p.keyring).end(Tag.KEYRING);
   w.u64(p.preserveFds).end(Tag.PRESERVE_FDS);
   if (p.oomScoreAdj !== undefined) w.u64(p.oomScoreAdj + 1000).end(Tag.OOM_SCORE_ADJ);
+  for (const h of plan.hooks) {
+    w.u64(h.phase).u64(h.timeout).u64(h.args.length).u64(h.env.length).str(h.path);
+    for (const a of h.args) w.str(a);
+    for (const e of h.env) w.str(e);
+    w.end(Tag.HOOK);
+  }
+  for (const t of plan.hookStates) w.u64(t.phase).str(t.before).str(t.after).end(Tag.HOOK_STATE);
   return w.finish();
 }

@@ -56,6 +56,15 @@ export interface PlanProcess {
   oomScoreAdj?: number;
 }
 
+/** A hook the init runs itself (createContainer, startContainer). */
+export interface PlanHook {
+  phase: number; // HookPhase
+  path: string;
+  args: string[];
+  env: string[];
+  timeout: number; // seconds, 0 = none
+}
+
 export interface Plan {
   mode: number; // LaunchMode
   nsNew: number; // clone flags
@@ -69,6 +78,9 @@ export interface Plan {
   consoleSize?: { rows: number; cols: number };
   ops: PlanOp[];
   process: PlanProcess;
+  hooks: PlanHook[];
+  /** State JSON for the init's hooks of each phase, split around the pid the init fills in. */
+  hookStates: { phase: number; before: string; after: string }[];
   /** Things the user should know (unknown capabilities, ignored options); logged as warnings. */
   warnings: string[];
 }

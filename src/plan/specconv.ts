@@ -4,10 +4,10 @@
  * sysfs bound when there is no network namespace, cgroup views). Host facts come in as data.
  */
 import { posix } from 'node:path';
-import { LaunchMode, OpFlag, OpKind, ProcessFlag } from '../native/contract.js';
+import { HookPhase, LaunchMode, OpFlag, OpKind, ProcessFlag } from '../native/contract.js';
 import type { Mount, Spec, SpecProcess } from '../spec/schema.js';
 import type { HostFacts } from './host.js';
-import type { Plan, PlanOp, PlanProcess } from './plan.js';
+import type { Plan, PlanHook, PlanOp, PlanProcess } from './plan.js';
 import {
 
   DEFAULT_PATH,
@@ -387,7 +387,6 @@ export function unappliedFields(spec: Spec): string[] {
     ['linux.memoryPolicy', linux.memoryPolicy],
     ['linux.netDevices', linux.netDevices],
     ['linux.mountLabel', linux.mountLabel],
-    ['hooks', spec.hooks && Object.values(spec.hooks).some((h) => h?.length)],
     ['process.apparmorProfile', p?.apparmorProfile],
     ['process.selinuxLabel', p?.selinuxLabel],
     ['process.scheduler', p?.scheduler],
@@ -449,6 +448,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
       return isBind(m, o.flags) && cleanDest(m.destination) === '/dev';
     });
     if (!devBound) addDevices(ctx);
+    addCreateHooks(ctx);
     ops.push(
       op(OpKind.PIVOT, opts.noPivot ? `move root to "${rootfs}"` : `pivot_root to "${rootfs}"`, {
         flags: opts.noPivot ? OpFlag.NO_PIVOT : 0,
@@ -460,6 +460,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     if (spec.mounts?.length) ctx.warnings.push('mounts are ignored: the container has no mount namespace');
     if (spec.root!.readonly) ctx.warnings.push('root.readonly is ignored: the container has no mount namespace');
     ops.push(op(OpKind.OPEN_ROOT, `open rootfs "${rootfs}"`, { s: [rootfs, '', '', ''] }));
+    addCreateHooks(ctx);
     ops.push(op(OpKind.CHROOT, `chroot to "${rootfs}"`));
   }
   ops.push(op(OpKind.MKDIR, `create cwd "${p.cwd}"`, { a: 0o755, s: [p.cwd, '', '', ''] }));
@@ -484,9 +485,11 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
   const uidMaps = ns.has('user') && ns.get('user')!.path === undefined ? (linux.uidMappings ?? []) : [];
   const gidMaps = ns.has('user') && ns.get('user')!.path === undefined ? (linux.gidMappings ?? []) : [];
 
-  const process = convertProcess(ctx, p);
+  const proc = convertProcess(ctx, p);
   let consoleSize: Plan['consoleSize'];
   if (terminal && p.consoleSize) consoleSize = { rows: p.consoleSize.height, cols: p.consoleSize.width };
+
+  const { hooks, hookStates } = initHooks(spec, opts, proc.env);
 
   return {
     mode: opts.foreground ? LaunchMode.FOREGROUND : LaunchMode.DETACHED,
@@ -500,8 +503,47 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     consoleSocket: terminal ? opts.consoleSocket : undefined,
     consoleSize,
     ops,
-    process,
+    process: proc,
+    hooks,
+    hookStates,
     warnings: ctx.warnings,
   };
+}
+
+/**
+ * Hooks around the pivot: prestart and createRuntime run in the runtime while the init waits (a SYNC step),
+ * then createContainer runs in the container's namespaces, both once every mount is in place.
+ */
+function addCreateHooks(ctx: Ctx): void {
+  const h = ctx.spec.hooks ?? {};
+  if (h.prestart?.length || h.createRuntime?.length)
+    ctx.ops.push(op(OpKind.SYNC, 'run prestart and createRuntime hooks', { a: HookPhase.CREATE_RUNTIME }));
+  if (h.createContainer?.length)
+    ctx.ops.push(op(OpKind.HOOKS, 'run createContainer hooks', { a: HookPhase.CREATE_CONTAINER }));
+}
+
+/** The hooks the init executes, and their state documents (the init writes its own pid into them). */
+function initHooks(spec: Spec, opts: ConvertOptions, env: string[]): { hooks: PlanHook[]; hookStates: Plan['hookStates'] } {
+  const hooks: PlanHook[] = [];
+  const hookStates: Plan['hookStates'] = [];
+  const phases: [number, 'createContainer' | 'startContainer', string][] = [
+    [HookPhase.CREATE_CONTAINER, 'createContainer', 'created'],
+    [HookPhase.START_CONTAINER, 'startContainer', 'running'],
+  ];
+  for (const [phase, name, status] of phases) {
+    const list = spec.hooks?.[name] ?? [];
+    if (!list.length) continue;
+    for (const hk of list) {
+      // Like runc, a hook without env of its own runs with the container process's environment.
+      hooks.push({ phase, path: hk.path, args: hk.args?.length ? hk.args : [hk.path], env: hk.env ?? env, timeout: hk.timeout ?? 0 });
+    }
+    const head = JSON.stringify({ ociVersion: spec.ociVersion, id: opts.id, status });
+    const tail = JSON.stringify({
+      bundle: opts.bundle,
+      ...(spec.annotations && Object.keys(spec.annotations).length ? { annotations: spec.annotations } : {}),
+    });
+    hookStates.push({ phase, before: `${head.slice(0, -1)},"pid":`, after: `,${tail.slice(1)}` });
+  }
+  return { hooks, hookStates };
 }
 

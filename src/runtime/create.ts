@@ -15,9 +15,11 @@ import type { Spec } from '../spec/schema.js';
 import { loadSpec } from '../spec/load.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
+import { HookPhase } from '../native/contract.js';
+import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
 import { passwdHome } from './passwd.js';
-import { StateDir, type ContainerState } from './state.js';
+import { StateDir, hookStateOf, type ContainerState } from './state.js';
 
 export interface CreateOptions {
   root: string;
@@ -105,22 +107,33 @@ export function createContainer(opts: CreateOptions): Created {
     log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
     addon.mkfifo(dir.fifo, 0o622);
     chmodSync(dir.fifo, 0o622); // not reduced by our umask: the container's user must be able to open it
-    launched = launch(plan);
-    log.debug(`container ${opts.id}: init ${launched.pid} ready (launcher ${launched.launcherPid})`);
-    const stat = readProcStat(launched.pid);
-    if (!stat) throw new TsrunError('container init exited during create');
-    const state: ContainerState = {
+    const hooks = spec.hooks ?? {};
+    const stateFor = (pid: number): ContainerState => ({
       version: 1,
       id: opts.id,
       ociVersion: spec.ociVersion,
-      pid: launched.pid,
-      pidStartTime: stat.startTime,
+      pid,
+      pidStartTime: '',
       bundle,
       rootfs,
       created: new Date().toISOString(),
       annotations: spec.annotations,
       privatePidNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path === undefined),
-    };
+      hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
+    });
+    launched = launch(plan, {
+      // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
+      onSync(phase, pid) {
+        if (phase !== HookPhase.CREATE_RUNTIME) return;
+        const json = hookStateOf(stateFor(pid), 'created');
+        runHooks('prestart', hooks.prestart, json, bundle);
+        runHooks('createRuntime', hooks.createRuntime, json, bundle);
+      },
+    });
+    log.debug(`container ${opts.id}: init ${launched.pid} ready (launcher ${launched.launcherPid})`);
+    const stat = readProcStat(launched.pid);
+    if (!stat) throw new TsrunError('container init exited during create');
+    const state: ContainerState = { ...stateFor(launched.pid), pidStartTime: stat.startTime };
     dir.write(state);
     if (!opts.foreground) finishDetached(launched);
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);

@@ -5,7 +5,8 @@
 import { closeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
-import { StateDir, statusOf, type ContainerState } from './state.js';
+import { runHooksLogged } from './hooks.js';
+import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
 
 const POLLIN = 1;
 
@@ -24,7 +25,13 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
     if (!force) throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
   if (status !== 'stopped') killAndWait(st);
+  destroy(dir, st);
+}
+
+/** Removes what is left of a stopped container, then runs its poststop hooks (all of them, failures logged). */
+export function destroy(dir: StateDir, st: ContainerState): void {
   dir.remove();
+  if (st.hooks?.poststop?.length) runHooksLogged('poststop', st.hooks.poststop, hookStateOf(st, 'stopped'), st.bundle);
 }
 
 /** SIGKILL the init and wait (on its pidfd, not a sleep loop) until it is gone. */

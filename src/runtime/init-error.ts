@@ -100,6 +100,15 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
       return msg(`exec "${p.args[0] ?? ''}"`);
     case Step.TTY:
       return msg('make the terminal the controlling terminal');
+    case Step.HOOK: {
+      const h = plan.hooks[index];
+      const name = h?.phase === 3 ? 'startContainer' : 'createContainer';
+      const nth = plan.hooks.slice(0, index).filter((x) => x.phase === h?.phase).length;
+      const what = `${name} hook #${nth} (${h?.path ?? '?'})`;
+      if (errno === -110) return new TsrunError(`${what}: ran past its timeout of ${h?.timeout}s`);
+      if (errno < 0) return new SysError(what, -errno);
+      return new TsrunError(`${what}: ${(errno & 0x7f) === 0 ? `exit status ${(errno >> 8) & 0xff}` : `killed by signal ${errno & 0x7f}`}`);
+    }
     default:
       return msg(`step ${step}`);
   }

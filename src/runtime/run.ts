@@ -5,9 +5,9 @@
  */
 import { log } from '../log.js';
 import { createContainer, type CreateOptions } from './create.js';
-import { killAndWait } from './delete.js';
+import { destroy, killAndWait } from './delete.js';
 import { exitCodeOf, waitForeground } from './launcher.js';
-import { release } from './start.js';
+import { poststart, release } from './start.js';
 
 // Every signal a shell or supervisor may send, except those Node cannot handle or uses itself (SIGPROF,
 // SIGVTALRM: profilers; SIGCHLD, SIGWINCH, SIGURG: runc does not forward them either).
@@ -29,9 +29,10 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       release(dir, state);
     } catch (err) {
       killAndWait(state);
-      dir.remove();
+      destroy(dir, state);
       throw err;
     }
+    poststart(state);
     return 0;
   }
   const forward = (sig: NodeJS.Signals) => {
@@ -45,15 +46,16 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   let status: number;
   try {
     release(dir, state);
+    poststart(state);
     status = await waitForeground(created.launched);
   } catch (err) {
     killAndWait(state);
-    dir.remove();
+    destroy(dir, state);
     throw err;
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
   }
-  if (!opts.keep) dir.remove();
+  if (!opts.keep) destroy(dir, state);
   else log.debug(`container ${state.id} kept`);
   return exitCodeOf(status);
 }

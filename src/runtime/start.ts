@@ -2,7 +2,8 @@
 import { closeSync, openSync, readSync, unlinkSync, constants as fsc } from 'node:fs';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
-import { StateDir, statusOf, type ContainerState } from './state.js';
+import { runHooksLogged } from './hooks.js';
+import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
 
 const POLLIN = 1;
 
@@ -16,6 +17,12 @@ export function startContainer(root: string, id: string): void {
   } finally {
     dir.unlock();
   }
+  poststart(st);
+}
+
+/** poststart hooks: after the process was started; failures are logged, not fatal (runtime-spec). */
+export function poststart(st: ContainerState): void {
+  if (st.hooks?.poststart?.length) runHooksLogged('poststart', st.hooks.poststart, hookStateOf(st, 'running'), st.bundle);
 }
 
 export function release(dir: StateDir, st: ContainerState): void {

@@ -6,6 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
+import type { Hook } from '../spec/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { isSameLiveProcess } from '../util/proc.js';
 
@@ -30,6 +31,8 @@ export interface ContainerState {
   annotations?: Record<string, string>;
   /** The init has its own pid namespace (killing it kills every process of the container). */
   privatePidNs: boolean;
+  /** Hooks that run after create, as config.json had them then (later edits of config.json do not count). */
+  hooks?: { poststart?: Hook[]; poststop?: Hook[] };
 }
 
 const ID_RE = /^[A-Za-z0-9_+.-]+$/;
@@ -134,6 +137,18 @@ export function listIds(root: string): string[] {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
+}
+
+/** The runtime-spec state given to hooks: the spec's fields only. */
+export function hookStateOf(st: ContainerState, status: Status, pid = st.pid): string {
+  return JSON.stringify({
+    ociVersion: st.ociVersion,
+    id: st.id,
+    status,
+    ...(status !== 'stopped' && pid > 0 ? { pid } : {}),
+    bundle: st.bundle,
+    ...(st.annotations && Object.keys(st.annotations).length ? { annotations: st.annotations } : {}),
+  });
 }
 
 /** The OCI state document, shaped like runc's `state` output. */

@@ -24,7 +24,7 @@ const namespaces = new Map<string, Record<string, number>>();
 for (const m of header.matchAll(/namespace\s+(\w+)\s*\{([^{}]*)\}/g)) namespaces.set(m[1]!, constants(m[2]!));
 const topLevel = constants(header.replace(/namespace\s+(\w+)\s*\{([^{}]*)\}/g, ''));
 
-const groups = ['Tag', 'LaunchMode', 'ProcessFlag', 'OpKind', 'OpFlag', 'Msg', 'Step'] as const;
+const groups = ['Tag', 'HookPhase', 'LaunchMode', 'ProcessFlag', 'OpKind', 'OpFlag', 'Msg', 'Step'] as const;
 
 describe('contract.h mirrors contract.ts', () => {
   it('has exactly the namespaces of constants the TypeScript side has', () => {

@@ -40,6 +40,8 @@ interface Dumped {
   keyring: string | null;
   preserveFds: number;
   oomScoreAdj: number | null;
+  hooks: { phase: number; timeout: number; path: string; args: string[]; env: string[] }[];
+  hookStates: { phase: number; before: string; after: string }[];
 }
 
 function dumpRaw(bytes: Buffer): { status: number | null; out: Dumped } {
@@ -67,6 +69,11 @@ function fullPlan(): Plan {
       { type: CLONE.NEWNET, path: '/proc/42/ns/net', name: 'network' },
       { type: CLONE.NEWIPC, path: '/var/run/netns/ü ipc', name: 'ipc' },
     ],
+    hooks: [
+      { phase: 2, path: '/usr/bin/hook', args: ['hook', '--x'], env: ['A=1', 'B=ü'], timeout: 5 },
+      { phase: 3, path: '/bin/true', args: ['true'], env: [], timeout: 0 },
+    ],
+    hookStates: [{ phase: 2, before: '{"ociVersion":"1.3.0","id":"c","status":"created","pid":', after: ',"bundle":"/b"}' }],
     timeOffsets: { boottime: [12345, 678], monotonic: [-3600, 999999999] },
     uidMaps: [
       { containerID: 0, hostID: 100000, size: 65536 },
@@ -214,6 +221,16 @@ describe('plan round trip through the C++ decoder', () => {
     expect(d.keyring).toBe('_ses.c1');
     expect(d.preserveFds).toBe(3);
     expect(d.oomScoreAdj).toBe(-999);
+  });
+
+  it("keeps the init's hooks with their args, env and timeouts, and the state halves around the pid", () => {
+    expect(d.hooks).toEqual([
+      { phase: 2, timeout: 5, path: '/usr/bin/hook', args: ['hook', '--x'], env: ['A=1', 'B=ü'] },
+      { phase: 3, timeout: 0, path: '/bin/true', args: ['true'], env: [] },
+    ]);
+    expect(d.hookStates).toEqual([
+      { phase: 2, before: '{"ociVersion":"1.3.0","id":"c","status":"created","pid":', after: ',"bundle":"/b"}' },
+    ]);
   });
 
   it('leaves optional records absent', () => {

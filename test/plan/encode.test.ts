@@ -11,6 +11,8 @@ function minimalPlan(over: Partial<Plan> = {}): Plan {
     uidMaps: [],
     gidMaps: [],
     setgroupsDeny: false,
+    hooks: [],
+    hookStates: [],
     fifoDir: '/run/x',
     ops: [],
     process: { args: ['sh'], env: [], exe: ['/bin/sh'], cwd: '/', uid: 0, gid: 0, groups: [], rlimits: [], flags: 0, preserveFds: 0 },

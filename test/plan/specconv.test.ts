@@ -685,7 +685,7 @@ describe('specToPlan: fields not applied yet', () => {
       s.hooks = { poststop: [{ path: '/bin/true' }] };
     });
     expect(p.warnings).toContain(
-      'not applied by this version of tsrun: linux.seccomp, linux.resources, hooks, process.apparmorProfile',
+      'not applied by this version of tsrun: linux.seccomp, linux.resources, process.apparmorProfile',
     );
   });
 

@@ -24,6 +24,8 @@ function plan(args: string[] = ['foo'], over: Partial<Plan['process']> = {}): Pl
     uidMaps: [],
     gidMaps: [],
     setgroupsDeny: false,
+    hooks: [],
+    hookStates: [],
     fifoDir: '/run/tsrun/c1',
     ops: [op(OpKind.MOUNT, 'mount "proc" on "/proc"'), op(OpKind.REMOUNT_RO, 'remount "/" read-only'), op(OpKind.MOUNT, 'mount "/src" on "/dst"')],
     process: {
