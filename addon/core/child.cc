@@ -504,6 +504,45 @@ void set_caps(const Plan& p) {
     if (p.cap_ambient & (1ULL << c)) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
 }
 
+// Writes an LSM attribute of this task for its next execve, like runc: /proc/thread-self/attr/<lsm>/exec,
+// or the older /proc/thread-self/attr/exec.
+int set_exec_attr(const char* lsm_path, const char* old_path, const char* value) {
+  int fd = open(lsm_path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) fd = open(old_path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int r = write_full(fd, value, str_len(value));
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+void apply_process_attrs(const Plan& p) {
+  if (p.has_scheduler) {
+    struct {
+      uint32_t size, policy;
+      uint64_t flags;
+      int32_t nice;
+      uint32_t priority;
+      uint64_t runtime, deadline, period;
+      uint32_t util_min, util_max;
+    } attr = {};
+    attr.size = sizeof(attr);
+    attr.policy = static_cast<uint32_t>(p.sched[0]);
+    attr.flags = p.sched[1];
+    attr.nice = static_cast<int32_t>(p.sched[2]) - 20;
+    attr.priority = static_cast<uint32_t>(p.sched[3]);
+    attr.runtime = p.sched[4];
+    attr.deadline = p.sched[5];
+    attr.period = p.sched[6];
+    if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0) fail(Step::SCHEDULER, errno);
+  }
+  if (p.has_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, static_cast<int>(p.ioprio)) < 0)
+    fail(Step::IOPRIO, errno);
+  if (p.has_personality && syscall(SYS_personality, static_cast<unsigned long>(p.personality)) < 0)
+    fail(Step::PERSONALITY, errno);
+}
+
 // exec.LookPath semantics over candidates prepared in advance: the first regular, executable file.
 const char* lookup_exe(const Plan& p) {
   int err = ENOENT;
@@ -562,8 +601,10 @@ void run_child(ChildCtx* ctx) {
   }
 
   if ((p.process_flags & ProcessFlag::NEW_KEYRING) && p.keyring != nullptr) {
-    if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p.keyring, 0, 0, 0) < 0 && errno != ENOSYS)
-      fail(Step::KEYRING, errno);
+    long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p.keyring, 0, 0, 0);
+    if (key < 0 && errno != ENOSYS) fail(Step::KEYRING, errno);
+    // As runc: the new session keyring is searchable by its user (possessor all, user view/read/search/link).
+    if (key >= 0 && syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x3f1b0000, 0, 0) < 0) fail(Step::KEYRING, errno);
   }
 
   for (size_t i = 0; i < p.rlimits.size(); i++) {
@@ -574,6 +615,8 @@ void run_child(ChildCtx* ctx) {
 
   if ((p.process_flags & ProcessFlag::NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail(Step::NO_NEW_PRIVS, errno);
+
+  apply_process_attrs(p);
 
   if (p.has_caps) {
     for (uint64_t c = 0; c <= p.cap_last && c < 64; c++)
@@ -594,6 +637,19 @@ void run_child(ChildCtx* ctx) {
     set_caps(p);
   }
   umask(p.umask == NO_UMASK ? 022 : static_cast<mode_t>(p.umask));
+
+  if (p.apparmor != nullptr && p.apparmor[0] != 0) {
+    char value[4096];
+    size_t len = 0;
+    value[0] = 0;
+    if (!str_append(value, sizeof(value), &len, "exec ") || !str_append(value, sizeof(value), &len, p.apparmor))
+      fail(Step::APPARMOR, ENAMETOOLONG);
+    if (set_exec_attr("/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec", value) < 0)
+      fail(Step::APPARMOR, errno);
+  }
+  if (p.selinux != nullptr && p.selinux[0] != 0 &&
+      set_exec_attr("/proc/thread-self/attr/selinux/exec", "/proc/thread-self/attr/exec", p.selinux) < 0)
+    fail(Step::SELINUX, errno);
 
   const char* exe = lookup_exe(p);
 

@@ -35,6 +35,11 @@ constexpr uint32_t OOM_SCORE_ADJ = 23;
 constexpr uint32_t SECCOMP = 24;
 constexpr uint32_t HOOK = 25;
 constexpr uint32_t HOOK_STATE = 26;
+constexpr uint32_t PERSONALITY = 27;
+constexpr uint32_t SCHEDULER = 28;
+constexpr uint32_t IOPRIO = 29;
+constexpr uint32_t APPARMOR = 30;
+constexpr uint32_t SELINUX = 31;
 }  // namespace Tag
 
 namespace HookPhase {
@@ -132,6 +137,11 @@ constexpr int32_t CLOSE_FDS = 38;
 constexpr int32_t EXEC = 39;
 constexpr int32_t TTY = 40;
 constexpr int32_t HOOK = 41;
+constexpr int32_t APPARMOR = 42;
+constexpr int32_t SELINUX = 43;
+constexpr int32_t PERSONALITY = 44;
+constexpr int32_t SCHEDULER = 45;
+constexpr int32_t IOPRIO = 46;
 constexpr int32_t OP_BASE = 100;
 constexpr int32_t OP_RESOLVE = 100;
 constexpr int32_t OP_MKDIR = 101;

@@ -181,6 +181,20 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         plan->hook_states.push_back(t);
         break;
       }
+      case Tag::PERSONALITY:
+        plan->has_personality = true;
+        plan->personality = r.u64();
+        break;
+      case Tag::SCHEDULER:
+        plan->has_scheduler = true;
+        for (auto& v : plan->sched) v = r.u64();
+        break;
+      case Tag::IOPRIO:
+        plan->has_ioprio = true;
+        plan->ioprio = r.u64();
+        break;
+      case Tag::APPARMOR: plan->apparmor = r.str(); break;
+      case Tag::SELINUX: plan->selinux = r.str(); break;
       default:
         // Unknown tags come from a newer TypeScript side than this launcher: refuse rather than half-apply.
         *err = "unknown plan tag " + std::to_string(tag);

@@ -75,6 +75,14 @@ struct Plan {
   uint64_t seccomp_flags = 0;
   std::vector<PlanHook> hooks;
   std::vector<HookState> hook_states;
+  bool has_personality = false;
+  uint64_t personality = 0;
+  bool has_scheduler = false;
+  uint64_t sched[7] = {0, 0, 0, 0, 0, 0, 0};  // policy, flags, nice + 20, priority, runtime, deadline, period
+  bool has_ioprio = false;
+  uint64_t ioprio = 0;
+  const char* apparmor = nullptr;
+  const char* selinux = nullptr;
 };
 
 // Decodes buf (which must outlive plan). On failure returns false and sets err.

@@ -41,6 +41,11 @@ export const Tag = {
   SECCOMP: 24, // str raw sock_filter program (8 bytes per instruction), u64 seccomp(2) flags
   HOOK: 25, // u64 phase, u64 timeout seconds (0: none), u64 argc, u64 envc; str path, argv..., envp...
   HOOK_STATE: 26, // u64 phase; str state JSON before the pid, str after it (the init writes its own pid between)
+  PERSONALITY: 27, // u64 personality(2) value
+  SCHEDULER: 28, // u64 policy, flags, nice + 20, priority, runtime, deadline, period (sched_setattr)
+  IOPRIO: 29, // u64 ioprio_set(2) value: class << 13 | priority
+  APPARMOR: 30, // str profile applied on exec
+  SELINUX: 31, // str process label applied on exec
 } as const;
 
 /** Hook phases: SYNC messages name the runtime's phase, HOOK records the init's. */
@@ -177,6 +182,11 @@ export const Step = {
   EXEC: 39,
   TTY: 40,
   HOOK: 41,
+  APPARMOR: 42,
+  SELINUX: 43,
+  PERSONALITY: 44,
+  SCHEDULER: 45,
+  IOPRIO: 46,
   OP_BASE: 100,
   OP_RESOLVE: 100,
   OP_MKDIR: 101,

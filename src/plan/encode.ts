@@ -78,6 +78,14 @@ export function encodePlan(plan: Plan): Buffer {
   if (p.keyring) w.str(p.keyring).end(Tag.KEYRING);
   w.u64(p.preserveFds).end(Tag.PRESERVE_FDS);
   if (p.oomScoreAdj !== undefined) w.u64(p.oomScoreAdj + 1000).end(Tag.OOM_SCORE_ADJ);
+  if (p.personality !== undefined) w.u64(p.personality).end(Tag.PERSONALITY);
+  if (p.scheduler) {
+    const sc = p.scheduler;
+    w.u64(sc.policy).u64(sc.flags).u64(sc.nice + 20).u64(sc.priority).u64(sc.runtime).u64(sc.deadline).u64(sc.period).end(Tag.SCHEDULER);
+  }
+  if (p.ioPriority !== undefined) w.u64(p.ioPriority).end(Tag.IOPRIO);
+  if (p.apparmorProfile) w.str(p.apparmorProfile).end(Tag.APPARMOR);
+  if (p.selinuxLabel) w.str(p.selinuxLabel).end(Tag.SELINUX);
   for (const h of plan.hooks) {
     w.u64(h.phase).u64(h.timeout).u64(h.args.length).u64(h.env.length).str(h.path);
     for (const a of h.args) w.str(a);

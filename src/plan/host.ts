@@ -24,6 +24,9 @@ export interface HostFacts {
   /** /proc/kcore exists (then /dev/core links to it). */
   hasKcore: boolean;
   cgroup: CgroupHost;
+  /** AppArmor and SELinux are active on this host. */
+  apparmorEnabled: boolean;
+  selinuxEnabled: boolean;
   /** What is at a host path: bind mounts create a file or a directory to mount on. */
   pathKind(path: string): 'dir' | 'file' | 'missing';
 }
@@ -110,6 +113,22 @@ function joinPath(a: string, b: string): string {
   return (a + '/' + b).replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
 }
 
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Which security modules are active (runc's tests: the AppArmor securityfs dir and module flag, selinuxfs). */
+export function lsmFacts(): { apparmorEnabled: boolean; selinuxEnabled: boolean } {
+  return {
+    apparmorEnabled: existsSync('/sys/kernel/security/apparmor') && readOr('/sys/module/apparmor/parameters/enabled').startsWith('Y'),
+    selinuxEnabled: existsSync('/sys/fs/selinux/enforce'),
+  };
+}
+
 export function readHostFacts(): HostFacts {
   let capLastCap = 40;
   try {
@@ -120,6 +139,7 @@ export function readHostFacts(): HostFacts {
   return {
     capLastCap,
     hasKcore: existsSync('/proc/kcore'),
+    ...lsmFacts(),
     cgroup: describeCgroups(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8')),
     pathKind(path: string) {
       try {

@@ -54,6 +54,13 @@ export interface PlanProcess {
   keyring?: string;
   preserveFds: number;
   oomScoreAdj?: number;
+  personality?: number;
+  /** sched_setattr: policy, flags, nice, priority, runtime, deadline, period. */
+  scheduler?: { policy: number; flags: number; nice: number; priority: number; runtime: number; deadline: number; period: number };
+  /** ioprio_set value: class << 13 | priority. */
+  ioPriority?: number;
+  apparmorProfile?: string;
+  selinuxLabel?: string;
 }
 
 /** A hook the init runs itself (createContainer, startContainer). */

@@ -18,8 +18,13 @@ import {
   joinOrder,
   mountOptionFlags,
   namespaceFlag,
+  ioPriorityClasses,
+  personalityDomains,
+  personalityFlags,
   propagationFlags,
   rlimits,
+  schedulerFlags,
+  schedulerPolicies,
   type NamespaceType,
 } from './tables.js';
 
@@ -195,6 +200,9 @@ function addMount(ctx: Ctx, m: Mount, index: number): void {
     ctx.finalize.push(op(OpKind.REMOUNT_RO, `remount "${dest}" read-only`, { a: flags & ~MS.REMOUNT, s: [dest, '', '', ''] }));
   }
   const special = type === 'proc' || type === 'sysfs';
+  // SELinux hosts: non-bind mounts carry the container's mount label (runc's FormatMountLabel).
+  const label = ctx.spec.linux?.mountLabel;
+  if (label && ctx.host.selinuxEnabled && !special) o.data.push(`context="${label}"`);
   ctx.ops.push(
     op(OpKind.MOUNT, mountWhat(m.source, type, dest), {
       flags: OpFlag.MK_DIR | (special ? OpFlag.NO_SYMLINK : 0),
@@ -351,10 +359,39 @@ function convertProcess(ctx: Ctx, p: SpecProcess): PlanProcess {
     };
     if (unknown.size) ctx.warnings.push(`ignoring unknown or unavailable capabilities: [${[...unknown].sort().join(' ')}]`);
   }
+  let personality: number | undefined;
+  const pers = ctx.spec.linux?.personality;
+  if (pers) {
+    personality = personalityDomains[pers.domain]!;
+    for (const f of pers.flags ?? []) {
+      const v = personalityFlags[f];
+      if (v === undefined) ctx.warnings.push(`linux.personality.flags: unknown flag "${f}" ignored`);
+      else personality |= v;
+    }
+  }
+  let scheduler: PlanProcess['scheduler'];
+  if (p.scheduler) {
+    const sc = p.scheduler;
+    scheduler = {
+      policy: schedulerPolicies[sc.policy]!,
+      flags: (sc.flags ?? []).reduce((acc, f) => acc | schedulerFlags[f]!, 0),
+      nice: sc.nice ?? 0,
+      priority: sc.priority ?? 0,
+      runtime: sc.runtime ?? 0,
+      deadline: sc.deadline ?? 0,
+      period: sc.period ?? 0,
+    };
+  }
+  const ioPriority = p.ioPriority ? (ioPriorityClasses[p.ioPriority.class]! << 13) | (p.ioPriority.priority ?? 0) : undefined;
   return {
     args: p.args,
     env,
     exe: exeCandidates(arg0, env, cwd),
+    personality,
+    scheduler,
+    ioPriority,
+    apparmorProfile: p.apparmorProfile || undefined,
+    selinuxLabel: p.selinuxLabel || undefined,
     cwd,
     uid: user.uid,
     gid: user.gid,
@@ -383,14 +420,8 @@ export function unappliedFields(spec: Spec): string[] {
     ['linux.resources', linux.resources],
     ['linux.cgroupsPath', linux.cgroupsPath],
     ['linux.intelRdt', linux.intelRdt],
-    ['linux.personality', linux.personality],
     ['linux.memoryPolicy', linux.memoryPolicy],
     ['linux.netDevices', linux.netDevices],
-    ['linux.mountLabel', linux.mountLabel],
-    ['process.apparmorProfile', p?.apparmorProfile],
-    ['process.selinuxLabel', p?.selinuxLabel],
-    ['process.scheduler', p?.scheduler],
-    ['process.ioPriority', p?.ioPriority],
     ['process.execCPUAffinity', p?.execCPUAffinity],
   ];
   return fields.filter(([, v]) => v !== undefined && v !== false && v !== '').map(([name]) => name);

@@ -193,3 +193,41 @@ export const defaultDevices = [
 ] as const;
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export const schedulerPolicies: Record<string, number> = {
+  SCHED_OTHER: 0,
+  SCHED_FIFO: 1,
+  SCHED_RR: 2,
+  SCHED_BATCH: 3,
+  SCHED_ISO: 4,
+  SCHED_IDLE: 5,
+  SCHED_DEADLINE: 6,
+};
+
+export const schedulerFlags: Record<string, number> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01,
+  SCHED_FLAG_RECLAIM: 0x02,
+  SCHED_FLAG_DL_OVERRUN: 0x04,
+  SCHED_FLAG_KEEP_POLICY: 0x08,
+  SCHED_FLAG_KEEP_PARAMS: 0x10,
+  SCHED_FLAG_UTIL_CLAMP_MIN: 0x20,
+  SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+
+export const ioPriorityClasses: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+
+/** personality(2) execution domains and flags (linux/personality.h). */
+export const personalityDomains: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+export const personalityFlags: Record<string, number> = {
+  UNAME26: 0x0020000,
+  ADDR_NO_RANDOMIZE: 0x0040000,
+  FDPIC_FUNCPTRS: 0x0080000,
+  MMAP_PAGE_ZERO: 0x0100000,
+  ADDR_COMPAT_LAYOUT: 0x0200000,
+  READ_IMPLIES_EXEC: 0x0400000,
+  ADDR_LIMIT_32BIT: 0x0800000,
+  SHORT_INODE: 0x1000000,
+  WHOLE_SECONDS: 0x2000000,
+  STICKY_TIMEOUTS: 0x4000000,
+  ADDR_LIMIT_3GB: 0x8000000,
+};

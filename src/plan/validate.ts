@@ -4,7 +4,30 @@
  */
 import type { Spec } from '../spec/schema.js';
 
-export function semanticProblems(spec: Spec): string[] {
+const IPC_SYSCTLS = new Set([
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+]);
+
+/** runc's rule: only sysctls of a namespace the container has of its own can be set. */
+export function sysctlProblem(rawKey: string, has: (ns: string) => boolean): string | undefined {
+  const key = rawKey.replace(/\//g, '.');
+  const where = `linux.sysctl[${JSON.stringify(rawKey)}]`;
+  if (IPC_SYSCTLS.has(key) || key.startsWith('fs.mqueue.'))
+    return has('ipc') ? undefined : `${where}: not allowed in the host's ipc namespace`;
+  if (key.startsWith('net.')) return has('network') ? undefined : `${where}: not allowed in the host's network namespace`;
+  if (key === 'kernel.domainname' && has('uts')) return undefined;
+  if (key === 'kernel.hostname' && has('uts')) return `${where}: conflicts with the "hostname" field`;
+  return `${where}: not in a separate kernel namespace`;
+}
+
+export function semanticProblems(spec: Spec, host: { selinuxEnabled?: boolean } = {}): string[] {
   const problems: string[] = [];
   const linux = spec.linux ?? {};
   const namespaces = linux.namespaces ?? [];
@@ -45,6 +68,14 @@ export function semanticProblems(spec: Spec): string[] {
   const time = namespaces.find((n) => n.type === 'time');
   if (linux.timeOffsets && Object.keys(linux.timeOffsets).length && (time === undefined || time.path !== undefined))
     problems.push('linux.timeOffsets: time offsets need a new time namespace');
+
+  for (const key of Object.keys(linux.sysctl ?? {})) {
+    const problem = sysctlProblem(key, has);
+    if (problem) problems.push(problem);
+  }
+
+  if (spec.process?.selinuxLabel && host.selinuxEnabled === false)
+    problems.push('process.selinuxLabel: a SELinux label is set, but SELinux is disabled or not supported on this host');
 
   (spec.mounts ?? []).forEach((m, i) => {
     if (m.type === 'bind' || m.options?.some((o) => o === 'bind' || o === 'rbind')) {

@@ -8,6 +8,7 @@ import { ConfigError, errnoMessage } from '../errors.js';
 import { native } from '../native/addon.js';
 import { exeCandidates, processEnv, cleanDest } from '../plan/specconv.js';
 import { namespaceFlag, type NamespaceType } from '../plan/tables.js';
+import { lsmFacts } from '../plan/host.js';
 import { semanticProblems } from '../plan/validate.js';
 import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
@@ -24,7 +25,7 @@ export function checkBundle(bundleDir: string): string[] {
     if (err instanceof ConfigError) return err.problems;
     throw err;
   }
-  const problems = semanticProblems(spec);
+  const problems = semanticProblems(spec, lsmFacts());
   const addon = native();
 
   (spec.linux?.namespaces ?? []).forEach((ns, i) => {

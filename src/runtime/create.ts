@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
-import { readHostFacts } from '../plan/host.js';
+import { lsmFacts, readHostFacts } from '../plan/host.js';
 import type { Plan } from '../plan/plan.js';
 import { specToPlan } from '../plan/specconv.js';
 import { semanticProblems } from '../plan/validate.js';
@@ -59,7 +59,7 @@ export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined,
 export function prepare(opts: CreateOptions): { spec: Spec; bundle: string } {
   const bundle = resolve(opts.bundle);
   const spec = loadSpec(bundle);
-  const problems = semanticProblems(spec);
+  const problems = semanticProblems(spec, lsmFacts());
   if (problems.length) throw new ConfigError('config.json', problems);
   checkConsoleFlags(spec, opts.consoleSocket, !opts.foreground);
   return { spec, bundle };

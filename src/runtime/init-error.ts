@@ -100,6 +100,16 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
       return msg(`exec "${p.args[0] ?? ''}"`);
     case Step.TTY:
       return msg('make the terminal the controlling terminal');
+    case Step.APPARMOR:
+      return msg(`apparmor failed to apply profile "${p.apparmorProfile ?? ''}"`);
+    case Step.SELINUX:
+      return msg(`set SELinux process label "${p.selinuxLabel ?? ''}"`);
+    case Step.PERSONALITY:
+      return msg(`set personality 0x${(p.personality ?? 0).toString(16)}`);
+    case Step.SCHEDULER:
+      return msg('set the scheduler (sched_setattr)');
+    case Step.IOPRIO:
+      return msg('set the I/O priority (ioprio_set)');
     case Step.HOOK: {
       const h = plan.hooks[index];
       const name = h?.phase === 3 ? 'startContainer' : 'createContainer';

@@ -21,11 +21,15 @@ const V1: CgroupHost = {
   hybrid: false,
 };
 
-function fakeHost(o: { hasKcore?: boolean; cgroup?: CgroupHost; kinds?: Record<string, 'dir' | 'file'>; capLastCap?: number } = {}): HostFacts {
+function fakeHost(
+  o: { hasKcore?: boolean; cgroup?: CgroupHost; kinds?: Record<string, 'dir' | 'file'>; capLastCap?: number; selinux?: boolean } = {},
+): HostFacts {
   const kinds = o.kinds ?? {};
   return {
     capLastCap: o.capLastCap ?? 40,
     hasKcore: o.hasKcore ?? true,
+    apparmorEnabled: false,
+    selinuxEnabled: o.selinux ?? false,
     cgroup: o.cgroup ?? V2,
     pathKind: (p) => kinds[p] ?? 'missing',
   };
@@ -681,12 +685,10 @@ describe('specToPlan: fields not applied yet', () => {
   it('names every configured field it does not apply, in one warning', () => {
     const p = plan((s) => {
       s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' };
-      s.process.apparmorProfile = 'docker-default';
+      s.linux.intelRdt = { closID: 'x' };
       s.hooks = { poststop: [{ path: '/bin/true' }] };
     });
-    expect(p.warnings).toContain(
-      'not applied by this version of tsrun: linux.seccomp, linux.resources, process.apparmorProfile',
-    );
+    expect(p.warnings).toContain('not applied by this version of tsrun: linux.seccomp, linux.resources, linux.intelRdt');
   });
 
   it('says nothing when nothing is left out', () => {
@@ -694,5 +696,34 @@ describe('specToPlan: fields not applied yet', () => {
       delete s.linux.resources;
     });
     expect(p.warnings.filter((w) => w.startsWith('not applied'))).toEqual([]);
+  });
+});
+
+describe('specToPlan: process attributes', () => {
+  it('turns personality, scheduler, I/O priority and LSM labels into kernel values', () => {
+    const p = plan((s) => {
+      s.linux.personality = { domain: 'LINUX32', flags: ['ADDR_NO_RANDOMIZE', 'NOT_A_FLAG'] };
+      s.process.scheduler = { policy: 'SCHED_BATCH', nice: -5, flags: ['SCHED_FLAG_RESET_ON_FORK'] };
+      s.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+      s.process.apparmorProfile = 'tsrun-test';
+    }).process;
+    expect(p.personality).toBe(0x0008 | 0x0040000);
+    expect(p.scheduler).toEqual({ policy: 3, flags: 1, nice: -5, priority: 0, runtime: 0, deadline: 0, period: 0 });
+    expect(p.ioPriority).toBe((2 << 13) | 6);
+    expect(p.apparmorProfile).toBe('tsrun-test');
+  });
+
+  it('warns about an unknown personality flag', () => {
+    const p = plan((s) => (s.linux.personality = { domain: 'LINUX', flags: ['NOT_A_FLAG'] }));
+    expect(p.warnings).toContain('linux.personality.flags: unknown flag "NOT_A_FLAG" ignored');
+  });
+
+  it('adds the SELinux mount label to non-bind mounts only on a SELinux host', () => {
+    const labelled = (selinux: boolean) =>
+      plan((s) => (s.linux.mountLabel = 'system_u:object_r:container_file_t:s0'), {}, fakeHost({ selinux })).ops.find(
+        (o) => o.s[1] === '/dev/shm',
+      )!.s[3];
+    expect(labelled(true)).toBe('mode=1777,size=65536k,context="system_u:object_r:container_file_t:s0"');
+    expect(labelled(false)).toBe('mode=1777,size=65536k');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { semanticProblems } from '../../src/plan/validate.js';
+import { semanticProblems, sysctlProblem } from '../../src/plan/validate.js';
 import { defaultSpec } from '../../src/spec/default-spec.js';
 import { parseSpec } from '../../src/spec/load.js';
 
@@ -115,5 +115,26 @@ describe('semanticProblems', () => {
       s.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
     });
     expect(p).toEqual([]);
+  });
+});
+
+describe('sysctlProblem (runc rules)', () => {
+  const all = (ns: string) => ['ipc', 'network', 'uts'].includes(ns);
+  const none = () => false;
+  it('allows namespaced keys when the container has that namespace', () => {
+    for (const k of ['kernel.msgmax', 'kernel.shm_rmid_forced', 'fs.mqueue.queues_max', 'net.ipv4.ip_forward', 'net/ipv4/ip_forward', 'kernel.domainname'])
+      expect(sysctlProblem(k, all)).toBeUndefined();
+  });
+  it('refuses them in the host namespaces, and non-namespaced keys always', () => {
+    expect(sysctlProblem('net.ipv4.ip_forward', none)).toBe(`linux.sysctl["net.ipv4.ip_forward"]: not allowed in the host's network namespace`);
+    expect(sysctlProblem('kernel.sem', none)).toBe(`linux.sysctl["kernel.sem"]: not allowed in the host's ipc namespace`);
+    expect(sysctlProblem('kernel.hostname', all)).toBe('linux.sysctl["kernel.hostname"]: conflicts with the "hostname" field');
+    expect(sysctlProblem('vm.swappiness', all)).toBe('linux.sysctl["vm.swappiness"]: not in a separate kernel namespace');
+  });
+  it('reports a SELinux label on a host without SELinux', () => {
+    const spec = parseSpec({ ...defaultSpec(), process: { ...(defaultSpec().process as object), selinuxLabel: 'x' } });
+    expect(semanticProblems(spec, { selinuxEnabled: false })).toContain(
+      'process.selinuxLabel: a SELinux label is set, but SELinux is disabled or not supported on this host',
+    );
   });
 });

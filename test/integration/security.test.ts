@@ -1,0 +1,134 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
+
+const h = new Harness();
+afterAll(() => h.cleanup());
+
+function run(config: ReturnType<typeof baseConfig>) {
+  const id = h.id('sec');
+  const bundle = h.bundle(config);
+  return { ...h.rt(['run', '--bundle', bundle, id]), id, bundle };
+}
+
+/** Effective capability mask of the container's process. */
+function capEff(config: ReturnType<typeof baseConfig>): bigint {
+  config.process.args = ['sh', '-c', 'grep CapEff /proc/self/status'];
+  const r = run(config);
+  expect(r.stderr).toBe('');
+  return BigInt('0x' + r.stdout.trim().split(/\s+/)[1]);
+}
+
+const CAP_NET_RAW = 13n;
+const CAP_CHOWN = 0n;
+const CAP_SYS_ADMIN = 21n;
+
+describe('capabilities', () => {
+  it('grants exactly the listed capabilities, in every set', () => {
+    const cfg = baseConfig([]);
+    const caps = ['CAP_CHOWN', 'CAP_NET_RAW'];
+    cfg.process.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] };
+    expect(capEff(cfg)).toBe((1n << CAP_CHOWN) | (1n << CAP_NET_RAW));
+  });
+
+  it('a capability missing from the config is absent, and what it guards is refused', () => {
+    const cfg = baseConfig(['sh', '-c', 'chown 1000 /tmp && echo chown-ok || echo chown-refused']);
+    cfg.process.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+    const r = run(cfg);
+    expect(r.stdout).toContain('chown-refused');
+    const again = baseConfig([]);
+    again.process.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+    expect(capEff(again) & (1n << CAP_SYS_ADMIN)).toBe(0n);
+  });
+
+  it('keeps capabilities across a switch to a non-root user (ambient)', () => {
+    const cfg = baseConfig([]);
+    const caps = ['CAP_NET_BIND_SERVICE'];
+    cfg.process.user = { uid: 1000, gid: 1000 };
+    cfg.process.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: caps, ambient: caps };
+    expect(capEff(cfg)).toBe(1n << 10n);
+  });
+
+  it.skipIf(!IS_TSRUN)('warns about an unknown capability name and still starts', () => {
+    const cfg = baseConfig(['true']);
+    cfg.process.capabilities = { bounding: ['CAP_KILL', 'CAP_CHWON'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+    const r = run(cfg);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('ignoring unknown or unavailable capabilities: [CAP_CHWON]');
+  });
+});
+
+describe('process attributes', () => {
+  it('applies oomScoreAdj', () => {
+    const cfg = baseConfig(['cat', '/proc/self/oom_score_adj']);
+    cfg.process.oomScoreAdj = 321;
+    expect(run(cfg).stdout).toBe('321\n');
+  });
+
+  it.skipIf(!IS_TSRUN)('applies the personality (LINUX32: uname reports a 32-bit machine)', () => {
+    const cfg = baseConfig(['uname', '-m']);
+    cfg.linux.personality = { domain: 'LINUX32' };
+    expect(run(cfg).stdout).toMatch(/^i[3-6]86\n$/);
+  });
+
+  it.skipIf(!IS_TSRUN)('applies the scheduler policy and nice value', () => {
+    const cfg = baseConfig(['cat', '/proc/self/stat']);
+    cfg.process.scheduler = { policy: 'SCHED_BATCH', nice: 7 };
+    const fields = run(cfg).stdout.slice(run(cfg).stdout.lastIndexOf(')') + 2).split(' ');
+    // stat fields 19 (nice) and 41 (policy), counted from 1; the slice starts at field 3.
+    expect(fields[19 - 3]).toBe('7');
+    expect(fields[41 - 3]).toBe('3');
+  });
+
+  it.skipIf(!IS_TSRUN)('applies the I/O priority', () => {
+    const cfg = baseConfig(['ionice', '-p', '1']);
+    cfg.process.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+    expect(run(cfg).stdout.trim()).toBe('best-effort: prio 6');
+  });
+
+  it('joins a new session keyring named after the container', () => {
+    const cfg = baseConfig(['cat', '/proc/keys']);
+    cfg.linux.maskedPaths = cfg.linux.maskedPaths.filter((p: string) => p !== '/proc/keys');
+    const r = run(cfg);
+    expect(r.stdout).toMatch(new RegExp(`keyring\\s+_ses\\.${r.id.replace(/[.+]/g, '\\$&')}:`));
+  });
+});
+
+describe('sysctl', () => {
+  it('sets namespaced sysctls inside the container only', () => {
+    const cfg = baseConfig(['sh', '-c', 'cat /proc/sys/kernel/shmmni /proc/sys/net/ipv4/ip_unprivileged_port_start']);
+    cfg.linux.sysctl = { 'kernel.shmmni': '1234', 'net.ipv4.ip_unprivileged_port_start': '81' };
+    cfg.linux.readonlyPaths = [];
+    const r = run(cfg);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('1234\n81\n');
+  });
+
+  it('refuses a sysctl that is not namespaced, leaving nothing behind', () => {
+    const cfg = baseConfig(['true']);
+    cfg.linux.sysctl = { 'vm.swappiness': '10' };
+    const r = run(cfg);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/vm.swappiness.*not in a separate kernel namespace/);
+    expect(stateDirExists(h, r.id)).toBe(false);
+    expect(processesUsing(r.bundle)).toEqual([]);
+  });
+});
+
+describe('AppArmor and SELinux on a host without them', () => {
+  it('fails create like runc when an AppArmor profile is set but AppArmor is not enabled', () => {
+    const cfg = baseConfig(['true']);
+    cfg.process.apparmorProfile = 'tsrun-test-profile';
+    const r = run(cfg);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/apparmor failed to apply profile/);
+    expect(stateDirExists(h, r.id)).toBe(false);
+  });
+
+  it.skipIf(!IS_TSRUN)('refuses a SELinux process label when SELinux is disabled (runc\'s check)', () => {
+    const cfg = baseConfig(['true']);
+    cfg.process.selinuxLabel = 'system_u:system_r:container_t:s0';
+    const r = run(cfg);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('SELinux is disabled or not supported');
+  });
+});
