@@ -64,7 +64,8 @@ int open_in(const char* path, uint64_t oflags) {
 }
 
 // Creates the missing components of path inside the root, the last one a directory or (file) an empty file.
-// Each name is created relative to its already-resolved parent, so a symlink can never lead outside the root.
+// Each name is created relative to its already-resolved parent, so a symlink can never lead outside the root;
+// a dangling symlink on the way is followed the way openat2(RESOLVE_IN_ROOT) would, and its target created.
 int mkpath(const char* path, bool file) {
   char buf[PATH_MAX];
   size_t len = 0;
@@ -75,6 +76,12 @@ int mkpath(const char* path, bool file) {
   }
   int parent = -1;
   size_t i = 0;
+  int links = 0;
+  auto bail = [&](int e) {
+    if (parent >= 0) close(parent);
+    errno = e;
+    return -1;
+  };
   for (;;) {
     while (buf[i] == '/') i++;
     if (buf[i] == 0) break;
@@ -97,20 +104,34 @@ int mkpath(const char* path, bool file) {
       } else {
         r = mkdirat(dirfd, name, 0755);
       }
-      if (r < 0 && errno != EEXIST) {
-        int e = errno;
-        if (parent >= 0) close(parent);
-        errno = e;
-        return -1;
-      }
+      if (r < 0 && errno != EEXIST) return bail(errno);
       fd = open_in(buf, O_PATH);
+      if (fd < 0 && errno == ENOENT && r < 0) {
+        // A dangling symlink: continue with its target (relative to where it is, or to the root).
+        char link[PATH_MAX];
+        ssize_t n = readlinkat(dirfd, name, link, sizeof(link) - 1);
+        if (n < 0) return bail(errno);
+        if (++links > 40) return bail(ELOOP);
+        link[n] = 0;
+        char next[PATH_MAX];
+        size_t nlen = 0;
+        next[0] = 0;
+        buf[start] = 0;
+        bool ok = (link[0] == '/' || str_append(next, sizeof(next), &nlen, buf)) &&
+                  str_append(next, sizeof(next), &nlen, link) &&
+                  (saved == 0 || (str_append(next, sizeof(next), &nlen, "/") &&
+                                  str_append(next, sizeof(next), &nlen, buf + k)));
+        if (!ok) return bail(ENAMETOOLONG);
+        len = 0;
+        buf[0] = 0;
+        str_append(buf, sizeof(buf), &len, next);
+        if (parent >= 0) close(parent);
+        parent = -1;
+        i = 0;
+        continue;
+      }
     }
-    if (fd < 0) {
-      int e = errno;
-      if (parent >= 0) close(parent);
-      errno = e;
-      return -1;
-    }
+    if (fd < 0) return bail(errno);
     if (parent >= 0) close(parent);
     parent = fd;
     buf[i] = saved;
@@ -166,6 +187,8 @@ int remount(const char* target, unsigned long flags) {
   return mount(nullptr, target, nullptr, flags | locked, nullptr);
 }
 
+void set_rec_attrs(int dfd, const char* path, uint64_t attrs, int32_t index);
+
 void op_mount(const Op& op, int32_t index) {
   const char* src = op.s[0][0] ? op.s[0] : nullptr;
   const char* type = op.s[2][0] ? op.s[2] : nullptr;
@@ -214,7 +237,55 @@ void op_mount(const Op& op, int32_t index) {
     reopen();
     if (mount(nullptr, tgt, nullptr, op.c, nullptr) < 0) fail(Step::OP_PROPAGATION, errno, index);
   }
+  if (op.d != 0) {
+    reopen();
+    set_rec_attrs(host ? AT_FDCWD : tfd, host ? tgt : "", op.d, index);
+  }
   if (tfd >= 0) close(tfd);
+}
+
+// Attach a detached, idmapped mount tree the launcher prepared (only the initial user namespace may idmap
+// a host filesystem), then apply propagation and recursive attributes.
+void op_idmap_bind(const Op& op, int32_t index) {
+  const Plan& p = *g->plan;
+  if (op.b >= p.idmap_fds.size() || p.idmap_fds[op.b] < 0) fail(Step::OP_MOVE_MOUNT, EBADF, index);
+  int tfd = resolve_target(op, index);
+  if (tfd < 0) fail(Step::OP_RESOLVE, errno, index);
+  if (sys_move_mount(p.idmap_fds[op.b], "", tfd, "", TS_MOVE_MOUNT_F_EMPTY_PATH | TS_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    fail(Step::OP_MOVE_MOUNT, errno, index);
+  close(tfd);
+  if (op.c != 0 || op.d != 0) {
+    tfd = open_in(op.s[1], O_PATH);
+    if (tfd < 0) fail(Step::OP_RESOLVE, errno, index);
+    char buf[32];
+    if (op.c != 0 && mount(nullptr, proc_fd_path(buf, tfd), nullptr, op.c, nullptr) < 0)
+      fail(Step::OP_PROPAGATION, errno, index);
+    if (op.d != 0) set_rec_attrs(tfd, "", op.d, index);
+    close(tfd);
+  }
+}
+
+void set_rec_attrs(int dfd, const char* path, uint64_t attrs, int32_t index) {
+  MountAttr attr = {attrs & 0xffffffff, attrs >> 32, 0, 0};
+  unsigned flags = TS_AT_RECURSIVE | (path[0] == 0 ? TS_AT_EMPTY_PATH : 0);
+  if (sys_mount_setattr(dfd, path, flags, &attr) < 0) fail(Step::OP_SETATTR, errno, index);
+}
+
+// The rootfs's own mount must not be shared before it is bound on itself (the copy would reach the host's
+// peers) nor when pivot_root runs: set the propagation of the mount it is on, walking up from s1 past
+// paths that are not mount points (EINVAL).
+void op_parent_propagation(const Op& op, int32_t index) {
+  char buf[PATH_MAX];
+  size_t len = 0;
+  buf[0] = 0;
+  if (!str_append(buf, sizeof(buf), &len, op.s[0])) fail(Step::OP_PROPAGATION, ENAMETOOLONG, index);
+  for (;;) {
+    if (mount(nullptr, buf, nullptr, op.a, nullptr) == 0) return;
+    if (errno != EINVAL || (len == 1 && buf[0] == '/')) fail(Step::OP_PROPAGATION, errno, index);
+    while (len > 1 && buf[len - 1] != '/') len--;
+    if (len > 1) len--;  // drop the slash too, except the root's
+    buf[len] = 0;
+  }
 }
 
 void op_open_root(const Op& op, int32_t index) {
@@ -484,6 +555,8 @@ void run_ops() {
         if (mkpath(op.s[0], false) < 0) fail(Step::OP_MKDIR, errno, idx);
         break;
       case OpKind::HOOKS: run_hooks(static_cast<uint32_t>(op.a)); break;
+      case OpKind::IDMAP_BIND: op_idmap_bind(op, idx); break;
+      case OpKind::PARENT_PROPAGATION: op_parent_propagation(op, idx); break;
       default: fail(Step::PLAN, EINVAL, idx);
     }
   }
@@ -659,7 +732,9 @@ void run_child(ChildCtx* ctx) {
   int fifo = openat(ctx->fifo_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
   if (fifo < 0) fail(Step::FIFO_WAIT, errno);
   if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
-  close(fifo);
+  // Kept open (close-on-exec): `start` sees EOF once the user's program is executing (or the init is gone),
+  // and only then runs the poststart hooks.
+  (void)fifo;
   g_started = true;
 
   run_hooks(HookPhase::START_CONTAINER);

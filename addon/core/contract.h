@@ -40,6 +40,7 @@ constexpr uint32_t SCHEDULER = 28;
 constexpr uint32_t IOPRIO = 29;
 constexpr uint32_t APPARMOR = 30;
 constexpr uint32_t SELINUX = 31;
+constexpr uint32_t IDMAP_MOUNT = 32;
 }  // namespace Tag
 
 namespace HookPhase {
@@ -81,6 +82,8 @@ constexpr uint32_t CONSOLE = 14;
 constexpr uint32_t SYNC = 15;
 constexpr uint32_t MKDIR = 16;
 constexpr uint32_t HOOKS = 17;
+constexpr uint32_t IDMAP_BIND = 18;
+constexpr uint32_t PARENT_PROPAGATION = 19;
 }  // namespace OpKind
 
 namespace OpFlag {
@@ -115,6 +118,7 @@ constexpr int32_t UID_MAP = 7;
 constexpr int32_t GID_MAP = 8;
 constexpr int32_t SETGROUPS_DENY = 9;
 constexpr int32_t OOM_SCORE_ADJ = 10;
+constexpr int32_t IDMAP = 11;
 constexpr int32_t SIGNALS = 20;
 constexpr int32_t SYNC = 21;
 constexpr int32_t SETSID = 22;
@@ -164,6 +168,8 @@ constexpr int32_t OP_SYNC = 117;
 constexpr int32_t OP_MASK = 118;
 constexpr int32_t OP_READONLY = 119;
 constexpr int32_t OP_SOURCE = 120;
+constexpr int32_t OP_SETATTR = 121;
+constexpr int32_t OP_MOVE_MOUNT = 122;
 }  // namespace Step
 
 struct Msg16 {

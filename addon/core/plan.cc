@@ -193,6 +193,28 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         plan->has_ioprio = true;
         plan->ioprio = r.u64();
         break;
+      case Tag::IDMAP_MOUNT: {
+        IdmapMount m;
+        m.index = r.u64();
+        m.recursive = r.u64() != 0;
+        m.attr_set = r.u64();
+        m.attr_clr = r.u64();
+        uint64_t nu = r.u64(), ng = r.u64();
+        if (nu > 340 || ng > 340) {
+          *err = "too many id mappings";
+          return false;
+        }
+        for (uint64_t i = 0; i < nu + ng; i++) {
+          IdMap x;
+          x.inside = r.u64();
+          x.outside = r.u64();
+          x.size = r.u64();
+          (i < nu ? m.uid_maps : m.gid_maps).push_back(x);
+        }
+        m.source = r.str();
+        plan->idmap_mounts.push_back(std::move(m));
+        break;
+      }
       case Tag::APPARMOR: plan->apparmor = r.str(); break;
       case Tag::SELINUX: plan->selinux = r.str(); break;
       default:

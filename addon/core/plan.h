@@ -43,6 +43,14 @@ struct HookState {
   const char* after = "";
 };
 
+struct IdmapMount {
+  uint64_t index = 0;
+  bool recursive = false;
+  uint64_t attr_set = 0, attr_clr = 0;
+  std::vector<IdMap> uid_maps, gid_maps;
+  const char* source = "";
+};
+
 struct Plan {
   uint32_t mode = 0;
   uint64_t ns_new = 0;
@@ -83,6 +91,8 @@ struct Plan {
   uint64_t ioprio = 0;
   const char* apparmor = nullptr;
   const char* selinux = nullptr;
+  std::vector<IdmapMount> idmap_mounts;
+  std::vector<int> idmap_fds;  // filled by the launcher before the clone: detached idmapped trees by index
 };
 
 // Decodes buf (which must outlive plan). On failure returns false and sets err.

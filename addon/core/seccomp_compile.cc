@@ -63,7 +63,9 @@ Insn jle(uint32_t k, uint8_t t) { return Insn{BPF_JMP | BPF_JGT | BPF_K, 0, t, k
 Insn jset(uint32_t k, uint8_t t) { return Insn{BPF_JMP | BPF_JSET | BPF_K, t, 0, k}; }
 Insn jnset(uint32_t k, uint8_t t) { return Insn{BPF_JMP | BPF_JSET | BPF_K, 0, t, k}; }
 
-void prepend(std::vector<Insn>* to, const std::vector<Insn>& insns) { to->insert(to->begin(), insns.begin(), insns.end()); }
+void prepend(std::vector<Insn>* to, const std::vector<Insn>& insns) {
+  to->insert(to->begin(), insns.begin(), insns.end());
+}
 
 // x32 shares x86_64's AUDIT_ARCH (its syscalls carry bit 30); every other SCMP_ARCH_* is its AUDIT_ARCH_*.
 uint32_t audit_arch(uint32_t token) { return token == SCMP_ARCH_X32 ? AUDIT_ARCH_X86_64 : token; }
@@ -187,7 +189,8 @@ bool compile_seccomp(uint32_t default_action, const std::vector<std::string>& ar
   skipped->clear();
   Filter f(default_action);
   scmp_filter_ctx ctx = f.get();
-  if (ctx == nullptr) return fail(err, code, "seccomp_init (default action " + std::to_string(default_action) + ")", EINVAL);
+  if (ctx == nullptr)
+    return fail(err, code, "seccomp_init (default action " + std::to_string(default_action) + ")", EINVAL);
 
   // Real errnos from the library instead of a blanket ECANCELED for system failures.
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
@@ -202,8 +205,12 @@ bool compile_seccomp(uint32_t default_action, const std::vector<std::string>& ar
   std::set<uint32_t> tokens = {seccomp_arch_native()};
   for (const std::string& name : archs) {
     uint32_t token = seccomp_arch_resolve_name(name.c_str());
-    if (token == 0) return fail(err, code, "seccomp_arch_resolve_name " + quoted(name) + " (unknown architecture)", EINVAL);
+    if (token == 0)
+      return fail(err, code, "seccomp_arch_resolve_name " + quoted(name) + " (unknown architecture)", EINVAL);
     rc = seccomp_arch_add(ctx, token);
+    // EDOM: libseccomp cannot mix byte orders in one filter.
+    if (rc == -EDOM)
+      return fail(err, code, "seccomp_arch_add " + quoted(name) + " (byte order differs from the native one)", EDOM);
     if (rc < 0 && rc != -EEXIST) return fail(err, code, "seccomp_arch_add " + quoted(name), -rc);
     tokens.insert(token);
   }

@@ -32,6 +32,28 @@ inline int sys_pivot_root(const char* new_root, const char* put_old) {
 
 inline int sys_pidfd_open(pid_t pid, unsigned flags) { return static_cast<int>(syscall(SYS_pidfd_open, pid, flags)); }
 
+// The new mount API (Linux 5.2 / 5.12), by raw syscall: older glibc has no wrappers, and <linux/mount.h>
+// clashes with <sys/mount.h> on some glibc versions.
+struct MountAttr {
+  uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+constexpr unsigned TS_OPEN_TREE_CLONE = 1;
+constexpr unsigned TS_AT_RECURSIVE = 0x8000;
+constexpr unsigned TS_AT_EMPTY_PATH = 0x1000;
+constexpr unsigned TS_MOVE_MOUNT_F_EMPTY_PATH = 0x04;
+constexpr unsigned TS_MOVE_MOUNT_T_EMPTY_PATH = 0x40;
+constexpr uint64_t TS_MOUNT_ATTR_IDMAP = 0x00100000;
+
+inline int sys_open_tree(int dirfd, const char* path, unsigned flags) {
+  return static_cast<int>(syscall(SYS_open_tree, dirfd, path, flags));
+}
+inline int sys_move_mount(int from_dfd, const char* from, int to_dfd, const char* to, unsigned flags) {
+  return static_cast<int>(syscall(SYS_move_mount, from_dfd, from, to_dfd, to, flags));
+}
+inline int sys_mount_setattr(int dfd, const char* path, unsigned flags, MountAttr* attr) {
+  return static_cast<int>(syscall(SYS_mount_setattr, dfd, path, flags, attr, sizeof(*attr)));
+}
+
 // Reads/writes exactly n bytes (retrying EINTR and short transfers). Returns 0, -1 (errno) or 1 for EOF on read.
 int read_full(int fd, void* buf, size_t n);
 int write_full(int fd, const void* buf, size_t n);

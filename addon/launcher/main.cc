@@ -70,6 +70,44 @@ std::string format_maps(const std::vector<IdMap>& maps) {
   return s;
 }
 
+// A user namespace holding `uids`/`gids`, as an fd: a child is created in it, mapped, named, and killed.
+int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMap>& gids) {
+  int pidfd = -1;
+  struct clone_args ca = {};
+  ca.flags = CLONE_NEWUSER | CLONE_PIDFD;
+  ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  ca.exit_signal = SIGCHLD;
+  long pid = sys_clone3(&ca);
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    for (;;) pause();  // every signal is blocked: only SIGKILL ends this
+  }
+  Fd pfd(pidfd);
+  std::string base = std::to_string(pid) + "/";
+  std::string um = format_maps(uids), gm = format_maps(gids);
+  int fd = -1;
+  if (write_file_at(proc, (base + "uid_map").c_str(), um.data(), um.size()) == 0 &&
+      write_file_at(proc, (base + "gid_map").c_str(), gm.data(), gm.size()) == 0)
+    fd = openat(proc, (base + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+  int e = errno;
+  kill(static_cast<pid_t>(pid), SIGKILL);
+  waitpid(static_cast<pid_t>(pid), nullptr, 0);
+  errno = e;
+  return fd;
+}
+
+// A detached copy of `source`, idmapped through a user namespace made for its mappings.
+int make_idmapped_tree(int proc, const IdmapMount& m) {
+  Fd userns(make_userns(proc, m.uid_maps, m.gid_maps));
+  if (!userns.valid()) return -1;
+  unsigned rec = m.recursive ? TS_AT_RECURSIVE : 0;
+  Fd tree(sys_open_tree(AT_FDCWD, m.source, TS_OPEN_TREE_CLONE | O_CLOEXEC | rec));
+  if (!tree.valid()) return -1;
+  MountAttr attr = {TS_MOUNT_ATTR_IDMAP | m.attr_set, m.attr_clr, 0, static_cast<uint64_t>(userns.get())};
+  if (sys_mount_setattr(tree.get(), "", TS_AT_EMPTY_PATH | rec, &attr) < 0) return -1;
+  return tree.release();
+}
+
 int connect_unix(const char* path) {
   Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd.valid()) return -1;
@@ -245,6 +283,15 @@ int main(int argc, char** argv) {
   Fd proc(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!proc.valid()) die(Step::CLONE, errno);
 
+  // Idmapped trees first, while the launcher still sees the host's mounts and is in the initial user namespace.
+  std::vector<Fd> idmap_trees;
+  for (const IdmapMount& m : plan.idmap_mounts) {
+    if (plan.idmap_fds.size() <= m.index) plan.idmap_fds.resize(m.index + 1, -1);
+    idmap_trees.emplace_back(make_idmapped_tree(proc.get(), m));
+    if (!idmap_trees.back().valid()) die(Step::IDMAP, errno, static_cast<int32_t>(m.index));
+    plan.idmap_fds[m.index] = idmap_trees.back().get();
+  }
+
   bool terminal = (plan.process_flags & ProcessFlag::TERMINAL) != 0;
   bool foreground = plan.mode == LaunchMode::FOREGROUND;
   Fd console, console_peer;
@@ -304,6 +351,7 @@ int main(int argc, char** argv) {
   Fd pidfd_owner(pidfd);
   sync_child.reset();
   console.reset();
+  idmap_trees.clear();
 
   // From here a failure must not leave the init behind.
   auto abort_child = [&](int32_t step, int e) {

@@ -46,6 +46,7 @@ export const Tag = {
   IOPRIO: 29, // u64 ioprio_set(2) value: class << 13 | priority
   APPARMOR: 30, // str profile applied on exec
   SELINUX: 31, // str process label applied on exec
+  IDMAP_MOUNT: 32, // u64 index, u64 recursive, u64 attr_set, u64 attr_clr, u64 nuid, u64 ngid, (u64 id, host, size)*; str source
 } as const;
 
 /** Hook phases: SYNC messages name the runtime's phase, HOOK records the init's. */
@@ -79,7 +80,10 @@ export const ProcessFlag = {
 
 /** Kinds of filesystem-script steps run by the init, in plan order. Paths are inside the root unless TGT_HOST. */
 export const OpKind = {
-  /** mount(s1 source, s2 target, s3 fstype, a flags, s4 data); for binds then remount with b, then propagation c. */
+  /**
+   * mount(s1 source, s2 target, s3 fstype, a flags, s4 data); for binds then remount with b, then propagation c,
+   * then recursive attributes d (attr_set | attr_clr << 32, mount_setattr with AT_RECURSIVE).
+   */
   MOUNT: 1,
   /** open s1 (a host path) as the root directory every later in-root path is resolved against. */
   OPEN_ROOT: 2,
@@ -111,6 +115,10 @@ export const OpKind = {
   MKDIR: 16,
   /** run the init's hooks of phase a (createContainer). */
   HOOKS: 17,
+  /** attach the idmapped mount tree b (made by the launcher) on s2, then propagation c, attributes d. */
+  IDMAP_BIND: 18,
+  /** give the mount holding host path s1 (the rootfs) propagation a: walking up to the nearest mount point. */
+  PARENT_PROPAGATION: 19,
 } as const;
 
 export const OpFlag = {
@@ -160,6 +168,7 @@ export const Step = {
   GID_MAP: 8,
   SETGROUPS_DENY: 9,
   OOM_SCORE_ADJ: 10,
+  IDMAP: 11,
   SIGNALS: 20,
   SYNC: 21,
   SETSID: 22,
@@ -209,6 +218,8 @@ export const Step = {
   OP_MASK: 118,
   OP_READONLY: 119,
   OP_SOURCE: 120,
+  OP_SETATTR: 121,
+  OP_MOVE_MOUNT: 122,
 } as const;
 
 export type StepValue = (typeof Step)[keyof typeof Step];

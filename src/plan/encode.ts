@@ -93,5 +93,10 @@ export function encodePlan(plan: Plan): Buffer {
     w.end(Tag.HOOK);
   }
   for (const t of plan.hookStates) w.u64(t.phase).str(t.before).str(t.after).end(Tag.HOOK_STATE);
+  for (const m of plan.idmapMounts) {
+    w.u64(m.index).u64(m.recursive ? 1 : 0).u64(m.attrSet).u64(m.attrClr).u64(m.uidMaps.length).u64(m.gidMaps.length);
+    for (const x of [...m.uidMaps, ...m.gidMaps]) w.u64(x.containerID).u64(x.hostID).u64(x.size);
+    w.str(m.source).end(Tag.IDMAP_MOUNT);
+  }
   return w.finish();
 }

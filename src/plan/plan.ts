@@ -86,6 +86,16 @@ export interface Plan {
   ops: PlanOp[];
   process: PlanProcess;
   hooks: PlanHook[];
+  /** Idmapped bind mounts the launcher prepares (index = the IDMAP_BIND op's b). */
+  idmapMounts: {
+    index: number;
+    source: string;
+    recursive: boolean;
+    attrSet: number;
+    attrClr: number;
+    uidMaps: IdMap[];
+    gidMaps: IdMap[];
+  }[];
   /** State JSON for the init's hooks of each phase, split around the pid the init fills in. */
   hookStates: { phase: number; before: string; after: string }[];
   /** Things the user should know (unknown capabilities, ignored options); logged as warnings. */

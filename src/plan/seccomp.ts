@@ -9,7 +9,17 @@
  * writes its cache directory.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
 import type { SeccompRule } from '../native/contract.js';
@@ -137,7 +147,7 @@ const U64_MAX = (1n << 64n) - 1n;
 
 // JSON numbers: UINT64_MAX parses as 2^64, which the schema accepts; it means UINT64_MAX.
 function u64(v: number): bigint {
-  if (!Number.isInteger(v) || v < 0) throw new TsrunError(`seccomp: argument value ${v} is not a 64-bit unsigned integer`);
+  if (!Number.isInteger(v) || v < 0) throw new TsrunError(`seccomp: argument value ${v} is not an unsigned integer`);
   const b = BigInt(v);
   return b > U64_MAX ? U64_MAX : b;
 }
@@ -146,7 +156,8 @@ function u64(v: number): bigint {
 export function seccompRules(seccomp: LinuxSeccomp): SeccompRules {
   const defaultAction = actionValue(seccomp.defaultAction, seccomp.defaultErrnoRet);
   // A notifying default would also catch the init's own writes that hand the listener out.
-  if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY') throw new TsrunError('SCMP_ACT_NOTIFY cannot be used as default action');
+  if (seccomp.defaultAction === 'SCMP_ACT_NOTIFY')
+    throw new TsrunError('SCMP_ACT_NOTIFY cannot be used as default action');
 
   const architectures = [...new Set((seccomp.architectures ?? []).map(archName))];
 

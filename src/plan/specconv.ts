@@ -5,6 +5,7 @@
  */
 import { posix } from 'node:path';
 import { HookPhase, LaunchMode, OpFlag, OpKind, ProcessFlag } from '../native/contract.js';
+import { ConfigError } from '../errors.js';
 import type { Mount, Spec, SpecProcess } from '../spec/schema.js';
 import type { HostFacts } from './host.js';
 import type { Plan, PlanHook, PlanOp, PlanProcess } from './plan.js';
@@ -21,7 +22,9 @@ import {
   ioPriorityClasses,
   personalityDomains,
   personalityFlags,
+  MOUNT_ATTR,
   propagationFlags,
+  recursiveMountOptions,
   rlimits,
   schedulerFlags,
   schedulerPolicies,
@@ -72,12 +75,17 @@ export interface ParsedOptions {
   cleared: number;
   propagation: number;
   data: string[];
-  /** Options recognised but not applied (recursive attributes, idmap): reported as warnings. */
+  /** Recursive attributes (rro, rnosuid, ...) for mount_setattr(AT_RECURSIVE). */
+  recSet: number;
+  recClr: number;
+  /** "idmap" (false) or "ridmap" (true); undefined when neither was given. */
+  idmap?: boolean;
+  /** Options recognised but not applied: reported as warnings. */
   unsupported: string[];
 }
 
 export function parseMountOptions(options: readonly string[] = []): ParsedOptions {
-  const out: ParsedOptions = { flags: 0, cleared: 0, propagation: 0, data: [], unsupported: [] };
+  const out: ParsedOptions = { flags: 0, cleared: 0, propagation: 0, data: [], recSet: 0, recClr: 0, unsupported: [] };
   for (const o of options) {
     const f = mountOptionFlags[o];
     if (f) {
@@ -95,7 +103,24 @@ export function parseMountOptions(options: readonly string[] = []): ParsedOption
       out.propagation = prop;
       continue;
     }
-    if (/^r(ro|rw|no)?(suid|dev|exec|atime|diratime|relatime|strictatime|symfollow)$|^rr[ow]$/.test(o) || o === 'idmap' || o === 'ridmap' || o === 'tmpcopyup') {
+    const rec = recursiveMountOptions[o];
+    if (rec) {
+      if (rec.clear) {
+        out.recClr |= rec.attr;
+        out.recSet &= ~rec.attr;
+      } else {
+        out.recSet |= rec.attr;
+        out.recClr &= ~rec.attr;
+      }
+      // An access-time mode is set by clearing the whole _ATIME field first (mount_setattr(2)).
+      if ((rec.attr & MOUNT_ATTR._ATIME) === rec.attr) out.recClr |= MOUNT_ATTR._ATIME;
+      continue;
+    }
+    if (o === 'idmap' || o === 'ridmap') {
+      out.idmap = o === 'ridmap';
+      continue;
+    }
+    if (o === 'tmpcopyup') {
       out.unsupported.push(o);
       continue;
     }
@@ -146,11 +171,35 @@ export function exeCandidates(arg0: string, env: readonly string[], cwd: string)
   return out;
 }
 
+/** The d field of a mount step: recursive attributes to set | attributes to clear << 32. */
+function recAttrs(o: ParsedOptions): bigint {
+  return BigInt(o.recSet >>> 0) | (BigInt(o.recClr >>> 0) << 32n);
+}
+
+/** A bind's mount(2) flags as mount_setattr attributes, for the idmapped tree the launcher prepares. */
+function flagsToAttrs(flags: number): { set: number; clr: number } {
+  let set = 0;
+  let clr = 0;
+  if (flags & MS.RDONLY) set |= MOUNT_ATTR.RDONLY;
+  if (flags & MS.NOSUID) set |= MOUNT_ATTR.NOSUID;
+  if (flags & MS.NODEV) set |= MOUNT_ATTR.NODEV;
+  if (flags & MS.NOEXEC) set |= MOUNT_ATTR.NOEXEC;
+  if (flags & MS.NODIRATIME) set |= MOUNT_ATTR.NODIRATIME;
+  if (flags & MS.NOSYMFOLLOW) set |= MOUNT_ATTR.NOSYMFOLLOW;
+  if (flags & (MS.NOATIME | MS.STRICTATIME | MS.RELATIME)) {
+    clr |= MOUNT_ATTR._ATIME;
+    if (flags & MS.NOATIME) set |= MOUNT_ATTR.NOATIME;
+    else if (flags & MS.STRICTATIME) set |= MOUNT_ATTR.STRICTATIME;
+  }
+  return { set, clr };
+}
+
 function mountWhat(source: string | undefined, type: string | undefined, dest: string): string {
   return `mount "${source || type || 'none'}" on "${dest}"`;
 }
 
 interface Ctx {
+  idmaps: Plan['idmapMounts'];
   spec: Spec;
   opts: ConvertOptions;
   host: HostFacts;
@@ -168,9 +217,11 @@ function addMount(ctx: Ctx, m: Mount, index: number): void {
   const dest = cleanDest(m.destination);
   const o = parseMountOptions(m.options);
   for (const u of o.unsupported) ctx.warnings.push(`mounts[${index}]: option "${u}" is not supported yet and was ignored`);
-  if (m.uidMappings?.length || m.gidMappings?.length)
-    ctx.warnings.push(`mounts[${index}]: idmapped mounts are not supported yet; mapped without ids`);
   const type = m.type;
+  if (o.idmap !== undefined || m.uidMappings?.length || m.gidMappings?.length) {
+    addIdmapBind(ctx, m, dest, o, index);
+    return;
+  }
   const hasNet = ctx.ns.has('network');
   const userNs = ctx.ns.has('user');
 
@@ -208,7 +259,36 @@ function addMount(ctx: Ctx, m: Mount, index: number): void {
       flags: OpFlag.MK_DIR | (special ? OpFlag.NO_SYMLINK : 0),
       a: flags,
       c: o.propagation,
+      d: recAttrs(o),
       s: [m.source ?? '', dest, type ?? '', o.data.join(',')],
+    }),
+  );
+}
+
+/**
+ * An idmapped bind mount: the launcher, still in the initial user namespace, makes a detached copy of the
+ * source mapped through the mount's ids (or the container's, for a bare "idmap" option); the init attaches it.
+ */
+function addIdmapBind(ctx: Ctx, m: Mount, dest: string, o: ParsedOptions, index: number): void {
+  const linux = ctx.spec.linux ?? {};
+  const uidMaps = m.uidMappings?.length ? m.uidMappings : (linux.uidMappings ?? []);
+  const gidMaps = m.gidMappings?.length ? m.gidMappings : (linux.gidMappings ?? []);
+  if (!isBind(m, o.flags)) throw new ConfigError('config.json', [`mounts[${index}]: idmapped mounts are only supported for bind mounts`]);
+  if (!uidMaps.length || !gidMaps.length)
+    throw new ConfigError('config.json', [`mounts[${index}]: an idmapped mount needs uid and gid mappings (of the mount or of the container)`]);
+  let source = m.source ?? '';
+  if (!source.startsWith('/')) source = P.resolve(ctx.opts.bundle, source);
+  const { set, clr } = flagsToAttrs(o.flags);
+  const slot = ctx.idmaps.length;
+  ctx.idmaps.push({ index: slot, source, recursive: o.idmap === true || (o.flags & MS.REC) !== 0, attrSet: set, attrClr: clr, uidMaps, gidMaps });
+  const kind = ctx.host.pathKind(source);
+  ctx.ops.push(
+    op(OpKind.IDMAP_BIND, `idmapped ${mountWhat(source, 'bind', dest)}`, {
+      flags: kind === 'file' ? OpFlag.MK_FILE : OpFlag.MK_DIR,
+      b: slot,
+      c: o.propagation,
+      d: recAttrs(o),
+      s: ['', dest, '', ''],
     }),
   );
 }
@@ -223,6 +303,7 @@ function addBind(ctx: Ctx, source: string, dest: string, o: ParsedOptions): void
       a: MS.BIND | (o.flags & MS.REC),
       b: remount,
       c: o.propagation,
+      d: recAttrs(o),
       s: [source, dest, '', ''],
     }),
   );
@@ -432,7 +513,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
   const linux = spec.linux ?? {};
   const ns = new Map<NamespaceType, { path?: string }>();
   for (const n of linux.namespaces ?? []) ns.set(n.type, { path: n.path });
-  const ctx: Ctx = { spec, opts, host, ops: [], finalize: [], warnings: [], ns };
+  const ctx: Ctx = { spec, opts, host, ops: [], finalize: [], warnings: [], ns, idmaps: [] };
   const unapplied = unappliedFields(spec);
   if (unapplied.length) ctx.warnings.push(`not applied by this version of tsrun: ${unapplied.join(', ')}`);
 
@@ -461,10 +542,17 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
   if (hasMountNs) {
     const rp = linux.rootfsPropagation;
     const rpFlags = rp ? propagationFlags[rp]! : 0;
-    // Keep every mount of this namespace from reaching the host first; a shared or unbindable root
-    // propagation is applied to the new root once it is in place (pivot_root refuses a shared parent).
-    const initial = rpFlags & MS.PRIVATE ? MS.PRIVATE | MS.REC : MS.SLAVE | MS.REC;
-    ops.push(op(OpKind.MOUNT, 'make "/" a slave mount', { flags: OpFlag.TGT_HOST, c: initial, s: ['', '/', '', ''] }));
+    // The namespace's "/" takes the requested propagation first (rshared keeps the host's peer groups, so
+    // that mounts under shared volumes propagate both ways, as with docker's rshared binds); the default
+    // keeps every mount of the container away from the host. The rootfs's own mount is made private (slave
+    // with a slave root) so that binding it and pivot_root work whatever "/" is.
+    ops.push(op(OpKind.MOUNT, `set "/" propagation`, { flags: OpFlag.TGT_HOST, c: rpFlags || MS.SLAVE | MS.REC, s: ['', '/', '', ''] }));
+    ops.push(
+      op(OpKind.PARENT_PROPAGATION, `make the mount of "${rootfs}" private`, {
+        a: rpFlags & MS.SLAVE ? MS.SLAVE : MS.PRIVATE,
+        s: [rootfs, '', '', ''],
+      }),
+    );
     ops.push(
       op(OpKind.MOUNT, `bind rootfs "${rootfs}"`, {
         flags: OpFlag.TGT_HOST,
@@ -485,8 +573,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
         flags: opts.noPivot ? OpFlag.NO_PIVOT : 0,
       }),
     );
-    if (rpFlags & (MS.SHARED | MS.UNBINDABLE))
-      ops.push(op(OpKind.MOUNT, `set root propagation "${rp}"`, { flags: OpFlag.TGT_HOST, c: rpFlags, s: ['', '/', '', ''] }));
+    if (rpFlags) ops.push(op(OpKind.MOUNT, `set root propagation "${rp}"`, { flags: OpFlag.TGT_HOST, c: rpFlags, s: ['', '/', '', ''] }));
   } else {
     if (spec.mounts?.length) ctx.warnings.push('mounts are ignored: the container has no mount namespace');
     if (spec.root!.readonly) ctx.warnings.push('root.readonly is ignored: the container has no mount namespace');
@@ -537,6 +624,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     process: proc,
     hooks,
     hookStates,
+    idmapMounts: ctx.idmaps,
     warnings: ctx.warnings,
   };
 }

@@ -231,3 +231,40 @@ export const personalityFlags: Record<string, number> = {
   STICKY_TIMEOUTS: 0x4000000,
   ADDR_LIMIT_3GB: 0x8000000,
 };
+
+/** mount_setattr(2) attributes. */
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  _ATIME: 0x70,
+  RELATIME: 0x0,
+  NOATIME: 0x10,
+  STRICTATIME: 0x20,
+  NODIRATIME: 0x80,
+  IDMAP: 0x100000,
+  NOSYMFOLLOW: 0x200000,
+} as const;
+
+/** Recursive mount options (runc): each sets or clears one mount_setattr attribute on the whole tree. */
+export const recursiveMountOptions: Record<string, { clear: boolean; attr: number }> = {
+  rro: { clear: false, attr: MOUNT_ATTR.RDONLY },
+  rrw: { clear: true, attr: MOUNT_ATTR.RDONLY },
+  rnosuid: { clear: false, attr: MOUNT_ATTR.NOSUID },
+  rsuid: { clear: true, attr: MOUNT_ATTR.NOSUID },
+  rnodev: { clear: false, attr: MOUNT_ATTR.NODEV },
+  rdev: { clear: true, attr: MOUNT_ATTR.NODEV },
+  rnoexec: { clear: false, attr: MOUNT_ATTR.NOEXEC },
+  rexec: { clear: true, attr: MOUNT_ATTR.NOEXEC },
+  rnodiratime: { clear: false, attr: MOUNT_ATTR.NODIRATIME },
+  rdiratime: { clear: true, attr: MOUNT_ATTR.NODIRATIME },
+  rrelatime: { clear: false, attr: MOUNT_ATTR.RELATIME },
+  rnorelatime: { clear: true, attr: MOUNT_ATTR.RELATIME },
+  rnoatime: { clear: false, attr: MOUNT_ATTR.NOATIME },
+  ratime: { clear: true, attr: MOUNT_ATTR.NOATIME },
+  rstrictatime: { clear: false, attr: MOUNT_ATTR.STRICTATIME },
+  rnostrictatime: { clear: true, attr: MOUNT_ATTR.STRICTATIME },
+  rnosymfollow: { clear: false, attr: MOUNT_ATTR.NOSYMFOLLOW },
+  rsymfollow: { clear: true, attr: MOUNT_ATTR.NOSYMFOLLOW },
+};

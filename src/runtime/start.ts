@@ -6,6 +6,7 @@ import { runHooksLogged } from './hooks.js';
 import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
 
 const POLLIN = 1;
+const POLLHUP = 0x10;
 
 export function startContainer(root: string, id: string): void {
   const dir = new StateDir(root, id);
@@ -37,23 +38,30 @@ export function release(dir: StateDir, st: ContainerState): void {
     throw new TsrunError('cannot start a container that has stopped');
   }
   // Non-blocking open: a reader always succeeds, and the init's blocked open(O_WRONLY) then completes.
+  // The init writes one byte, then keeps its end open until execve closes it: EOF means the user's program
+  // is executing (or the init is gone).
   const fifo = openSync(dir.fifo, fsc.O_RDONLY | fsc.O_NONBLOCK);
   try {
+    let got = 0;
+    const buf = Buffer.alloc(16);
     for (;;) {
       const [fifoEv = 0, pidEv = 0] = addon.poll([fifo, pidfd], [POLLIN, POLLIN], -1);
-      if (fifoEv & POLLIN) {
-        const buf = Buffer.alloc(1);
-        let n = 0;
+      if (fifoEv & (POLLIN | POLLHUP)) {
+        let n: number;
         try {
-          n = readSync(fifo, buf, 0, 1, null);
+          n = readSync(fifo, buf, 0, buf.length, null);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
           throw err;
         }
-        if (n === 1) break;
-        throw new TsrunError('cannot start container: exec fifo is empty (the init exited before start)');
+        if (n > 0) {
+          got += n;
+          continue;
+        }
+        if (got === 0) throw new TsrunError('cannot start container: exec fifo is empty (the init exited before start)');
+        break;
       }
-      if (pidEv & POLLIN) throw new TsrunError('cannot start a container that has stopped');
+      if (pidEv & POLLIN && got === 0) throw new TsrunError('cannot start a container that has stopped');
     }
   } finally {
     closeSync(fifo);

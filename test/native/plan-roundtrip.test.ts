@@ -74,6 +74,7 @@ function fullPlan(): Plan {
       { phase: 3, path: '/bin/true', args: ['true'], env: [], timeout: 0 },
     ],
     hookStates: [{ phase: 2, before: '{"ociVersion":"1.3.0","id":"c","status":"created","pid":', after: ',"bundle":"/b"}' }],
+    idmapMounts: [],
     timeOffsets: { boottime: [12345, 678], monotonic: [-3600, 999999999] },
     uidMaps: [
       { containerID: 0, hostID: 100000, size: 65536 },

@@ -13,6 +13,7 @@ function minimalPlan(over: Partial<Plan> = {}): Plan {
     setgroupsDeny: false,
     hooks: [],
     hookStates: [],
+    idmapMounts: [],
     fifoDir: '/run/x',
     ops: [],
     process: { args: ['sh'], env: [], exe: ['/bin/sh'], cwd: '/', uid: 0, gid: 0, groups: [], rlimits: [], flags: 0, preserveFds: 0 },

@@ -3,7 +3,7 @@ import { LaunchMode, OpFlag, OpKind, ProcessFlag } from '../../src/native/contra
 import type { CgroupHost, HostFacts } from '../../src/plan/host.js';
 import type { Plan, PlanOp } from '../../src/plan/plan.js';
 import { exeCandidates, parseMountOptions, specToPlan, type ConvertOptions } from '../../src/plan/specconv.js';
-import { CLONE, DEFAULT_PATH, MS, S_IF } from '../../src/plan/tables.js';
+import { CLONE, DEFAULT_PATH, MOUNT_ATTR, MS, S_IF } from '../../src/plan/tables.js';
 import { defaultSpec } from '../../src/spec/default-spec.js';
 import { parseSpec } from '../../src/spec/load.js';
 import type { Spec } from '../../src/spec/schema.js';
@@ -156,6 +156,7 @@ describe('specToPlan: the filesystem script of the default spec', () => {
     const seq = p.ops.map((o) => `${kindName(o.kind)} ${o.s[0]} ${o.s[1]}`.trim());
     expect(seq).toEqual([
       'MOUNT  /',
+      `PARENT_PROPAGATION ${ROOTFS}`,
       `MOUNT ${ROOTFS} ${ROOTFS}`,
       `OPEN_ROOT ${ROOTFS}`,
       'MOUNT proc /proc',
@@ -202,9 +203,10 @@ describe('specToPlan: the filesystem script of the default spec', () => {
     ]);
   });
 
-  it('first makes "/" of the host view a recursive slave, then binds the rootfs on itself and opens it', () => {
-    const [slave, bind, open] = p.ops;
+  it('first makes "/" of the host view a recursive slave and the rootfs mount private, then binds the rootfs on itself and opens it', () => {
+    const [slave, parent, bind, open] = p.ops;
     expect(slave).toMatchObject({ kind: OpKind.MOUNT, flags: OpFlag.TGT_HOST, a: 0, c: MS.SLAVE | MS.REC, s: ['', '/', '', ''] });
+    expect(parent).toMatchObject({ kind: OpKind.PARENT_PROPAGATION, a: MS.PRIVATE, s: [ROOTFS, '', '', ''] });
     expect(bind).toMatchObject({ kind: OpKind.MOUNT, flags: OpFlag.TGT_HOST, a: MS.BIND | MS.REC, s: [ROOTFS, ROOTFS, '', ''] });
     expect(open).toMatchObject({ kind: OpKind.OPEN_ROOT, s: [ROOTFS, '', '', ''] });
   });
@@ -398,8 +400,57 @@ describe('specToPlan: mounts', () => {
   });
 
   it('collects unsupported options as warnings', () => {
-    const p = plan(withMounts([{ destination: '/x', type: 'bind', source: '/srv', options: ['rbind', 'rro'] }]));
-    expect(p.warnings.filter((w) => w.startsWith('mounts'))).toEqual(['mounts[0]: option "rro" is not supported yet and was ignored']);
+    const p = plan(withMounts([{ destination: '/x', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] }]));
+    expect(p.warnings.filter((w) => w.startsWith('mounts'))).toEqual(['mounts[0]: option "tmpcopyup" is not supported yet and was ignored']);
+  });
+
+  it('carries recursive attributes in d (set | clear << 32)', () => {
+    const p = plan(withMounts([{ destination: '/x', type: 'bind', source: '/srv', options: ['rbind', 'rro', 'rnoatime', 'rexec'] }]));
+    const m = p.ops.find((o) => o.s[1] === '/x')!;
+    const set = MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOATIME;
+    const clr = MOUNT_ATTR._ATIME | MOUNT_ATTR.NOEXEC;
+    expect(m.d).toBe(BigInt(set) | (BigInt(clr) << 32n));
+  });
+
+  it('turns an idmapped bind into a tree the launcher prepares and an IDMAP_BIND step', () => {
+    const p = plan((s) => {
+      s.mounts.push({
+        destination: '/data',
+        type: 'bind',
+        source: '/srv/data',
+        options: ['rbind', 'ro', 'idmap'],
+        uidMappings: [{ containerID: 0, hostID: 100000, size: 1000 }],
+        gidMappings: [{ containerID: 0, hostID: 200000, size: 1000 }],
+      });
+    });
+    expect(p.idmapMounts).toEqual([
+      {
+        index: 0,
+        source: '/srv/data',
+        recursive: true,
+        attrSet: MOUNT_ATTR.RDONLY,
+        attrClr: 0,
+        uidMaps: [{ containerID: 0, hostID: 100000, size: 1000 }],
+        gidMaps: [{ containerID: 0, hostID: 200000, size: 1000 }],
+      },
+    ]);
+    const step = p.ops.find((o) => o.kind === OpKind.IDMAP_BIND)!;
+    expect(step.s[1]).toBe('/data');
+    expect(step.b).toBe(0);
+  });
+
+  it('uses the container mappings for a bare "idmap" option and refuses idmap on a non-bind mount', () => {
+    const p = plan((s) => {
+      s.linux.namespaces.push({ type: 'user' });
+      s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+      s.mounts.push({ destination: '/d', type: 'bind', source: '/srv', options: ['bind', 'idmap'] });
+    });
+    expect(p.idmapMounts[0]!.uidMaps).toEqual([{ containerID: 0, hostID: 1000, size: 1 }]);
+    expect(p.idmapMounts[0]!.recursive).toBe(false);
+    expect(() => plan((s) => s.mounts.push({ destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['idmap'] }))).toThrow(
+      'mounts[7]: idmapped mounts are only supported for bind mounts',
+    );
   });
 });
 
@@ -655,15 +706,24 @@ describe('parseMountOptions', () => {
     expect(o.flags).toBe(MS.NOSUID);
   });
 
-  it('recognises recursive attributes and idmap as unsupported, not as data', () => {
-    const o = parseMountOptions(['rro', 'rnosuid', 'rnoatime', 'idmap', 'tmpcopyup']);
-    expect(o.unsupported).toEqual(['rro', 'rnosuid', 'rnoatime', 'idmap', 'tmpcopyup']);
+  it('recognises recursive attributes and idmap, never as data', () => {
+    const o = parseMountOptions(['rro', 'rnosuid', 'rnoatime', 'ridmap', 'tmpcopyup']);
+    expect(o.recSet).toBe(MOUNT_ATTR.RDONLY | MOUNT_ATTR.NOSUID | MOUNT_ATTR.NOATIME);
+    expect(o.recClr).toBe(MOUNT_ATTR._ATIME);
+    expect(o.idmap).toBe(true);
+    expect(o.unsupported).toEqual(['tmpcopyup']);
     expect(o.data).toEqual([]);
     expect(o.flags).toBe(0);
   });
 
+  it('a later recursive clear cancels an earlier set', () => {
+    const o = parseMountOptions(['rro', 'rrw']);
+    expect(o.recSet).toBe(0);
+    expect(o.recClr).toBe(MOUNT_ATTR.RDONLY);
+  });
+
   it('returns nothing set for no options', () => {
-    expect(parseMountOptions()).toEqual({ flags: 0, cleared: 0, propagation: 0, data: [], unsupported: [] });
+    expect(parseMountOptions()).toEqual({ flags: 0, cleared: 0, propagation: 0, data: [], recSet: 0, recClr: 0, unsupported: [] });
   });
 });
 

@@ -26,6 +26,7 @@ function plan(args: string[] = ['foo'], over: Partial<Plan['process']> = {}): Pl
     setgroupsDeny: false,
     hooks: [],
     hookStates: [],
+    idmapMounts: [],
     fifoDir: '/run/tsrun/c1',
     ops: [op(OpKind.MOUNT, 'mount "proc" on "/proc"'), op(OpKind.REMOUNT_RO, 'remount "/" read-only'), op(OpKind.MOUNT, 'mount "/src" on "/dst"')],
     process: {
