@@ -32,6 +32,7 @@ namespace {
 
 ChildCtx* g;  // the init's own copy of the context (set once, before anything can fail)
 bool g_started = false;  // past start: nobody reads the sync socket any more
+int64_t g_host_pid = 0;  // the init's pid as the runtime sees it (sent with the first CONTINUE)
 
 void say(const char* s) { write_full(2, s, str_len(s)); }
 
@@ -464,6 +465,7 @@ void wait_continue(int32_t step) {
   int r = recv_msg(g->sync_fd, &m);
   if (r != 0) _exit(1);  // the launcher is gone: nobody to report to
   if (m.type != Msg::CONTINUE) fail(step, EPROTO);
+  if (g_host_pid == 0) g_host_pid = m.a;
 }
 
 // Runs the hooks of one phase in the container's namespaces: each one a child with the state JSON on its
@@ -562,16 +564,22 @@ void run_ops() {
   }
 }
 
-void set_caps(const Plan& p) {
+// capset(2) with the configured sets, plus `extra` kept in effective and permitted.
+void capset_sets(const Plan& p, uint64_t extra) {
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {};
-  data[0].effective = static_cast<uint32_t>(p.cap_effective);
-  data[1].effective = static_cast<uint32_t>(p.cap_effective >> 32);
-  data[0].permitted = static_cast<uint32_t>(p.cap_permitted);
-  data[1].permitted = static_cast<uint32_t>(p.cap_permitted >> 32);
+  uint64_t eff = p.cap_effective | extra, perm = p.cap_permitted | extra;
+  data[0].effective = static_cast<uint32_t>(eff);
+  data[1].effective = static_cast<uint32_t>(eff >> 32);
+  data[0].permitted = static_cast<uint32_t>(perm);
+  data[1].permitted = static_cast<uint32_t>(perm >> 32);
   data[0].inheritable = static_cast<uint32_t>(p.cap_inheritable);
   data[1].inheritable = static_cast<uint32_t>(p.cap_inheritable >> 32);
   if (syscall(SYS_capset, &hdr, data) < 0) fail(Step::CAPSET, errno);
+}
+
+void set_caps(const Plan& p, uint64_t extra) {
+  capset_sets(p, extra);
   // Raising an ambient capability needs it permitted and inheritable; like runc, others are skipped.
   for (uint64_t c = 0; c <= p.cap_last && c < 64; c++)
     if (p.cap_ambient & (1ULL << c)) prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0);
@@ -614,6 +622,43 @@ void apply_process_attrs(const Plan& p) {
     fail(Step::IOPRIO, errno);
   if (p.has_personality && syscall(SYS_personality, static_cast<unsigned long>(p.personality)) < 0)
     fail(Step::PERSONALITY, errno);
+}
+
+// Hands the seccomp notify fd to the listener (runc's protocol): one message, the container's process state as
+// JSON (with the pid the runtime sees) and the fd as SCM_RIGHTS.
+void send_notify_fd(int nfd) {
+  const Plan& p = *g->plan;
+  if (g->listener_fd < 0) {
+    close(nfd);
+    return;
+  }
+  char pid[24];
+  size_t plen = fmt_i64(pid, g_host_pid);
+  struct iovec iov[5] = {
+      {const_cast<char*>(p.listener_payload[0]), str_len(p.listener_payload[0])},
+      {pid, plen},
+      {const_cast<char*>(p.listener_payload[1]), str_len(p.listener_payload[1])},
+      {pid, plen},
+      {const_cast<char*>(p.listener_payload[2]), str_len(p.listener_payload[2])},
+  };
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u = {};
+  struct msghdr msg = {};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = 5;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  __builtin_memcpy(CMSG_DATA(cm), &nfd, sizeof(int));
+  if (sendmsg(g->listener_fd, &msg, MSG_NOSIGNAL) < 0) fail(Step::SECCOMP_LISTENER, errno);
+  close(nfd);
+  close(g->listener_fd);
+  g->listener_fd = -1;
 }
 
 // exec.LookPath semantics over candidates prepared in advance: the first regular, executable file.
@@ -705,9 +750,16 @@ void run_child(ChildCtx* ctx) {
   if (setresuid(static_cast<uid_t>(p.uid), static_cast<uid_t>(p.uid), static_cast<uid_t>(p.uid)) < 0)
     fail(Step::SETUID, errno);
   if (chdir(p.cwd) < 0) fail(Step::CHDIR, errno);
+  // Loading a filter without no_new_privs needs CAP_SYS_ADMIN: keep it until the filter is in, then drop it.
+  const uint64_t CAP_SYS_ADMIN_BIT = 1ULL << 21;
+  bool seccomp = p.seccomp != nullptr && p.seccomp_len >= 8;
+  uint64_t keep = (seccomp && !(p.process_flags & ProcessFlag::NO_NEW_PRIVS) && p.has_caps &&
+                   !(p.cap_effective & CAP_SYS_ADMIN_BIT))
+                      ? CAP_SYS_ADMIN_BIT
+                      : 0;
   if (p.has_caps) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail(Step::KEEPCAPS, errno);
-    set_caps(p);
+    set_caps(p, keep);
   }
   umask(p.umask == NO_UMASK ? 022 : static_cast<mode_t>(p.umask));
 
@@ -739,20 +791,25 @@ void run_child(ChildCtx* ctx) {
 
   run_hooks(HookPhase::START_CONTAINER);
 
-  if (p.seccomp != nullptr && p.seccomp_len >= 8) {
-    struct sock_fprog_ {
-      unsigned short len;
-      const void* filter;
-    } prog = {static_cast<unsigned short>(p.seccomp_len / 8), p.seccomp};
-    if (syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, p.seccomp_flags, &prog) < 0)
-      fail(Step::SECCOMP, errno);
-  }
-
   // Only stdio and the preserved fds reach the process.
   if (syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(Step::CLOSE_FDS, errno);
+
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  // The filter goes in last: after it only the notify fd's hand-over, the final capset and execve run.
+  if (seccomp) {
+    struct {
+      unsigned short len;
+      const void* filter;
+    } prog = {static_cast<unsigned short>(p.seccomp_len / 8), p.seccomp};
+    long lfd = syscall(SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, p.seccomp_flags, &prog);
+    if (lfd < 0) fail(Step::SECCOMP, errno);
+    if (p.seccomp_flags & 8 /* SECCOMP_FILTER_FLAG_NEW_LISTENER */) send_notify_fd(static_cast<int>(lfd));
+  }
+  if (keep != 0) capset_sets(p, 0);
+
   execve(exe, const_cast<char* const*>(p.argv.data()), const_cast<char* const*>(p.envp.data()));
   int e = errno;
   sigset_t all;

@@ -11,6 +11,7 @@ struct ChildCtx {
   int sync_fd = -1;     // to the launcher
   int fifo_dir_fd = -1; // O_PATH directory holding exec.fifo
   int console_fd = -1;  // connected socket the pty master is sent on, or -1
+  int listener_fd = -1; // connected socket the seccomp notify fd is sent on, or -1
   int close_fds[8] = {-1, -1, -1, -1, -1, -1, -1, -1};  // launcher-only fds the init closes first
   // Set while the script runs.
   int root_fd = -1;

@@ -215,6 +215,10 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         plan->idmap_mounts.push_back(std::move(m));
         break;
       }
+      case Tag::SECCOMP_LISTENER:
+        plan->listener_path = r.str();
+        for (auto& part : plan->listener_payload) part = r.str();
+        break;
       case Tag::APPARMOR: plan->apparmor = r.str(); break;
       case Tag::SELINUX: plan->selinux = r.str(); break;
       default:

@@ -91,6 +91,8 @@ struct Plan {
   uint64_t ioprio = 0;
   const char* apparmor = nullptr;
   const char* selinux = nullptr;
+  const char* listener_path = nullptr;
+  const char* listener_payload[3] = {"", "", ""};
   std::vector<IdmapMount> idmap_mounts;
   std::vector<int> idmap_fds;  // filled by the launcher before the clone: detached idmapped trees by index
 };

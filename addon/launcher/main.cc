@@ -305,6 +305,13 @@ int main(int argc, char** argv) {
     console.reset(sp[1]);
   }
 
+  // The seccomp agent's socket, connected while its path is still the host's.
+  Fd listener;
+  if (plan.listener_path != nullptr && plan.listener_path[0] != 0) {
+    listener.reset(connect_unix(plan.listener_path));
+    if (!listener.valid()) die(Step::SECCOMP_LISTENER, errno);
+  }
+
   int sync[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) die(Step::CLONE, errno);
   Fd sync_mine(sync[0]), sync_child(sync[1]);
@@ -335,6 +342,7 @@ int main(int argc, char** argv) {
   ctx.sync_fd = sync_child.get();
   ctx.fifo_dir_fd = fifo_dir.get();
   ctx.console_fd = console.valid() ? console.get() : -1;
+  ctx.listener_fd = listener.valid() ? listener.get() : -1;
   ctx.close_fds[0] = g_ctl;
   ctx.close_fds[1] = sync_mine.get();
   ctx.close_fds[2] = proc.get();
@@ -351,6 +359,7 @@ int main(int argc, char** argv) {
   Fd pidfd_owner(pidfd);
   sync_child.reset();
   console.reset();
+  listener.reset();
   idmap_trees.clear();
 
   // From here a failure must not leave the init behind.
@@ -390,6 +399,7 @@ int main(int argc, char** argv) {
     if (await_node) {
       int r = recv_msg(g_ctl, &m);
       if (r != 0) abort_child(Step::SYNC, r < 0 ? errno : EPIPE);  // Node is gone: abort the create
+      if (m.type == Msg::CONTINUE) m.a = static_cast<int32_t>(pid);  // the init learns its pid as seen from here
       if (send_msg(sync_mine.get(), m.type, m.a, m.b, m.c) < 0) abort_child(Step::SYNC, errno);
       await_node = false;
       continue;

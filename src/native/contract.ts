@@ -47,6 +47,7 @@ export const Tag = {
   APPARMOR: 30, // str profile applied on exec
   SELINUX: 31, // str process label applied on exec
   IDMAP_MOUNT: 32, // u64 index, u64 recursive, u64 attr_set, u64 attr_clr, u64 nuid, u64 ngid, (u64 id, host, size)*; str source
+  SECCOMP_LISTENER: 33, // str socket path; str payload before the pid, between the two pids, after: runc's ContainerProcessState
 } as const;
 
 /** Hook phases: SYNC messages name the runtime's phase, HOOK records the init's. */
@@ -142,7 +143,7 @@ export const OpFlag = {
 export const Msg = {
   /** launcher → Node: a = pid of the init (in the launcher's pid namespace). */
   PID: 1,
-  /** Node → launcher → init: carry on. */
+  /** Node → launcher → init: carry on (the launcher puts the init's pid, as Node sees it, in a). */
   CONTINUE: 2,
   /** init → launcher → Node: set up and blocked on the exec fifo. */
   READY: 3,
@@ -169,6 +170,7 @@ export const Step = {
   SETGROUPS_DENY: 9,
   OOM_SCORE_ADJ: 10,
   IDMAP: 11,
+  SECCOMP_LISTENER: 12,
   SIGNALS: 20,
   SYNC: 21,
   SETSID: 22,

@@ -85,6 +85,11 @@ export function encodePlan(plan: Plan): Buffer {
   }
   if (p.ioPriority !== undefined) w.u64(p.ioPriority).end(Tag.IOPRIO);
   if (p.apparmorProfile) w.str(p.apparmorProfile).end(Tag.APPARMOR);
+  if (p.seccomp) w.str(p.seccomp.program).u64(p.seccomp.flags).end(Tag.SECCOMP);
+  if (plan.seccompListener) {
+    const l = plan.seccompListener;
+    w.str(l.path).str(l.payload[0]).str(l.payload[1]).str(l.payload[2]).end(Tag.SECCOMP_LISTENER);
+  }
   if (p.selinuxLabel) w.str(p.selinuxLabel).end(Tag.SELINUX);
   for (const h of plan.hooks) {
     w.u64(h.phase).u64(h.timeout).u64(h.args.length).u64(h.env.length).str(h.path);

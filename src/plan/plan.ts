@@ -61,6 +61,8 @@ export interface PlanProcess {
   ioPriority?: number;
   apparmorProfile?: string;
   selinuxLabel?: string;
+  /** A compiled filter, loaded as the last step before execve. */
+  seccomp?: { program: Buffer; flags: number };
 }
 
 /** A hook the init runs itself (createContainer, startContainer). */
@@ -86,6 +88,8 @@ export interface Plan {
   ops: PlanOp[];
   process: PlanProcess;
   hooks: PlanHook[];
+  /** Where the seccomp notify fd goes: the agent's socket and runc's payload, split around the two pids. */
+  seccompListener?: { path: string; payload: [string, string, string] };
   /** Idmapped bind mounts the launcher prepares (index = the IDMAP_BIND op's b). */
   idmapMounts: {
     index: number;

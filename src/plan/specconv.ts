@@ -48,6 +48,8 @@ export interface ConvertOptions {
   extraEnv?: string[];
   /** HOME from the container's /etc/passwd, used when process.env has none. */
   home?: string;
+  /** linux.seccomp compiled (the compiler is the addon's; specconv stays pure). */
+  seccomp?: { program: Buffer; flags: number };
 }
 
 const P = posix;
@@ -473,6 +475,7 @@ function convertProcess(ctx: Ctx, p: SpecProcess): PlanProcess {
     ioPriority,
     apparmorProfile: p.apparmorProfile || undefined,
     selinuxLabel: p.selinuxLabel || undefined,
+    seccomp: opts.seccomp,
     cwd,
     uid: user.uid,
     gid: user.gid,
@@ -497,7 +500,6 @@ export function unappliedFields(spec: Spec): string[] {
   const linux = spec.linux ?? {};
   const p = spec.process;
   const fields: [string, unknown][] = [
-    ['linux.seccomp', linux.seccomp],
     ['linux.resources', linux.resources],
     ['linux.cgroupsPath', linux.cgroupsPath],
     ['linux.intelRdt', linux.intelRdt],
@@ -625,7 +627,27 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     hooks,
     hookStates,
     idmapMounts: ctx.idmaps,
+    seccompListener: seccompListener(spec, opts),
     warnings: ctx.warnings,
+  };
+}
+
+/**
+ * The seccomp agent's payload, runc's ContainerProcessState: {ociVersion, fds, pid, metadata, state}; the init
+ * writes its pid (as the runtime sees it) into both places.
+ */
+function seccompListener(spec: Spec, opts: ConvertOptions): Plan['seccompListener'] {
+  const sc = spec.linux?.seccomp;
+  if (!sc?.listenerPath || !opts.seccomp) return undefined;
+  const v = JSON.stringify(spec.ociVersion);
+  const annotations = spec.annotations && Object.keys(spec.annotations).length ? `,"annotations":${JSON.stringify(spec.annotations)}` : '';
+  return {
+    path: sc.listenerPath,
+    payload: [
+      `{"ociVersion":${v},"fds":["seccompFd"],"pid":`,
+      `,"metadata":${JSON.stringify(sc.listenerMetadata ?? '')},"state":{"ociVersion":${v},"id":${JSON.stringify(opts.id)},"status":"creating","pid":`,
+      `,"bundle":${JSON.stringify(opts.bundle)}${annotations}}}`,
+    ],
   };
 }
 

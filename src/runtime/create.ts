@@ -3,12 +3,13 @@
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
 import { chmodSync, existsSync, statSync } from "node:fs";
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
 import type { Plan } from '../plan/plan.js';
+import { compileSpecSeccomp } from '../plan/seccomp.js';
 import { specToPlan } from '../plan/specconv.js';
 import { semanticProblems } from '../plan/validate.js';
 import type { Spec } from '../spec/schema.js';
@@ -39,6 +40,18 @@ export interface Created {
   state: ContainerState;
   launched: Launched;
   plan: Plan;
+}
+
+/** linux.seccomp → BPF, cached under <root>/@cache/seccomp ('@' is never in a container id). */
+function compileSeccomp(seccomp: NonNullable<NonNullable<Spec['linux']>['seccomp']>, root: string) {
+  const addon = native();
+  const c = compileSpecSeccomp(seccomp, {
+    cacheDir: join(root, '@cache', 'seccomp'),
+    compile: addon.compileSeccomp,
+    libseccompVersion: addon.seccompVersion(),
+  });
+  if (c.skipped.length) log.debug(`seccomp: syscalls unknown to libseccomp ${addon.seccompVersion()} skipped: ${c.skipped.join(' ')}`);
+  return { program: c.program, flags: c.flags };
 }
 
 /** Socket activation (sd_listen_fds): LISTEN_FDS fds from 3 are passed on with LISTEN_PID=1. */
@@ -87,6 +100,7 @@ export function createContainer(opts: CreateOptions): Created {
     const rootfs = resolve(bundle, spec.root!.path);
     if (!existsSync(rootfs)) throw new TsrunError(`rootfs (${JSON.stringify(rootfs)}) does not exist`);
     const listen = listenFds();
+    const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, opts.root) : undefined;
     const plan = specToPlan(
       spec,
       {
@@ -100,6 +114,7 @@ export function createContainer(opts: CreateOptions): Created {
         preserveFds: listen + opts.preserveFds,
         extraEnv: listen ? [`LISTEN_FDS=${listen}`, 'LISTEN_PID=1'] : [],
         home: passwdHome(rootfs, spec.process!.user?.uid ?? 0),
+        seccomp,
       },
       host,
     );

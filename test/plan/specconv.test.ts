@@ -748,7 +748,7 @@ describe('specToPlan: fields not applied yet', () => {
       s.linux.intelRdt = { closID: 'x' };
       s.hooks = { poststop: [{ path: '/bin/true' }] };
     });
-    expect(p.warnings).toContain('not applied by this version of tsrun: linux.seccomp, linux.resources, linux.intelRdt');
+    expect(p.warnings).toContain('not applied by this version of tsrun: linux.resources, linux.intelRdt');
   });
 
   it('says nothing when nothing is left out', () => {
