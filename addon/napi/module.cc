@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -277,6 +278,67 @@ Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// An AF_UNIX datagram socket bound to (bind = true) or connected to `path`; a leading '@' names an abstract
+// socket, as sd_notify does.
+Napi::Value UnixDgram(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  bool bind_it = info[1].As<Napi::Boolean>().Value();
+  tsrun::Fd fd(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) THROW_ERRNO(env, "socket");
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    ErrnoError(env, ENAMETOOLONG, bind_it ? "bind" : "connect", path).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  if (path[0] == '@') addr.sun_path[0] = 0;
+  socklen_t len = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + path.size() + (path[0] == '@' ? 0 : 1));
+  auto* sa = reinterpret_cast<struct sockaddr*>(&addr);
+  if (bind_it ? bind(fd.get(), sa, len) < 0 : connect(fd.get(), sa, len) < 0)
+    THROW_ERRNO(env, bind_it ? "bind" : "connect", path);
+  return Napi::Number::New(env, fd.release());
+}
+
+// sendmsg(2) of `data` with one fd as SCM_RIGHTS.
+Napi::Value SendFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int sock = info[0].As<Napi::Number>().Int32Value();
+  std::string data = info[1].As<Napi::String>().Utf8Value();
+  int fd = info[2].As<Napi::Number>().Int32Value();
+  struct iovec iov = {data.data(), data.size()};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  std::memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  ssize_t r;
+  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) THROW_ERRNO(env, "sendmsg");
+  return env.Undefined();
+}
+
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) THROW_ERRNO(env, "pipe2");
+  Napi::Array r = Napi::Array::New(env, 2);
+  r.Set(0u, p[0]);
+  r.Set(1u, p[1]);
+  return r;
+}
+
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tsrun::libseccomp_version());
 }
@@ -303,6 +365,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accept", Napi::Function::New(env, Accept));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));
+  exports.Set("unixDgram", Napi::Function::New(env, UnixDgram));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd));
+  exports.Set("pipe", Napi::Function::New(env, Pipe));
   RegisterSeccomp(env, exports);
   return exports;
 }

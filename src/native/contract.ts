@@ -264,6 +264,12 @@ export interface NativeAddon {
   recvFd(fd: number): { fd: number; data: string };
   /** Version of the libseccomp linked into the native core. */
   seccompVersion(): string;
+  /** An AF_UNIX datagram socket bound to (bind) or connected to path ('@name': abstract). Close-on-exec. */
+  unixDgram(path: string, bind: boolean): number;
+  /** sendmsg(2) of data with fd as one SCM_RIGHTS. */
+  sendFd(sock: number, data: string, fd: number): void;
+  /** pipe2(O_CLOEXEC): [read end, write end]. */
+  pipe(): [number, number];
   /**
    * Compiles a seccomp filter with libseccomp and exports it as a classic BPF program (8 bytes per
    * instruction), ready for seccomp(2). Names the running libseccomp does not know are skipped (runc does

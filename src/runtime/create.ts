@@ -19,6 +19,7 @@ import { readProcStat } from '../util/proc.js';
 import { HookPhase } from '../native/contract.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
+import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { passwdHome } from './passwd.js';
 import { StateDir, hookStateOf, type ContainerState } from './state.js';
 
@@ -97,6 +98,12 @@ export function createContainer(opts: CreateOptions): Created {
       }
     }
     const host = readHostFacts();
+    const notifyHost = hostNotifySocket();
+    if (notifyHost) {
+      const n = notifySetup(dir.dir);
+      spec.mounts = [...(spec.mounts ?? []), n.mount];
+      spec.process!.env = [...(spec.process!.env ?? []), n.env];
+    }
     const rootfs = resolve(bundle, spec.root!.path);
     if (!existsSync(rootfs)) throw new TsrunError(`rootfs (${JSON.stringify(rootfs)}) does not exist`);
     const listen = listenFds();

@@ -7,6 +7,7 @@ import { log } from '../log.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { destroy, killAndWait } from './delete.js';
 import { exitCodeOf, waitForeground } from './launcher.js';
+import { bindNotifySocket, forwardReady, hostNotifySocket } from './notify-socket.js';
 import { poststart, release } from './start.js';
 
 // Every signal a shell or supervisor may send, except those Node cannot handle or uses itself (SIGPROF,
@@ -24,6 +25,8 @@ export interface RunOptions extends CreateOptions {
 export async function runContainer(opts: RunOptions): Promise<number> {
   const created = createContainer({ ...opts, foreground: !opts.detach });
   const { dir, state } = created;
+  const notifyHost = hostNotifySocket();
+  const sock = notifyHost ? bindNotifySocket(dir.dir) : -1;
   if (opts.detach) {
     try {
       release(dir, state);
@@ -33,6 +36,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
       throw err;
     }
     poststart(state);
+    if (sock >= 0) forwardReady(sock, notifyHost!, state.pid);
     return 0;
   }
   const forward = (sig: NodeJS.Signals) => {
@@ -47,6 +51,8 @@ export async function runContainer(opts: RunOptions): Promise<number> {
   try {
     release(dir, state);
     poststart(state);
+    // In the foreground the service's main process is tsrun itself, as with runc.
+    if (sock >= 0) forwardReady(sock, notifyHost!, state.pid, process.pid);
     status = await waitForeground(created.launched);
   } catch (err) {
     killAndWait(state);

@@ -1,8 +1,10 @@
 /** start: release the init blocked on exec.fifo and wait until it has taken the step. */
-import { closeSync, openSync, readSync, unlinkSync, constants as fsc } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, unlinkSync, constants as fsc } from 'node:fs';
+import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
 import { runHooksLogged } from './hooks.js';
+import { bindNotifySocket, forwardReady, hostNotifySocket } from './notify-socket.js';
 import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
 
 const POLLIN = 1;
@@ -13,12 +15,17 @@ export function startContainer(root: string, id: string): void {
   const st = dir.load();
   const addon = native();
   dir.lock(addon.flock);
+  const host = hostNotifySocket();
+  let sock = -1;
   try {
+    if (host && existsSync(join(dir.dir, 'notify'))) sock = bindNotifySocket(dir.dir);
     release(dir, st);
   } finally {
     dir.unlock();
   }
   poststart(st);
+  // With NOTIFY_SOCKET, start returns once the container said READY=1 (or exited), as runc does.
+  if (sock >= 0) forwardReady(sock, host!, st.pid);
 }
 
 /** poststart hooks: after the process was started; failures are logged, not fatal (runtime-spec). */

@@ -108,8 +108,8 @@ export class Harness {
   }
 
   /** Like rt, but asynchronous (for a foreground run that the test signals meanwhile). */
-  rtAsync(args: string[], opts: { cwd?: string } = {}) {
-    return spawn(RUNTIME, ['--root', this.root, ...args], { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  rtAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+    return spawn(RUNTIME, ['--root', this.root, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   state(id: string): { status: string; pid: number; [k: string]: unknown } {
