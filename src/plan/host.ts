@@ -21,6 +21,8 @@ export interface CgroupHost {
 export interface HostFacts {
   /** /proc/sys/kernel/cap_last_cap */
   capLastCap: number;
+  /** The runtime's own bounding set: a capability outside it cannot be granted to the container. */
+  capBounding: bigint;
   /** /proc/kcore exists (then /dev/core links to it). */
   hasKcore: boolean;
   cgroup: CgroupHost;
@@ -136,8 +138,10 @@ export function readHostFacts(): HostFacts {
   } catch {
     // keep the default: a kernel without the file predates cap_last_cap (3.2)
   }
+  const bnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readOr('/proc/self/status'));
   return {
     capLastCap,
+    capBounding: bnd ? BigInt('0x' + bnd[1]) : (1n << BigInt(capLastCap + 1)) - 1n,
     hasKcore: existsSync('/proc/kcore'),
     ...lsmFacts(),
     cgroup: describeCgroups(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8')),

@@ -131,11 +131,13 @@ export function parseMountOptions(options: readonly string[] = []): ParsedOption
   return out;
 }
 
-function capMask(names: readonly string[] | undefined, last: number, unknown: Set<string>): bigint {
+function capMask(names: readonly string[] | undefined, last: number, grantable: bigint, unknown: Set<string>): bigint {
   let mask = 0n;
   for (const n of names ?? []) {
     const num = capabilities[n];
-    if (num === undefined || num > last) {
+    // Unknown names, capabilities this kernel lacks, and ones the runtime itself cannot grant (outside its own
+    // bounding set) are left out with a warning: the runtime-spec says warn, not fail.
+    if (num === undefined || num > last || !(grantable & (1n << BigInt(num)))) {
       unknown.add(n);
       continue;
     }
@@ -432,12 +434,13 @@ function convertProcess(ctx: Ctx, p: SpecProcess): PlanProcess {
     const unknown = new Set<string>();
     const last = host.capLastCap;
     const c = p.capabilities;
+    const g = host.capBounding;
     caps = {
-      bounding: capMask(c.bounding, last, unknown),
-      effective: capMask(c.effective, last, unknown),
-      permitted: capMask(c.permitted, last, unknown),
-      inheritable: capMask(c.inheritable, last, unknown),
-      ambient: capMask(c.ambient, last, unknown),
+      bounding: capMask(c.bounding, last, g, unknown),
+      effective: capMask(c.effective, last, g, unknown),
+      permitted: capMask(c.permitted, last, g, unknown),
+      inheritable: capMask(c.inheritable, last, g, unknown),
+      ambient: capMask(c.ambient, last, g, unknown),
       last,
     };
     if (unknown.size) ctx.warnings.push(`ignoring unknown or unavailable capabilities: [${[...unknown].sort().join(' ')}]`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
 
@@ -54,6 +55,24 @@ describe('capabilities', () => {
     const r = run(cfg);
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('ignoring unknown or unavailable capabilities: [CAP_CHWON]');
+  });
+});
+
+describe('capabilities the runtime itself lacks', () => {
+  // This VM's bounding set lacks CAP_SYS_RESOURCE; on a host that has it, the test checks it is granted.
+  const hostBnd = BigInt('0x' + /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+  const hasSysResource = (hostBnd & (1n << 24n)) !== 0n;
+
+  it.skipIf(!IS_TSRUN)(`${hasSysResource ? 'grants' : 'leaves out, with a warning,'} CAP_SYS_RESOURCE and still starts`, () => {
+    const cfg = baseConfig(['sh', '-c', 'grep CapEff /proc/self/status']);
+    const caps = ['CAP_KILL', 'CAP_SYS_RESOURCE'];
+    cfg.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    const r = run(cfg);
+    expect(r.status).toBe(0);
+    const eff = BigInt('0x' + r.stdout.trim().split(/\s+/)[1]);
+    expect((eff & (1n << 24n)) !== 0n).toBe(hasSysResource);
+    expect(eff & (1n << 5n)).toBe(1n << 5n);
+    if (!hasSysResource) expect(r.stderr).toContain('ignoring unknown or unavailable capabilities: [CAP_SYS_RESOURCE]');
   });
 });
 

@@ -259,7 +259,7 @@ describe('plan round trip through the C++ decoder', () => {
     const plan = specToPlan(
       parseSpec(defaultSpec()),
       { id: 'c1', bundle: '/b', stateDir: '/run/tsrun/c1', foreground: false, noPivot: false, noNewKeyring: false, preserveFds: 0 },
-      { capLastCap: 40, hasKcore: true, cgroup: { v1: [], v2: { mountpoint: '/sys/fs/cgroup', path: '/sys/fs/cgroup/x' }, hybrid: false }, apparmorEnabled: false, selinuxEnabled: false, pathKind: () => 'dir' },
+      { capLastCap: 40, capBounding: (1n << 41n) - 1n, hasKcore: true, cgroup: { v1: [], v2: { mountpoint: '/sys/fs/cgroup', path: '/sys/fs/cgroup/x' }, hybrid: false }, apparmorEnabled: false, selinuxEnabled: false, pathKind: () => 'dir' },
     );
     const m = dump(plan);
     expect(m.ops).toEqual(

@@ -22,11 +22,12 @@ const V1: CgroupHost = {
 };
 
 function fakeHost(
-  o: { hasKcore?: boolean; cgroup?: CgroupHost; kinds?: Record<string, 'dir' | 'file'>; capLastCap?: number; selinux?: boolean } = {},
+  o: { hasKcore?: boolean; cgroup?: CgroupHost; kinds?: Record<string, 'dir' | 'file'>; capLastCap?: number; selinux?: boolean; capBounding?: bigint } = {},
 ): HostFacts {
   const kinds = o.kinds ?? {};
   return {
     capLastCap: o.capLastCap ?? 40,
+    capBounding: o.capBounding ?? (1n << 41n) - 1n,
     hasKcore: o.hasKcore ?? true,
     apparmorEnabled: false,
     selinuxEnabled: o.selinux ?? false,
@@ -785,5 +786,21 @@ describe('specToPlan: process attributes', () => {
       )!.s[3];
     expect(labelled(true)).toBe('mode=1777,size=65536k,context="system_u:object_r:container_file_t:s0"');
     expect(labelled(false)).toBe('mode=1777,size=65536k');
+  });
+});
+
+describe('specToPlan: capabilities the runtime cannot grant', () => {
+  it('leaves out, with a warning, a capability outside the runtime\'s own bounding set', () => {
+    const noSysResource = ((1n << 41n) - 1n) & ~(1n << 24n);
+    const p = plan(
+      (s) => {
+        const caps = ['CAP_KILL', 'CAP_SYS_RESOURCE'];
+        s.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+      },
+      {},
+      fakeHost({ capBounding: noSysResource }),
+    );
+    expect(p.process.caps!.permitted).toBe(1n << 5n);
+    expect(p.warnings).toContain('ignoring unknown or unavailable capabilities: [CAP_SYS_RESOURCE]');
   });
 });
