@@ -1,7 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
+import { Harness, RUNTIME, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -180,5 +181,27 @@ describe('inherited stdio', () => {
     const flags = out.trim().split('\n').map((l) => parseInt(l.split(/\s+/)[1]!, 8));
     expect(flags).toHaveLength(3);
     for (const f of flags) expect(f & 0o4000).toBe(0);
+  });
+});
+
+describe('socket activation and keyrings', () => {
+  it('passes LISTEN_FDS fds on with LISTEN_FDS and LISTEN_PID=1 when they are meant for the runtime', () => {
+    const file = join(h.work, 'activation');
+    writeFileSync(file, 'activated\n');
+    const bundle = h.bundle(baseConfig(['sh', '-c', 'echo "$LISTEN_FDS $LISTEN_PID"; cat <&3']));
+    // The shell's pid becomes the runtime's through exec, as systemd arranges it.
+    const out = execFileSync('sh', ['-c', `LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" --root "$1" run --bundle "$2" "$3" 3<"$4"`, RUNTIME, h.root, bundle, h.id('listen2'), file], {
+      encoding: 'utf8',
+    });
+    expect(out).toBe('1 1\nactivated\n');
+  });
+
+  it('--no-new-keyring keeps the caller\'s session keyring', () => {
+    const cfg = baseConfig(['cat', '/proc/keys']);
+    cfg.linux.maskedPaths = cfg.linux.maskedPaths.filter((p: string) => p !== '/proc/keys');
+    const id = h.id('nokeyring');
+    const r = h.rt(['run', '--no-new-keyring', '--bundle', h.bundle(cfg), id]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain(`_ses.${id}`);
   });
 });
