@@ -438,22 +438,8 @@ void op_console(const Op& op, int32_t index) {
   // One message, as runc sends it: the master's file name as payload (receivers need it non-empty) and
   // exactly one fd.
   struct iovec iov = {const_cast<char*>(op.s[0]), str_len(op.s[0])};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof(u.buf);
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  __builtin_memcpy(CMSG_DATA(cm), &master, sizeof(int));
   if (g->console_fd < 0) fail(Step::OP_CONSOLE_SEND, EBADF, index);
-  if (sendmsg(g->console_fd, &msg, MSG_NOSIGNAL) < 0) fail(Step::OP_CONSOLE_SEND, errno, index);
+  if (send_fd(g->console_fd, &iov, 1, master) < 0) fail(Step::OP_CONSOLE_SEND, errno, index);
   close(master);
   close(g->console_fd);
   g->console_fd = -1;
@@ -641,21 +627,7 @@ void send_notify_fd(int nfd) {
       {pid, plen},
       {const_cast<char*>(p.listener_payload[2]), str_len(p.listener_payload[2])},
   };
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u = {};
-  struct msghdr msg = {};
-  msg.msg_iov = iov;
-  msg.msg_iovlen = 5;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof(u.buf);
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  __builtin_memcpy(CMSG_DATA(cm), &nfd, sizeof(int));
-  if (sendmsg(g->listener_fd, &msg, MSG_NOSIGNAL) < 0) fail(Step::SECCOMP_LISTENER, errno);
+  if (send_fd(g->listener_fd, iov, 5, nfd) < 0) fail(Step::SECCOMP_LISTENER, errno);
   close(nfd);
   close(g->listener_fd);
   g->listener_fd = -1;

@@ -1,6 +1,7 @@
 #include "sys.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 namespace tsrun {
 
@@ -47,6 +48,52 @@ int send_msg(int fd, uint32_t type, int32_t a, int32_t b, int32_t c) {
 }
 
 int recv_msg(int fd, Msg16* m) { return read_full(fd, m, sizeof(*m)); }
+
+int send_fd(int sock, struct iovec* iov, int iovcnt, int fd) {
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u = {};
+  struct msghdr msg = {};
+  msg.msg_iov = iov;
+  msg.msg_iovlen = static_cast<size_t>(iovcnt);
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof(u.buf);
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  __builtin_memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+  for (;;) {
+    if (sendmsg(sock, &msg, MSG_NOSIGNAL) >= 0) return 0;
+    if (errno != EINTR) return -1;
+  }
+}
+
+long recv_fd(int sock, char* buf, size_t len, int* fd) {
+  struct iovec iov = {buf, len};
+  union {
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.cbuf;
+  msg.msg_controllen = sizeof(u.cbuf);
+  ssize_t n;
+  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return -1;
+  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+  if (cm == nullptr || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+      cm->cmsg_len != CMSG_LEN(sizeof(int))) {
+    errno = EPROTO;
+    return -1;
+  }
+  __builtin_memcpy(fd, CMSG_DATA(cm), sizeof(int));
+  return n;
+}
 
 size_t fmt_u64(char* out, uint64_t v) {
   char tmp[24];

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -69,6 +70,13 @@ size_t fmt_i64(char* out, int64_t v);
 // Bounded string helpers (memcpy-like, async-signal-safe). Return false if the result would not fit.
 bool str_append(char* dst, size_t cap, size_t* len, const char* src);
 size_t str_len(const char* s);
+
+// sendmsg(2) of the iovecs with one fd as SCM_RIGHTS (MSG_NOSIGNAL). Returns 0 or -1 (errno).
+int send_fd(int sock, struct iovec* iov, int iovcnt, int fd);
+
+// recvmsg(2) of one message carrying exactly one SCM_RIGHTS fd (received close-on-exec). Returns the payload
+// length and sets *fd, or -1 (errno; EPROTO when the message carries no single fd).
+long recv_fd(int sock, char* buf, size_t len, int* fd);
 
 // "/proc/self/fd/<fd>" into buf (at least 32 bytes).
 const char* proc_fd_path(char* buf, int fd);

@@ -122,29 +122,6 @@ int connect_unix(const char* path) {
   return fd.release();
 }
 
-int recv_fd(int sock) {
-  char data[64];
-  struct iovec iov = {data, sizeof(data)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof(u.buf);
-  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) < 0) return -1;
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  if (cm == nullptr || cm->cmsg_type != SCM_RIGHTS) {
-    errno = EPROTO;
-    return -1;
-  }
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-  return fd;
-}
-
 // The host terminal in raw mode while a foreground container owns it; restored on every exit path.
 struct RawTerminal {
   bool active = false;
@@ -433,8 +410,8 @@ int main(int argc, char** argv) {
 
   int master = -1;
   if (console_peer.valid()) {
-    master = recv_fd(console_peer.get());
-    if (master < 0) abort_child(Step::CONSOLE_CONNECT, errno);
+    char name[64];
+    if (recv_fd(console_peer.get(), name, sizeof(name), &master) < 0) abort_child(Step::CONSOLE_CONNECT, errno);
   }
   int status = supervise(static_cast<pid_t>(pid), pidfd, master);
   send_msg(g_ctl, Msg::EXITED, status);

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -248,30 +249,10 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
 
 Napi::Value RecvFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int sock = info[0].As<Napi::Number>().Int32Value();
   char data[4096];
-  struct iovec iov = {data, sizeof(data)};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof(u.buf);
-  ssize_t n;
-  do n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n < 0) THROW_ERRNO(env, "recvmsg");
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  if (cm == nullptr || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-      cm->cmsg_len != CMSG_LEN(sizeof(int))) {
-    ErrnoError(env, EPROTO, "recvmsg (expected one SCM_RIGHTS fd)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  int fd;
-  std::memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+  int fd = -1;
+  long n = tsrun::recv_fd(info[0].As<Napi::Number>().Int32Value(), data, sizeof(data), &fd);
+  if (n < 0) THROW_ERRNO(env, errno == EPROTO ? "recvmsg (expected one SCM_RIGHTS fd)" : "recvmsg");
   Napi::Object o = Napi::Object::New(env);
   o.Set("fd", fd);
   o.Set("data", Napi::String::New(env, data, static_cast<size_t>(n)));
@@ -308,24 +289,7 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   std::string data = info[1].As<Napi::String>().Utf8Value();
   int fd = info[2].As<Napi::Number>().Int32Value();
   struct iovec iov = {data.data(), data.size()};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u = {};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof(u.buf);
-  struct cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN(sizeof(int));
-  std::memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-  ssize_t r;
-  do r = sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (r < 0 && errno == EINTR);
-  if (r < 0) THROW_ERRNO(env, "sendmsg");
+  if (tsrun::send_fd(sock, &iov, 1, fd) < 0) THROW_ERRNO(env, "sendmsg");
   return env.Undefined();
 }
 
