@@ -1,0 +1,71 @@
+/**
+ * The cgroup manager interface (one for v1, hybrid, v2 and systemd), chosen from the host; every
+ * implementation takes its filesystem root from the caller so tests can point it at a temporary directory.
+ */
+import type { LinuxResources } from '../spec/schema.js';
+
+export type CgroupDriver = 'cgroupfs' | 'systemd';
+
+/** Where the hierarchies are mounted on this host (from /proc/self/mountinfo). */
+export interface CgroupLayout {
+  /** v1: only v1 controllers; hybrid: v1 controllers plus a cgroup2 mount without them; v2: unified. */
+  mode: 'v1' | 'hybrid' | 'v2';
+  /** v1 hierarchies: mount point, the controllers (or name=...) it carries, and the mount's root. */
+  v1: { mountpoint: string; subsystems: string[]; root: string }[];
+  /** The cgroup2 mount (v2, or the hybrid host's unified mount). */
+  v2?: { mountpoint: string; root: string };
+}
+
+/** The container's cgroup directories, absolute host paths; recorded in state.json at create. */
+export interface CgroupPaths {
+  /** v1 (and hybrid): controller (or "name=systemd") → directory. */
+  v1: Record<string, string>;
+  /** v2 (and hybrid): the unified directory. */
+  v2?: string;
+}
+
+/** runc's stats shape (types.Stats), as `events --stats` prints it under "data". */
+export interface CgroupStats {
+  cpu: {
+    usage: { total: number; percpu?: number[]; percpu_kernel?: number[]; percpu_user?: number[]; kernel: number; user: number };
+    throttling: { periods?: number; throttled_periods?: number; throttled_time?: number };
+  };
+  cpuset?: Record<string, unknown>;
+  memory: {
+    cache?: number;
+    usage: { limit?: number; usage?: number; max?: number; failcnt?: number };
+    swap?: { limit?: number; usage?: number; max?: number; failcnt?: number };
+    kernel?: { limit?: number; usage?: number; max?: number; failcnt?: number };
+    kernelTCP?: { limit?: number; usage?: number; max?: number; failcnt?: number };
+    raw?: Record<string, number>;
+  };
+  pids: { current?: number; limit?: number };
+  blkio: Record<string, unknown>;
+  hugetlb?: Record<string, { usage?: number; max?: number; failcnt: number }>;
+}
+
+export interface CgroupManager {
+  readonly driver: CgroupDriver;
+  readonly paths: CgroupPaths;
+  /**
+   * Creates the directories (v2: enabling the needed controllers in every ancestor's subtree_control).
+   * An existing cgroup that has processes in it, or is frozen, is refused (runc does).
+   */
+  create(): void;
+  /** Writes every field of linux.resources; returns warnings for fields this host cannot apply. */
+  apply(resources: LinuxResources): string[];
+  /** Puts a process in the cgroup (v1: every hierarchy; v2: the one directory). */
+  addProcess(pid: number): void;
+  /** Every process in the cgroup. */
+  pids(): number[];
+  freeze(): void;
+  thaw(): void;
+  isFrozen(): boolean;
+  /** SIGKILL every process (v2: cgroup.kill where the kernel has it). */
+  killAll(): void;
+  /** Removes the directories (leaf first); a missing one is fine. */
+  destroy(): void;
+  stats(): CgroupStats;
+  /** How many times the OOM killer acted in this cgroup so far (v2 memory.events oom_kill, v1 oom_control). */
+  oomKills(): number;
+}
