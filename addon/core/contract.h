@@ -42,6 +42,7 @@ constexpr uint32_t APPARMOR = 30;
 constexpr uint32_t SELINUX = 31;
 constexpr uint32_t IDMAP_MOUNT = 32;
 constexpr uint32_t SECCOMP_LISTENER = 33;
+constexpr uint32_t CGROUP_DIR = 34;
 }  // namespace Tag
 
 namespace HookPhase {
@@ -121,6 +122,7 @@ constexpr int32_t SETGROUPS_DENY = 9;
 constexpr int32_t OOM_SCORE_ADJ = 10;
 constexpr int32_t IDMAP = 11;
 constexpr int32_t SECCOMP_LISTENER = 12;
+constexpr int32_t CGROUP = 13;
 constexpr int32_t SIGNALS = 20;
 constexpr int32_t SYNC = 21;
 constexpr int32_t SETSID = 22;

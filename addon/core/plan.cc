@@ -215,6 +215,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         plan->idmap_mounts.push_back(std::move(m));
         break;
       }
+      case Tag::CGROUP_DIR: plan->cgroup_dir = r.str(); break;
       case Tag::SECCOMP_LISTENER:
         plan->listener_path = r.str();
         for (auto& part : plan->listener_payload) part = r.str();

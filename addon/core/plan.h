@@ -91,6 +91,7 @@ struct Plan {
   uint64_t ioprio = 0;
   const char* apparmor = nullptr;
   const char* selinux = nullptr;
+  const char* cgroup_dir = nullptr;
   const char* listener_path = nullptr;
   const char* listener_payload[3] = {"", "", ""};
   std::vector<IdmapMount> idmap_mounts;

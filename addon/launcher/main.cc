@@ -282,6 +282,13 @@ int main(int argc, char** argv) {
     console.reset(sp[1]);
   }
 
+  // cgroup v2: the init is born in its cgroup (CLONE_INTO_CGROUP), charged there from its first page.
+  Fd cgroup;
+  if (plan.cgroup_dir != nullptr && plan.cgroup_dir[0] != 0) {
+    cgroup.reset(open(plan.cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!cgroup.valid()) die(Step::CGROUP, errno);
+  }
+
   // The seccomp agent's socket, connected while its path is still the host's.
   Fd listener;
   if (plan.listener_path != nullptr && plan.listener_path[0] != 0) {
@@ -324,12 +331,17 @@ int main(int argc, char** argv) {
   ctx.close_fds[1] = sync_mine.get();
   ctx.close_fds[2] = proc.get();
   ctx.close_fds[3] = console_peer.valid() ? console_peer.get() : -1;
+  ctx.close_fds[4] = cgroup.valid() ? cgroup.get() : -1;
 
   int pidfd = -1;
   struct clone_args ca = {};
   ca.flags = plan.ns_new | CLONE_PIDFD;
   ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   ca.exit_signal = SIGCHLD;
+  if (cgroup.valid()) {
+    ca.flags |= CLONE_INTO_CGROUP;
+    ca.cgroup = static_cast<uint64_t>(cgroup.get());
+  }
   long pid = sys_clone3(&ca);
   if (pid < 0) die(Step::CLONE, errno);
   if (pid == 0) run_child(&ctx);
@@ -337,6 +349,7 @@ int main(int argc, char** argv) {
   sync_child.reset();
   console.reset();
   listener.reset();
+  cgroup.reset();
   idmap_trees.clear();
 
   // From here a failure must not leave the init behind.

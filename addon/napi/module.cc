@@ -309,8 +309,9 @@ Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-// addon/napi/seccomp_binding.cc
+// addon/napi/seccomp_binding.cc, bpf_binding.cc
 void RegisterSeccomp(Napi::Env env, Napi::Object exports);
+void RegisterBpf(Napi::Env env, Napi::Object exports);
 
 namespace {
 
@@ -333,6 +334,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("pipe", Napi::Function::New(env, Pipe));
   RegisterSeccomp(env, exports);
+  RegisterBpf(env, exports);
   return exports;
 }
 

@@ -48,6 +48,7 @@ export const Tag = {
   SELINUX: 31, // str process label applied on exec
   IDMAP_MOUNT: 32, // u64 index, u64 recursive, u64 attr_set, u64 attr_clr, u64 nuid, u64 ngid, (u64 id, host, size)*; str source
   SECCOMP_LISTENER: 33, // str socket path; str payload before the pid, between the two pids, after: runc's ContainerProcessState
+  CGROUP_DIR: 34, // str cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP)
 } as const;
 
 /** Hook phases: SYNC messages name the runtime's phase, HOOK records the init's. */
@@ -171,6 +172,7 @@ export const Step = {
   OOM_SCORE_ADJ: 10,
   IDMAP: 11,
   SECCOMP_LISTENER: 12,
+  CGROUP: 13,
   SIGNALS: 20,
   SYNC: 21,
   SETSID: 22,
@@ -270,6 +272,13 @@ export interface NativeAddon {
   sendFd(sock: number, data: string, fd: number): void;
   /** pipe2(O_CLOEXEC): [read end, write end]. */
   pipe(): [number, number];
+  /** BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions); returns its fd. */
+  bpfLoadDeviceProgram(insns: Buffer, license: string): number;
+  /** BPF_PROG_ATTACH as BPF_CGROUP_DEVICE with BPF_F_ALLOW_MULTI to the cgroup directory fd. */
+  bpfAttachDevice(cgroupFd: number, progFd: number): void;
+  bpfDetachDevice(cgroupFd: number, progFd: number): void;
+  /** fds of the device programs attached to the cgroup directory itself. */
+  bpfQueryDevice(cgroupFd: number): number[];
   /**
    * Compiles a seccomp filter with libseccomp and exports it as a classic BPF program (8 bytes per
    * instruction), ready for seccomp(2). Names the running libseccomp does not know are skipped (runc does

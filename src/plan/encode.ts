@@ -86,6 +86,7 @@ export function encodePlan(plan: Plan): Buffer {
   if (p.ioPriority !== undefined) w.u64(p.ioPriority).end(Tag.IOPRIO);
   if (p.apparmorProfile) w.str(p.apparmorProfile).end(Tag.APPARMOR);
   if (p.seccomp) w.str(p.seccomp.program).u64(p.seccomp.flags).end(Tag.SECCOMP);
+  if (plan.cgroupDir) w.str(plan.cgroupDir).end(Tag.CGROUP_DIR);
   if (plan.seccompListener) {
     const l = plan.seccompListener;
     w.str(l.path).str(l.payload[0]).str(l.payload[1]).str(l.payload[2]).end(Tag.SECCOMP_LISTENER);

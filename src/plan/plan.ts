@@ -88,6 +88,8 @@ export interface Plan {
   ops: PlanOp[];
   process: PlanProcess;
   hooks: PlanHook[];
+  /** cgroup v2 directory the init is cloned into. */
+  cgroupDir?: string;
   /** Where the seccomp notify fd goes: the agent's socket and runc's payload, split around the two pids. */
   seccompListener?: { path: string; payload: [string, string, string] };
   /** Idmapped bind mounts the launcher prepares (index = the IDMAP_BIND op's b). */
