@@ -54,6 +54,11 @@ export interface CgroupManager {
   create(): void;
   /** Writes every field of linux.resources; returns warnings for fields this host cannot apply. */
   apply(resources: LinuxResources): string[];
+  /**
+   * `tsrun update`: writes the merged resources (updateResources) like apply, except the device rules, which
+   * runc's update leaves alone (it sets SkipDevices).
+   */
+  update(resources: LinuxResources): string[];
   /** Puts a process in the cgroup (v1: every hierarchy; v2: the one directory). */
   addProcess(pid: number): void;
   /** Every process in the cgroup. */

@@ -38,7 +38,7 @@ const LONG_NAMES = new Set([
   ...GLOBAL_VALUE_FLAGS,
   ...GLOBAL_BOOL_FLAGS,
   'bundle', 'pid-file', 'console-socket', 'no-pivot', 'no-new-keyring', 'preserve-fds', 'pidfd-socket',
-  'detach', 'keep', 'no-subreaper', 'force', 'all', 'format', 'quiet',
+  'detach', 'keep', 'no-subreaper', 'force', 'all', 'format', 'quiet', 'resources', 'interval', 'stats',
 ]);
 
 /** `-root x` → `--root x`, `-pid-file=x` → `--pid-file=x`; short flags (-b, -d, -a) are left alone. */
@@ -82,4 +82,29 @@ export function scanGlobals(argv: string[]): EarlyGlobals {
     else if (name === 'version' || name === 'v') out.version = true;
   }
   return out;
+}
+
+/**
+ * Commands whose arguments after the container id belong to something else (ps options; later exec's
+ * command): like runc, flag parsing stops at the container id. The rest is moved behind "--", where yargs
+ * leaves it untouched. Value-taking flags of the command are listed so their values are not taken for the id.
+ */
+const TRAILING: Record<string, Set<string>> = {
+  ps: new Set(['--format', '-f']),
+};
+
+export function withTrailingArgs(argv: string[], commandIndex: number): string[] {
+  const cmd = argv[commandIndex];
+  const valueFlags = cmd === undefined ? undefined : TRAILING[cmd];
+  if (!valueFlags) return argv;
+  for (let i = commandIndex + 1; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return argv;
+    if (a.startsWith('-')) {
+      if (valueFlags.has(a)) i++;
+      continue;
+    }
+    return [...argv.slice(0, i + 1), '--', ...argv.slice(i + 1)];
+  }
+  return argv;
 }

@@ -6,6 +6,10 @@ import { writeSync } from 'node:fs';
 import yargs from 'yargs/yargs';
 import { configureLog, log } from '../log.js';
 import { checkCommand } from './commands/check.js';
+import { eventsCommand } from './commands/events.js';
+import { pauseCommand, resumeCommand } from './commands/pause.js';
+import { psCommand } from './commands/ps.js';
+import { updateCommand } from './commands/update.js';
 import { createCommand } from './commands/create.js';
 import { deleteCommand } from './commands/delete.js';
 import { killCommand } from './commands/kill.js';
@@ -14,12 +18,12 @@ import { runCommand } from './commands/run.js';
 import { specCommand } from './commands/spec.js';
 import { startCommand } from './commands/start.js';
 import { stateCommand } from './commands/state.js';
-import { normalizeArgv, scanGlobals, withGlobalOptions, type GlobalArgs } from './global.js';
+import { normalizeArgv, scanGlobals, withGlobalOptions, withTrailingArgs, type GlobalArgs } from './global.js';
 import { versionText } from './version.js';
 
 export async function main(rawArgv: string[]): Promise<number> {
-  const argv = normalizeArgv(rawArgv);
-  const early = scanGlobals(argv);
+  const early = scanGlobals(normalizeArgv(rawArgv));
+  const argv = withTrailingArgs(normalizeArgv(rawArgv), early.commandIndex);
   try {
     configureLog({ file: early.log, format: early.logFormat, debug: early.debug });
   } catch (err) {
@@ -44,6 +48,11 @@ export async function main(rawArgv: string[]): Promise<number> {
     .command(listCommand)
     .command(specCommand)
     .command(checkCommand)
+    .command(pauseCommand)
+    .command(resumeCommand)
+    .command(psCommand)
+    .command(updateCommand)
+    .command(eventsCommand)
     .demandCommand(1, 'no command given')
     .strictCommands()
     .strictOptions()
@@ -51,7 +60,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     .help('help')
     .alias('help', 'h')
     .wrap(100)
-    .parserConfiguration({ 'boolean-negation': false, 'camel-case-expansion': false })
+    .parserConfiguration({ 'boolean-negation': false, 'camel-case-expansion': false, 'populate--': true })
     .exitProcess(false)
     .fail((msg, err) => {
       // Throwing stops yargs before any handler runs.

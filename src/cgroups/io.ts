@@ -1,0 +1,131 @@
+/**
+ * The only place the cgroup code touches the filesystem. Managers take a CgroupIO so tests can record
+ * writes or inject kernel errors (EINVAL, EBUSY) over a temporary directory that mimics the cgroup files.
+ */
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeSync } from 'node:fs';
+import { constants as osc } from 'node:os';
+import { SysError } from '../errors.js';
+
+export interface CgroupIO {
+  readFile(path: string): string;
+  /** Opens an existing file write-only (never creates it) and writes each chunk with its own write(2). */
+  writeFile(path: string, chunks: string[]): void;
+  exists(path: string): boolean;
+  /** One level; throws EEXIST when it is there. */
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+  /** The entries of a directory. */
+  readdir(path: string): { name: string; isDir: boolean }[];
+}
+
+export const nodeIO: CgroupIO = {
+  readFile: (path) => readFileSync(path, 'utf8'),
+  writeFile(path, chunks) {
+    // O_TRUNC is harmless on cgroupfs and keeps a test's regular file holding exactly the last write.
+    const fd = openSync(path, fsc.O_WRONLY | fsc.O_TRUNC);
+    try {
+      for (const c of chunks) writeSync(fd, c);
+    } finally {
+      closeSync(fd);
+    }
+  },
+  exists: (path) => existsSync(path),
+  mkdir: (path) => mkdirSync(path, 0o755),
+  rmdir: (path) => rmdirSync(path),
+  readdir: (path) => readdirSync(path, { withFileTypes: true }).map((d) => ({ name: d.name, isDir: d.isDirectory() })),
+};
+
+/** The errno code (ENOENT, EBUSY, ...) of anything thrown, or undefined. */
+export function errCode(err: unknown): string | undefined {
+  const c = (err as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+function errnoOf(err: unknown): number {
+  const code = errCode(err);
+  const n = code ? (osc.errno as Record<string, number>)[code] : undefined;
+  return n ?? osc.errno.EIO;
+}
+
+/** A failed cgroup file operation, worded like runc's ("failed to write "1": write /sys/...: invalid argument"). */
+export function cgroupFileError(op: 'open' | 'read' | 'write' | 'mkdir' | 'rmdir', path: string, err: unknown, data?: string): SysError {
+  if (err instanceof SysError) return err;
+  const detail = op === 'write' ? `failed to write ${JSON.stringify(data ?? '')}: write ${path}` : `${op} ${path}`;
+  return new SysError(`cgroup ${op}`, errnoOf(err), detail);
+}
+
+/** A synchronous sleep (the manager API is synchronous; runc sleeps in the same places). */
+export function sleepMs(ms: number): void {
+  if (ms <= 0) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Reading and writing cgroup files of one manager. */
+export class CgroupFiles {
+  constructor(readonly io: CgroupIO = nodeIO) {}
+
+  /** Throws a SysError; ENOENT keeps code 'ENOENT'. */
+  read(dir: string, file: string): string {
+    const path = joinFile(dir, file);
+    try {
+      return this.io.readFile(path);
+    } catch (err) {
+      throw cgroupFileError('open', path, err);
+    }
+  }
+
+  /** undefined when the file does not exist. */
+  tryRead(dir: string, file: string): string | undefined {
+    try {
+      return this.read(dir, file);
+    } catch (err) {
+      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENODEV') return undefined;
+      throw err;
+    }
+  }
+
+  write(dir: string, file: string, data: string): void {
+    this.writeChunks(dir, file, [data]);
+  }
+
+  /** runc's WriteFileByLine: one write per line of a multi-line value. */
+  writeByLine(dir: string, file: string, data: string): void {
+    const lines = data.split(/(?<=\n)/);
+    this.writeChunks(dir, file, lines.length ? lines : ['']);
+  }
+
+  private writeChunks(dir: string, file: string, chunks: string[]): void {
+    const path = joinFile(dir, file);
+    try {
+      this.io.writeFile(path, chunks);
+    } catch (err) {
+      const code = errCode(err);
+      throw cgroupFileError(code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' ? 'open' : 'write', path, err, chunks.join(''));
+    }
+  }
+
+  /** The sub-cgroups (subdirectories) of a directory. */
+  subdirs(dir: string): string[] {
+    return this.io.readdir(dir).filter((e) => e.isDir).map((e) => e.name);
+  }
+
+  /** The file names in a directory ([] when it is not there). */
+  fileNames(dir: string): string[] {
+    try {
+      return this.io.readdir(dir).filter((e) => !e.isDir).map((e) => e.name);
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return [];
+      throw err;
+    }
+  }
+
+  exists(dir: string, file?: string): boolean {
+    return this.io.exists(file === undefined ? dir : joinFile(dir, file));
+  }
+}
+
+/** dir + "/" + file, where file never climbs out of dir. */
+export function joinFile(dir: string, file: string): string {
+  const clean = file.split('/').filter((p) => p && p !== '.' && p !== '..').join('/');
+  return dir.endsWith('/') ? dir + clean : `${dir}/${clean}`;
+}

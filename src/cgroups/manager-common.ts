@@ -1,0 +1,104 @@
+/** What the v1 and v2 managers share: options, directory creation, the pre-create check, the kill fallback. */
+import { TsrunError } from '../errors.js';
+import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
+import type { FreezerState, FreezerTiming } from './freezer.js';
+import { CgroupFiles, cgroupFileError, errCode, type CgroupIO } from './io.js';
+import { killPids, readAllProcs, type RmdirRetry } from './procs.js';
+import type { CgroupLayout, CgroupPaths } from './types.js';
+
+export interface CgroupManagerOptions {
+  layout: CgroupLayout;
+  paths: CgroupPaths;
+  /** Where the layout's mount points are (a test's temporary directory); paths may or may not include it. */
+  root?: string;
+  /** The resources create() prepares before a process joins (v1 cpuset and realtime; v2 threaded-mode checks). */
+  resources?: LinuxResources;
+  /** linux.devices: a device listed there drops runc's default rule for the same path. */
+  specDevices?: LinuxDevice[];
+  io?: CgroupIO;
+  freezerTiming?: Partial<FreezerTiming>;
+  rmdirRetry?: RmdirRetry;
+}
+
+/** `p` on the filesystem the manager works on. */
+export function underRoot(root: string, p: string): string {
+  if (!root || root === '/') return p;
+  const r = root.replace(/\/+$/, '');
+  return p === r || p.startsWith(r + '/') ? p : r + (p.startsWith('/') ? p : '/' + p);
+}
+
+/** mkdir -p; returns the directories it created, top first. */
+export function mkdirAll(files: CgroupFiles, path: string): string[] {
+  const created: string[] = [];
+  const parts = path.split('/').filter(Boolean);
+  let cur = '';
+  for (const p of parts) {
+    cur += '/' + p;
+    if (files.exists(cur)) continue;
+    try {
+      files.io.mkdir(cur);
+      created.push(cur);
+    } catch (err) {
+      if (errCode(err) !== 'EEXIST') throw cgroupFileError('mkdir', cur, err);
+    }
+  }
+  return created;
+}
+
+/** runc's check before create: an existing cgroup must have no processes and must not be frozen. */
+export function refuseBusyCgroup(files: CgroupFiles, dir: string | undefined, frozen: () => FreezerState): void {
+  if (dir !== undefined && files.exists(dir)) {
+    let pids: number[] = [];
+    try {
+      pids = readAllProcs(files, dir);
+    } catch (err) {
+      // Reading can race with the cgroup's removal.
+      if (errCode(err) !== 'ENOENT' && errCode(err) !== 'ENODEV') throw new TsrunError(`unable to get cgroup PIDs: ${(err as Error).message}`);
+    }
+    if (pids.length !== 0) throw new TsrunError(`container's cgroup is not empty: ${pids.length} process(es) found`);
+  }
+  let st: FreezerState;
+  try {
+    st = frozen();
+  } catch (err) {
+    throw new TsrunError(`unable to get cgroup freezer state: ${(err as Error).message}`);
+  }
+  if (st === 'FROZEN') throw new TsrunError("container's cgroup unexpectedly frozen");
+}
+
+/**
+ * runc's signalAllProcesses for SIGKILL: cgroup.kill in the unified directory where the kernel has it (5.14+),
+ * otherwise freeze, SIGKILL every process, thaw (freezer failures are not fatal).
+ */
+export function killAllProcesses(files: CgroupFiles, unified: string | undefined, pidsDir: string, freeze: () => void, thaw: () => void): void {
+  if (unified !== undefined) {
+    try {
+      files.write(unified, 'cgroup.kill', '1');
+      return;
+    } catch (err) {
+      if (errCode(err) !== 'ENOENT') throw err;
+    }
+  }
+  try {
+    freeze();
+  } catch {
+    // runc only warns
+  }
+  let pids: number[];
+  try {
+    pids = readAllProcs(files, pidsDir);
+  } catch (err) {
+    try {
+      thaw();
+    } catch {
+      // runc only warns
+    }
+    throw err;
+  }
+  killPids(pids);
+  try {
+    thaw();
+  } catch {
+    // runc only warns
+  }
+}
