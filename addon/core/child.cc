@@ -677,6 +677,9 @@ void run_child(ChildCtx* ctx) {
 
   wait_continue(Step::SYNC);  // id maps written, cgroups joined, runtime hooks run
 
+  // Only now, inside its cgroup, so that the namespace's root is the container's own cgroup (as runc does).
+  if ((p.process_flags & ProcessFlag::NEW_CGROUPNS) && unshare(CLONE_NEWCGROUP) < 0) fail(Step::CGROUPNS, errno);
+
   if (setsid() < 0) fail(Step::SETSID, errno);
   if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) fail(Step::SETUID_ROOT, errno);
   if ((p.process_flags & ProcessFlag::SETGROUPS) && setgroups(0, nullptr) < 0) fail(Step::SETGROUPS, errno);

@@ -64,6 +64,7 @@ constexpr uint64_t TERMINAL = 1 << 1;
 constexpr uint64_t NEW_KEYRING = 1 << 2;
 constexpr uint64_t SETGROUPS = 1 << 3;
 constexpr uint64_t SUBREAPER = 1 << 4;
+constexpr uint64_t NEW_CGROUPNS = 1 << 5;
 }  // namespace ProcessFlag
 
 namespace OpKind {
@@ -150,6 +151,7 @@ constexpr int32_t SELINUX = 43;
 constexpr int32_t PERSONALITY = 44;
 constexpr int32_t SCHEDULER = 45;
 constexpr int32_t IOPRIO = 46;
+constexpr int32_t CGROUPNS = 47;
 constexpr int32_t OP_BASE = 100;
 constexpr int32_t OP_RESOLVE = 100;
 constexpr int32_t OP_MKDIR = 101;

@@ -28,7 +28,7 @@ export interface CgroupPaths {
 export interface CgroupStats {
   cpu: {
     usage: { total: number; percpu?: number[]; percpu_kernel?: number[]; percpu_user?: number[]; kernel: number; user: number };
-    throttling: { periods?: number; throttled_periods?: number; throttled_time?: number };
+    throttling: { periods?: number; throttledPeriods?: number; throttledTime?: number };
   };
   cpuset?: Record<string, unknown>;
   memory: {

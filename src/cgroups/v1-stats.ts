@@ -63,8 +63,8 @@ function cpu(files: CgroupFiles, dir: string, s: CgroupStats): void {
   const kv = readKeyValues(files, dir, 'cpu.stat');
   if (!kv) return;
   if (kv.nr_periods !== undefined) s.cpu.throttling.periods = kv.nr_periods;
-  if (kv.nr_throttled !== undefined) s.cpu.throttling.throttled_periods = kv.nr_throttled;
-  if (kv.throttled_time !== undefined) s.cpu.throttling.throttled_time = kv.throttled_time;
+  if (kv.nr_throttled !== undefined) s.cpu.throttling.throttledPeriods = kv.nr_throttled;
+  if (kv.throttled_time !== undefined) s.cpu.throttling.throttledTime = kv.throttled_time;
 }
 
 function cpuset(files: CgroupFiles, dir: string, s: CgroupStats): void {

@@ -51,8 +51,8 @@ function cpu(files: CgroupFiles, dir: string, s: CgroupStats): void {
   if (kv.user_usec !== undefined) s.cpu.usage.user = kv.user_usec * 1000;
   if (kv.system_usec !== undefined) s.cpu.usage.kernel = kv.system_usec * 1000;
   if (kv.nr_periods !== undefined) s.cpu.throttling.periods = kv.nr_periods;
-  if (kv.nr_throttled !== undefined) s.cpu.throttling.throttled_periods = kv.nr_throttled;
-  if (kv.throttled_usec !== undefined) s.cpu.throttling.throttled_time = kv.throttled_usec * 1000;
+  if (kv.nr_throttled !== undefined) s.cpu.throttling.throttledPeriods = kv.nr_throttled;
+  if (kv.throttled_usec !== undefined) s.cpu.throttling.throttledTime = kv.throttled_usec * 1000;
 }
 
 /** io.stat "8:0 rbytes=1 wbytes=2 rios=3 wios=4 ..." as v1's io_service_bytes / io_serviced tables. */

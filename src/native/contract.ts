@@ -78,6 +78,8 @@ export const ProcessFlag = {
   SETGROUPS: 1 << 3,
   /** the launcher becomes a child subreaper (foreground run). */
   SUBREAPER: 1 << 4,
+  /** the init unshares its cgroup namespace once it is in its cgroup (so that cgroup is the namespace's root). */
+  NEW_CGROUPNS: 1 << 5,
 } as const;
 
 /** Kinds of filesystem-script steps run by the init, in plan order. Paths are inside the root unless TGT_HOST. */
@@ -174,6 +176,7 @@ export const Step = {
   SECCOMP_LISTENER: 12,
   CGROUP: 13,
   SIGNALS: 20,
+  CGROUPNS: 47,
   SYNC: 21,
   SETSID: 22,
   SETUID_ROOT: 23,

@@ -429,6 +429,7 @@ function convertProcess(ctx: Ctx, p: SpecProcess): PlanProcess {
   if (!opts.noNewKeyring) flags |= ProcessFlag.NEW_KEYRING;
   flags |= ProcessFlag.SETGROUPS;
   if (opts.foreground) flags |= ProcessFlag.SUBREAPER;
+  if (ctx.ns.has('cgroup') && ctx.ns.get('cgroup')!.path === undefined) flags |= ProcessFlag.NEW_CGROUPNS;
   let caps: PlanProcess['caps'];
   if (p.capabilities) {
     const unknown = new Set<string>();
@@ -503,8 +504,6 @@ export function unappliedFields(spec: Spec): string[] {
   const linux = spec.linux ?? {};
   const p = spec.process;
   const fields: [string, unknown][] = [
-    ['linux.resources', linux.resources],
-    ['linux.cgroupsPath', linux.cgroupsPath],
     ['linux.intelRdt', linux.intelRdt],
     ['linux.memoryPolicy', linux.memoryPolicy],
     ['linux.netDevices', linux.netDevices],
@@ -528,7 +527,8 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     const n = ns.get(t);
     if (!n) continue;
     if (n.path !== undefined) joins.push({ type: namespaceFlag[t], path: n.path, name: t });
-    else if (t !== 'time') nsNew |= namespaceFlag[t];
+    // A new cgroup namespace is made by the init once it is in its cgroup; time namespaces by the launcher.
+    else if (t !== 'time' && t !== 'cgroup') nsNew |= namespaceFlag[t];
   }
   let timeOffsets: Plan['timeOffsets'];
   if (ns.has('time') && ns.get('time')!.path === undefined) {

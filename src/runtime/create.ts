@@ -19,6 +19,7 @@ import { readProcStat } from '../util/proc.js';
 import { HookPhase } from '../native/contract.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
+import { containerCgroupView, destroyCgroup, joinCgroup, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { passwdHome } from './passwd.js';
 import { StateDir, hookStateOf, type ContainerState } from './state.js';
@@ -34,6 +35,8 @@ export interface CreateOptions {
   preserveFds: number;
   /** run in the foreground: the launcher stays, relays a terminal and reports the exit status. */
   foreground?: boolean;
+  /** cgroupsPath is "slice:prefix:name" and systemd makes the cgroup. */
+  systemdCgroup?: boolean;
 }
 
 export interface Created {
@@ -87,6 +90,7 @@ export function createContainer(opts: CreateOptions): Created {
   const consoleSocket = opts.consoleSocket ? resolve(opts.consoleSocket) : undefined;
   dir.create();
   let launched: Launched | undefined;
+  let cgroup: CgroupRecord | undefined;
   try {
     const addon = native();
     dir.lock(addon.flock);
@@ -98,6 +102,9 @@ export function createContainer(opts: CreateOptions): Created {
       }
     }
     const host = readHostFacts();
+    cgroup = planCgroup(spec, opts.id, opts.systemdCgroup === true);
+    host.cgroup = containerCgroupView(host.cgroup, cgroup);
+    for (const w of prepareCgroup(cgroup)) log.warn(w);
     const notifyHost = hostNotifySocket();
     if (notifyHost) {
       const n = notifySetup(dir.dir);
@@ -126,6 +133,8 @@ export function createContainer(opts: CreateOptions): Created {
       host,
     );
     for (const w of plan.warnings) log.warn(w);
+    // cgroupfs on v2: the init is cloned straight into its cgroup.
+    if (cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2') plan.cgroupDir = cgroup.paths.v2;
     log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
     addon.mkfifo(dir.fifo, 0o622);
     chmodSync(dir.fifo, 0o622); // not reduced by our umask: the container's user must be able to open it
@@ -142,8 +151,14 @@ export function createContainer(opts: CreateOptions): Created {
       annotations: spec.annotations,
       privatePidNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path === undefined),
       hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
+      cgroup: cg,
     });
+    const cg = cgroup;
     launched = launch(plan, {
+      // The init exists and waits: it joins its cgroup before it can run anything of the user's.
+      onPid(pid) {
+        for (const w of joinCgroup(cg, pid, opts.id)) log.warn(w);
+      },
       // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
       onSync(phase, pid) {
         if (phase !== HookPhase.CREATE_RUNTIME) return;
@@ -167,6 +182,13 @@ export function createContainer(opts: CreateOptions): Created {
         process.kill(launched.pid, 'SIGKILL');
       } catch {
         // gone already
+      }
+    }
+    if (cgroup) {
+      try {
+        destroyCgroup(cgroup);
+      } catch (e) {
+        log.warn(`removing the cgroup after a failed create: ${(e as Error).message}`);
       }
     }
     dir.remove();

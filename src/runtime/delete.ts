@@ -5,6 +5,7 @@
 import { closeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
+import { destroyCgroup, managerOf } from './cgroup.js';
 import { runHooksLogged } from './hooks.js';
 import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
 
@@ -24,18 +25,23 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
   if (status === 'running' || status === 'paused') {
     if (!force) throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);
   }
-  if (status !== 'stopped') killAndWait(st);
+  // A frozen container cannot die: thaw it after the SIGKILL is queued (runc does the same).
+  if (status !== 'stopped') killAndWait(st, 10_000, status === 'paused');
   destroy(dir, st);
 }
 
-/** Removes what is left of a stopped container, then runs its poststop hooks (all of them, failures logged). */
+/**
+ * Removes what is left of a stopped container: anything still in its cgroup is killed and the cgroup removed,
+ * then the state; then its poststop hooks run (all of them, failures logged).
+ */
 export function destroy(dir: StateDir, st: ContainerState): void {
+  if (st.cgroup) destroyCgroup(st.cgroup);
   dir.remove();
   if (st.hooks?.poststop?.length) runHooksLogged('poststop', st.hooks.poststop, hookStateOf(st, 'stopped'), st.bundle);
 }
 
 /** SIGKILL the init and wait (on its pidfd, not a sleep loop) until it is gone. */
-export function killAndWait(st: ContainerState, timeoutMs = 10_000): void {
+export function killAndWait(st: ContainerState, timeoutMs = 10_000, thaw = false): void {
   const addon = native();
   let pidfd: number;
   try {
@@ -49,6 +55,7 @@ export function killAndWait(st: ContainerState, timeoutMs = 10_000): void {
     } catch {
       return;
     }
+    if (thaw && st.cgroup) managerOf(st.cgroup).thaw();
     const [ev = 0] = addon.poll([pidfd], [POLLIN], timeoutMs);
     if (!(ev & POLLIN)) throw new TsrunError(`container init ${st.pid} did not exit within ${timeoutMs / 1000}s of SIGKILL`);
   } finally {

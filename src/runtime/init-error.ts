@@ -47,6 +47,8 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
     }
     case Step.TIMENS:
       return msg('create time namespace');
+    case Step.CGROUPNS:
+      return msg('unshare the cgroup namespace');
     case Step.CGROUP:
       return msg(`open cgroup "${plan.cgroupDir ?? ''}"`);
     case Step.SECCOMP_LISTENER:

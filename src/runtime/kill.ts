@@ -1,18 +1,33 @@
 /** kill: signal the init (or, with --all, every process of the container). */
 import { readdirSync, readlinkSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
+import { managerOf } from './cgroup.js';
 import { StateDir, statusOf, type ContainerState } from './state.js';
+
+const SIGKILL = 9;
 
 export function killContainer(root: string, id: string, signal: number, all: boolean): void {
   const dir = new StateDir(root, id);
   const st = dir.load();
-  if (statusOf(dir, st) === 'stopped') {
+  const status = statusOf(dir, st);
+  // runc: without its own pid namespace, SIGKILL reaches every process of the container's cgroup, even when
+  // the init has already exited; and a frozen container is thawed so that it can die.
+  const everyone = all || (signal === SIGKILL && !st.privatePidNs);
+  if (status === 'stopped') {
+    if (everyone && st.cgroup) {
+      const m = managerOf(st.cgroup);
+      if (m.pids().length) {
+        m.killAll();
+        return;
+      }
+    }
     // runc swallows "not running" for --all (containerd sends kill --all after the init is gone).
     if (all) return;
     throw new TsrunError('container not running');
   }
-  if (all) signalAll(st, signal);
+  if (everyone) signalAll(st, signal);
   else sendSignal(st.pid, signal);
+  if (signal === SIGKILL && status === 'paused' && st.cgroup) managerOf(st.cgroup).thaw();
 }
 
 function sendSignal(pid: number, signal: number): void {
@@ -24,8 +39,9 @@ function sendSignal(pid: number, signal: number): void {
   }
 }
 
-/** Every process in the init's pid namespace: only meaningful when the container has its own. */
+/** Every process of the container: its cgroup's, or (without one) those of its own pid namespace. */
 export function containerPids(st: ContainerState): number[] {
+  if (st.cgroup) return managerOf(st.cgroup).pids();
   if (!st.privatePidNs) return [st.pid];
   let ns: string;
   try {

@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
 import type { Hook } from '../spec/schema.js';
+import type { CgroupRecord } from './cgroup.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { isSameLiveProcess } from '../util/proc.js';
 
@@ -33,6 +34,20 @@ export interface ContainerState {
   privatePidNs: boolean;
   /** Hooks that run after create, as config.json had them then (later edits of config.json do not count). */
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
+  /** The container's cgroup: driver, layout, directories and the resources last applied. */
+  cgroup?: CgroupRecord;
+}
+
+/** Frozen, read straight from the cgroup files (status must not load the cgroup code). */
+export function isFrozen(r: CgroupRecord | undefined): boolean {
+  if (!r) return false;
+  try {
+    if (r.layout.mode === 'v2') return /^frozen 1$/m.test(readFileSync(`${r.paths.v2}/cgroup.events`, 'utf8'));
+    const f = r.paths.v1.freezer;
+    return f !== undefined && readFileSync(`${f}/freezer.state`, 'utf8').trim() === 'FROZEN';
+  } catch {
+    return false;
+  }
 }
 
 const ID_RE = /^[A-Za-z0-9_+.-]+$/;
@@ -123,7 +138,7 @@ export class StateDir {
 export function statusOf(dir: StateDir, st: ContainerState): Status {
   if (!isSameLiveProcess(st.pid, st.pidStartTime)) return 'stopped';
   if (existsSync(dir.fifo)) return 'created';
-  return 'running';
+  return isFrozen(st.cgroup) ? 'paused' : 'running';
 }
 
 /** Ids of every container directory under root. */

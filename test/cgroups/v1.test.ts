@@ -415,7 +415,7 @@ describe('CgroupV1Manager.stats', () => {
         kernel: 750000000,
         user: 2500000000,
       },
-      throttling: { periods: 10, throttled_periods: 3, throttled_time: 4500000 },
+      throttling: { periods: 10, throttledPeriods: 3, throttledTime: 4500000 },
     });
     expect(s.cpuset).toEqual({ cpus: [0, 1, 2, 5], mems: [0], cpu_exclusive: 0 });
     expect(s.memory).toEqual({

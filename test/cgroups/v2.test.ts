@@ -342,7 +342,7 @@ describe('CgroupV2Manager.stats', () => {
       [`${dir}/memory.events`]: 'low 0\nhigh 0\nmax 3\noom 2\noom_kill 1\noom_group_kill 0\n',
     });
     const s = m.stats();
-    expect(s.cpu).toEqual({ usage: { total: 15000000, user: 10000000, kernel: 5000000 }, throttling: { periods: 4, throttled_periods: 1, throttled_time: 700000 } });
+    expect(s.cpu).toEqual({ usage: { total: 15000000, user: 10000000, kernel: 5000000 }, throttling: { periods: 4, throttledPeriods: 1, throttledTime: 700000 } });
     expect(s.memory).toEqual({
       cache: 8192,
       raw: { anon: 4096, file: 8192, kernel: 1024, sock: 0 },

@@ -1,5 +1,6 @@
 // tsrun-test-payload: a static helper the integration tests copy into containers, for what busybox cannot do.
 //   sd-notify MESSAGE   send MESSAGE as one datagram to $NOTIFY_SOCKET (sd_notify without libsystemd)
+//   alloc MIB           allocate and touch MIB mebibytes, print "allocated", then wait to be killed
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -30,8 +31,20 @@ static int sd_notify(const char* message) {
   return 0;
 }
 
+static int alloc(const char* mib) {
+  size_t n = static_cast<size_t>(std::strtoul(mib, nullptr, 10)) << 20;
+  char* p = static_cast<char*>(std::malloc(n));
+  if (p == nullptr) return 1;
+  for (size_t i = 0; i < n; i += 4096) p[i] = 1;  // touch every page: it must really be charged
+  std::printf("allocated\n");
+  std::fflush(stdout);
+  pause();
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "sd-notify") == 0) return sd_notify(argv[2]);
-  std::fprintf(stderr, "usage: %s sd-notify MESSAGE\n", argv[0]);
+  if (argc == 3 && std::strcmp(argv[1], "alloc") == 0) return alloc(argv[2]);
+  std::fprintf(stderr, "usage: %s sd-notify MESSAGE | alloc MIB\n", argv[0]);
   return 2;
 }

@@ -41,6 +41,7 @@ export function createOptions(a: CreateArgs): CreateOptions {
     noPivot: a['no-pivot'],
     noNewKeyring: a['no-new-keyring'],
     preserveFds: a['preserve-fds'],
+    systemdCgroup: a['systemd-cgroup'],
   };
 }
 

@@ -9,7 +9,7 @@ interface PsArgs extends GlobalArgs {
 }
 
 export const psCommand: CommandModule<GlobalArgs, PsArgs> = {
-  command: 'ps <container-id> [ps-options..]',
+  command: 'ps <container-id>',
   describe: 'list the processes of a container (json: their host pids; table: ps output, default -ef)',
   builder: (y) =>
     y

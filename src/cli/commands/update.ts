@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
+import { UPDATE_FLAGS } from '../../runtime/update-flags.js';
 import { handle } from '../handle.js';
 
 export interface UpdateArgs extends GlobalArgs {
@@ -7,27 +8,6 @@ export interface UpdateArgs extends GlobalArgs {
   resources?: string;
   [flag: string]: unknown;
 }
-
-/** runc's individual update flags: flag → where it goes in LinuxResources, and how its value reads. */
-export const UPDATE_FLAGS = {
-  'blkio-weight': { path: ['blockIO', 'weight'], kind: 'int' },
-  'cpu-period': { path: ['cpu', 'period'], kind: 'int' },
-  'cpu-quota': { path: ['cpu', 'quota'], kind: 'int' },
-  'cpu-burst': { path: ['cpu', 'burst'], kind: 'int' },
-  'cpu-share': { path: ['cpu', 'shares'], kind: 'int' },
-  'cpu-shares': { path: ['cpu', 'shares'], kind: 'int' },
-  'cpu-rt-period': { path: ['cpu', 'realtimePeriod'], kind: 'int' },
-  'cpu-rt-runtime': { path: ['cpu', 'realtimeRuntime'], kind: 'int' },
-  'cpu-idle': { path: ['cpu', 'idle'], kind: 'int' },
-  'cpuset-cpus': { path: ['cpu', 'cpus'], kind: 'string' },
-  'cpuset-mems': { path: ['cpu', 'mems'], kind: 'string' },
-  memory: { path: ['memory', 'limit'], kind: 'bytes' },
-  'memory-reservation': { path: ['memory', 'reservation'], kind: 'bytes' },
-  'memory-swap': { path: ['memory', 'swap'], kind: 'bytes' },
-  'kernel-memory': { path: ['memory', 'kernel'], kind: 'bytes' },
-  'kernel-memory-tcp': { path: ['memory', 'kernelTCP'], kind: 'bytes' },
-  'pids-limit': { path: ['pids', 'limit'], kind: 'int' },
-} as const;
 
 export const updateCommand: CommandModule<GlobalArgs, UpdateArgs> = {
   command: 'update <container-id>',

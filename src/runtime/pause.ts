@@ -1,0 +1,26 @@
+/** pause / resume: the cgroup freezer (v1 freezer.state, v2 cgroup.freeze). */
+import { TsrunError } from '../errors.js';
+import { native } from '../native/addon.js';
+import { managerOf } from './cgroup.js';
+import { StateDir, statusOf, type ContainerState } from './state.js';
+
+function load(root: string, id: string): { dir: StateDir; st: ContainerState } {
+  const dir = new StateDir(root, id);
+  const st = dir.load();
+  dir.lock(native().flock);
+  return { dir, st };
+}
+
+export function pauseContainer(root: string, id: string): void {
+  const { st, dir } = load(root, id);
+  const status = statusOf(dir, st);
+  if (status !== 'running' && status !== 'created') throw new TsrunError('container not running');
+  if (!st.cgroup) throw new TsrunError('container has no cgroup to freeze');
+  managerOf(st.cgroup).freeze();
+}
+
+export function resumeContainer(root: string, id: string): void {
+  const { st, dir } = load(root, id);
+  if (statusOf(dir, st) !== 'paused') throw new TsrunError('container not paused');
+  managerOf(st.cgroup!).thaw();
+}

@@ -1,0 +1,20 @@
+/** runc's individual update flags: flag → where it goes in LinuxResources, and how its value reads. */
+export const UPDATE_FLAGS = {
+  'blkio-weight': { path: ['blockIO', 'weight'], kind: 'int' },
+  'cpu-period': { path: ['cpu', 'period'], kind: 'int' },
+  'cpu-quota': { path: ['cpu', 'quota'], kind: 'int' },
+  'cpu-burst': { path: ['cpu', 'burst'], kind: 'int' },
+  'cpu-share': { path: ['cpu', 'shares'], kind: 'int' },
+  'cpu-shares': { path: ['cpu', 'shares'], kind: 'int' },
+  'cpu-rt-period': { path: ['cpu', 'realtimePeriod'], kind: 'int' },
+  'cpu-rt-runtime': { path: ['cpu', 'realtimeRuntime'], kind: 'int' },
+  'cpu-idle': { path: ['cpu', 'idle'], kind: 'int' },
+  'cpuset-cpus': { path: ['cpu', 'cpus'], kind: 'string' },
+  'cpuset-mems': { path: ['cpu', 'mems'], kind: 'string' },
+  memory: { path: ['memory', 'limit'], kind: 'bytes' },
+  'memory-reservation': { path: ['memory', 'reservation'], kind: 'bytes' },
+  'memory-swap': { path: ['memory', 'swap'], kind: 'bytes' },
+  'kernel-memory': { path: ['memory', 'kernel'], kind: 'bytes' },
+  'kernel-memory-tcp': { path: ['memory', 'kernelTCP'], kind: 'bytes' },
+  'pids-limit': { path: ['pids', 'limit'], kind: 'int' },
+} as const;

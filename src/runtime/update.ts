@@ -1,0 +1,65 @@
+/**
+ * update: new limits for a running container, from --resources (a file or "-" for stdin, OCI LinuxResources
+ * JSON) or runc's individual flags; merged with the recorded resources the way runc merges them; device rules
+ * are never updated.
+ */
+import { readFileSync } from 'node:fs';
+import { updateResources } from '../cgroups/update.js';
+import { UPDATE_FLAGS } from './update-flags.js';
+import { ConfigError, TsrunError } from '../errors.js';
+import { log } from '../log.js';
+import { native } from '../native/addon.js';
+import { formatIssues } from '../spec/format-issues.js';
+import { linuxResourcesSchema, type LinuxResources } from '../spec/schema.js';
+import { parseBytes } from '../util/units.js';
+import { managerOf } from './cgroup.js';
+import { StateDir, statusOf } from './state.js';
+
+/** The patch given on the command line: the --resources document, or the individual flags. */
+export function resourcesFromArgs(args: Record<string, unknown>, stdin: () => string): LinuxResources {
+  if (typeof args.resources === 'string') {
+    const text = args.resources === '-' ? stdin() : readFileSync(args.resources, 'utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text, (_k, v: unknown) => (v === null ? undefined : v));
+    } catch (err) {
+      throw new ConfigError('resources', [`(root): invalid JSON: ${(err as Error).message}`]);
+    }
+    const r = linuxResourcesSchema.safeParse(json);
+    if (!r.success) throw new ConfigError('resources', formatIssues(r.error));
+    return r.data;
+  }
+  const patch: Record<string, Record<string, unknown>> = {};
+  for (const [flag, { path, kind }] of Object.entries(UPDATE_FLAGS)) {
+    const raw = args[flag];
+    if (raw === undefined) continue;
+    const s = String(raw);
+    let value: number | string;
+    if (kind === 'string') value = s;
+    else if (kind === 'bytes') value = parseBytes(s);
+    else {
+      value = Number(s);
+      if (!Number.isInteger(value)) throw new TsrunError(`invalid value for --${flag}: ${s}`);
+    }
+    (patch[path[0]] ??= {})[path[1]] = value;
+  }
+  if (patch.memory?.kernel !== undefined || patch.memory?.kernelTCP !== undefined)
+    log.warn('kernel memory limits are not supported by the kernel any more; --kernel-memory* ignored');
+  if (patch.memory) {
+    delete patch.memory.kernel;
+    delete patch.memory.kernelTCP;
+  }
+  return patch as LinuxResources;
+}
+
+export function updateContainer(root: string, id: string, args: Record<string, unknown>): void {
+  const dir = new StateDir(root, id);
+  const st = dir.load();
+  const patch = resourcesFromArgs(args, () => readFileSync(0, 'utf8'));
+  dir.lock(native().flock);
+  if (statusOf(dir, st) === 'stopped') throw new TsrunError('container not running');
+  if (!st.cgroup) throw new TsrunError('container has no cgroup to update');
+  const merged = updateResources(st.cgroup.resources, patch);
+  for (const w of managerOf(st.cgroup).update(merged)) log.warn(w);
+  dir.write({ ...st, cgroup: { ...st.cgroup, resources: merged } });
+}
