@@ -41,12 +41,23 @@ const LONG_NAMES = new Set([
   'detach', 'keep', 'no-subreaper', 'force', 'all', 'format', 'quiet', 'resources', 'interval', 'stats',
 ]);
 
-/** `-root x` → `--root x`, `-pid-file=x` → `--pid-file=x`; short flags (-b, -d, -a) are left alone. */
+/** Flags whose value may be "-" (stdin); yargs would read a lone "-" as no value. */
+const DASH_VALUE_FLAGS = new Set(['--resources', '-r', '--process', '-p']);
+
+/**
+ * `-root x` → `--root x`, `-pid-file=x` → `--pid-file=x`; short flags (-b, -d, -a) are left alone.
+ * `--resources -` → `--resources=-`.
+ */
 export function normalizeArgv(argv: string[]): string[] {
-  return argv.map((a) => {
+  const out: string[] = [];
+  for (const a of argv) {
     const m = /^-([a-z][a-z0-9-]+)(=.*)?$/.exec(a);
-    return m && LONG_NAMES.has(m[1]!) ? `-${a}` : a;
-  });
+    const arg = m && LONG_NAMES.has(m[1]!) ? `-${a}` : a;
+    const prev = out[out.length - 1];
+    if (arg === '-' && prev !== undefined && DASH_VALUE_FLAGS.has(prev)) out[out.length - 1] = `${prev}=-`;
+    else out.push(arg);
+  }
+  return out;
 }
 
 export interface EarlyGlobals {

@@ -24,6 +24,12 @@ describe('normalizeArgv', () => {
     const argv = ['-b', '-d', '-a', '-la', '--root', '-x', 'kill', '-KILL', 'id'];
     expect(normalizeArgv(argv)).toEqual(argv);
   });
+
+  it('attaches a "-" (stdin) value to the flags that accept one', () => {
+    expect(normalizeArgv(['update', '-resources', '-', 'id'])).toEqual(['update', '--resources=-', 'id']);
+    expect(normalizeArgv(['update', '-r', '-', 'id'])).toEqual(['update', '-r=-', 'id']);
+    expect(normalizeArgv(['kill', 'id', '-'])).toEqual(['kill', 'id', '-']);
+  });
 });
 
 describe('scanGlobals', () => {

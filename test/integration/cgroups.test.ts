@@ -1,0 +1,164 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Harness, IS_TSRUN, baseConfig, pidAlive, waitExit, waitFor } from '../helpers/runtime.js';
+
+const h = new Harness();
+afterAll(() => h.cleanup());
+
+const V2 = readFileSync('/proc/self/mountinfo', 'utf8').includes(' /sys/fs/cgroup rw') &&
+  /^\S+ \S+ \S+ \S+ \/sys\/fs\/cgroup .* - cgroup2 /m.test(readFileSync('/proc/self/mountinfo', 'utf8'));
+
+function run(config: ReturnType<typeof baseConfig>) {
+  const id = h.id('cg');
+  const bundle = h.bundle(config);
+  return { ...h.rt(['run', '--bundle', bundle, id]), id, bundle };
+}
+
+function detached(config: ReturnType<typeof baseConfig>) {
+  const id = h.id('cgd');
+  const bundle = h.bundle(config);
+  const r = h.rt(['run', '-d', '--bundle', bundle, id]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return { id, bundle, pid: h.state(id).pid };
+}
+
+/** The container's cgroup directory for one controller, as the host sees it. */
+function cgroupDir(pid: number, controller: string): string {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+  if (V2) return join('/sys/fs/cgroup', lines.find((l) => l.startsWith('0::'))!.slice(3));
+  const line = lines.find((l) => l.split(':')[1]!.split(',').includes(controller))!;
+  const mount = readdirSync('/sys/fs/cgroup').find((d) => d.split(',').includes(controller))!;
+  return join('/sys/fs/cgroup', mount, line.split(':')[2]!);
+}
+
+describe('limits are enforced', () => {
+  it('a process over its memory limit is OOM-killed', () => {
+    const cfg = baseConfig(['tsrun-test-payload', 'alloc', '64']);
+    cfg.linux.resources = { memory: { limit: 16 * 1024 * 1024, swap: 16 * 1024 * 1024 } };
+    const r = run(cfg);
+    expect(r.stdout).not.toContain('allocated');
+    expect(r.status).toBe(137);
+  });
+
+  it('a fork bomb stops at the pids limit', () => {
+    // The inner shell forks until fork fails and exits; the outer one then counts with builtins only.
+    const cfg = baseConfig(['sh', '-c', 'sh -c "while :; do sleep 30 & done"; set -- /proc/[0-9]*; echo $#']);
+    cfg.linux.resources = { pids: { limit: 10 } };
+    const r = run(cfg);
+    expect(r.stderr).toContain("can't fork");
+    // The outer shell and the sleeps left behind: the inner shell had taken the tenth slot.
+    expect(r.stdout).toBe('9\n');
+  });
+
+  it('a device outside the allowed rules cannot be opened', () => {
+    const cfg = baseConfig(['sh', '-c', 'head -c1 /dev/kmsg-test >/dev/null 2>&1 && echo opened || echo refused; head -c1 /dev/zero | wc -c']);
+    cfg.linux.devices = [{ path: '/dev/kmsg-test', type: 'c', major: 1, minor: 11, fileMode: 0o666 }];
+    cfg.linux.resources = { devices: [{ allow: false, access: 'rwm' }] };
+    const r = run(cfg);
+    expect(r.stdout).toBe('refused\n1\n');
+  });
+
+  it('a frozen container makes no progress until resumed', () => {
+    const cfg = baseConfig(['sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.02; done']);
+    const c = detached(cfg);
+    const count = () => Number(readFileSync(join(c.bundle, 'rootfs', 'count'), 'utf8') || 0);
+    expect(waitFor(() => count() > 3)).toBe(true);
+    expect(h.rt(['pause', c.id]).status).toBe(0);
+    expect(h.state(c.id).status).toBe('paused');
+    const frozenAt = count();
+    expect(waitFor(() => false, 300)).toBe(false); // let time pass
+    expect(count()).toBe(frozenAt);
+    expect(h.rt(['resume', c.id]).status).toBe(0);
+    expect(h.state(c.id).status).toBe('running');
+    expect(waitFor(() => count() > frozenAt + 2)).toBe(true);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  // runc cannot start below about 6 MB; the init here is a few hundred KiB.
+  it.skipIf(!IS_TSRUN)('starts under a 1 MiB memory limit', () => {
+    const cfg = baseConfig(['sh', '-c', 'echo small']);
+    cfg.linux.resources = { memory: { limit: 1024 * 1024 } };
+    const r = run(cfg);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('small\n');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('cgroup lifecycle', () => {
+  it('puts the init in its cgroup with its limits before create returns, and removes the cgroup on delete', () => {
+    const id = h.id('cgl');
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.linux.cgroupsPath = `/tsrun-test/${id}`;
+    cfg.linux.resources = { memory: { limit: 32 * 1024 * 1024 }, pids: { limit: 42 } };
+    const bundle = h.bundle(cfg);
+    expect(h.rt(['create', '--bundle', bundle, id]).status).toBe(0);
+    const pid = h.state(id).pid;
+    const mem = cgroupDir(pid, 'memory');
+    const pids = cgroupDir(pid, 'pids');
+    expect(mem.endsWith(`/tsrun-test/${id}`)).toBe(true);
+    expect(readFileSync(join(mem, V2 ? 'memory.max' : 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(32 * 1024 * 1024));
+    expect(readFileSync(join(pids, 'pids.max'), 'utf8').trim()).toBe('42');
+    expect(JSON.parse(h.rt(['ps', '--format', 'json', id]).stdout)).toEqual([pid]);
+    expect(h.rt(['delete', id]).status).toBe(0);
+    expect(existsSync(mem)).toBe(false);
+    expect(existsSync(pids)).toBe(false);
+  });
+
+  it('update changes limits (runc flags and --resources), ps lists the processes, events prints stats', () => {
+    const c = detached(baseConfig(['sh', '-c', 'sleep 1000 & sleep 1000 & wait']));
+    const mem = cgroupDir(c.pid, 'memory');
+    expect(h.rt(['update', '--memory', '48m', '--pids-limit', '33', c.id]).status).toBe(0);
+    expect(readFileSync(join(mem, V2 ? 'memory.max' : 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(48 * 1024 * 1024));
+    expect(readFileSync(join(cgroupDir(c.pid, 'pids'), 'pids.max'), 'utf8').trim()).toBe('33');
+    const r = h.rt(['update', '--resources', '-', c.id], { input: JSON.stringify({ pids: { limit: 55 } }) });
+    expect(r.stderr).toBe('');
+    expect(readFileSync(join(cgroupDir(c.pid, 'pids'), 'pids.max'), 'utf8').trim()).toBe('55');
+    // The memory limit set before survives an update that does not mention it.
+    expect(readFileSync(join(mem, V2 ? 'memory.max' : 'memory.limit_in_bytes'), 'utf8').trim()).toBe(String(48 * 1024 * 1024));
+    const pids = JSON.parse(h.rt(['ps', '--format', 'json', c.id]).stdout) as number[];
+    expect(pids).toHaveLength(3);
+    expect(pids).toContain(c.pid);
+    const table = h.rt(['ps', c.id, '-o', 'pid,comm']).stdout.trim().split('\n');
+    expect(table[0]).toMatch(/PID\s+COMMAND/);
+    expect(table.slice(1).map((l) => l.trim().split(/\s+/)[1]).sort()).toEqual(['sh', 'sleep', 'sleep']);
+    const ev = JSON.parse(h.rt(['events', '--stats', c.id]).stdout);
+    expect(ev).toMatchObject({ type: 'stats', id: c.id, data: { pids: { current: 3, limit: 55 } } });
+    expect(ev.data.memory.usage.usage).toBeGreaterThan(0);
+    expect(ev.data.cpu.usage.total).toBeGreaterThan(0);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it('kill --all reaches every process of a container without its own pid namespace', () => {
+    const cfg = baseConfig(['sh', '-c', 'sleep 1000 & sleep 1000 & wait']);
+    cfg.linux.namespaces = cfg.linux.namespaces.filter((n: { type: string }) => n.type !== 'pid');
+    const c = detached(cfg);
+    const pids = JSON.parse(h.rt(['ps', '--format', 'json', c.id]).stdout) as number[];
+    expect(pids.length).toBe(3);
+    expect(h.rt(['kill', '--all', c.id, 'KILL']).status).toBe(0);
+    for (const p of pids) expect(waitExit(p)).toBe(true);
+    expect(h.rt(['delete', c.id]).status).toBe(0);
+  });
+
+  it('delete --force of a paused container kills it and removes its cgroup', () => {
+    const c = detached(baseConfig(['sleep', '1000']));
+    const dir = cgroupDir(c.pid, 'freezer');
+    expect(h.rt(['pause', c.id]).status).toBe(0);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+    expect(pidAlive(c.pid)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it.skipIf(!IS_TSRUN || existsSync('/run/systemd/system'))('--systemd-cgroup without systemd says so and leaves nothing behind', () => {
+    const id = h.id('sd');
+    const cfg = baseConfig(['true']);
+    cfg.linux.cgroupsPath = 'system.slice:tsrun:' + id;
+    const r = h.rt(['--systemd-cgroup', 'run', '--bundle', h.bundle(cfg), id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/systemd is not running on this machine/);
+    expect(existsSync(join(h.root, id))).toBe(false);
+  });
+});
+
