@@ -6,6 +6,7 @@
 #include <linux/nsfs.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -303,6 +304,55 @@ Napi::Value Pipe(const Napi::CallbackInfo& info) {
   return r;
 }
 
+// poll(2) with no timeout on a helper thread, so Node can wait on pidfds and eventfds without a poll loop.
+class PollWorker : public Napi::AsyncWorker {
+ public:
+  PollWorker(Napi::Env env, std::vector<struct pollfd> fds)
+      : Napi::AsyncWorker(env), fds_(std::move(fds)), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    int r;
+    do r = poll(fds_.data(), fds_.size(), -1);
+    while (r < 0 && errno == EINTR);
+    if (r < 0) err_ = errno;
+  }
+  void OnOK() override {
+    if (err_ != 0) {
+      deferred_.Reject(ErrnoError(Env(), err_, "poll").Value());
+      return;
+    }
+    Napi::Array out = Napi::Array::New(Env(), fds_.size());
+    for (uint32_t i = 0; i < fds_.size(); i++) out.Set(i, static_cast<int>(fds_[i].revents));
+    deferred_.Resolve(out);
+  }
+
+ private:
+  std::vector<struct pollfd> fds_;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value PollAsync(const Napi::CallbackInfo& info) {
+  Napi::Array fds = info[0].As<Napi::Array>();
+  Napi::Array events = info[1].As<Napi::Array>();
+  std::vector<struct pollfd> p(fds.Length());
+  for (uint32_t i = 0; i < fds.Length(); i++) {
+    p[i].fd = fds.Get(i).As<Napi::Number>().Int32Value();
+    p[i].events = static_cast<short>(events.Get(i).As<Napi::Number>().Int32Value());
+  }
+  auto* w = new PollWorker(info.Env(), std::move(p));
+  Napi::Promise promise = w->Promise();
+  w->Queue();
+  return promise;
+}
+
+Napi::Value Eventfd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = eventfd(0, EFD_CLOEXEC);
+  if (fd < 0) THROW_ERRNO(env, "eventfd");
+  return Napi::Number::New(env, fd);
+}
+
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tsrun::libseccomp_version());
 }
@@ -322,6 +372,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitpidAsync", Napi::Function::New(env, WaitpidAsync));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("poll", Napi::Function::New(env, Poll));
+  exports.Set("pollAsync", Napi::Function::New(env, PollAsync));
+  exports.Set("eventfd", Napi::Function::New(env, Eventfd));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("openInRoot", Napi::Function::New(env, OpenInRoot));

@@ -254,6 +254,10 @@ export interface NativeAddon {
   pidfdOpen(pid: number): number;
   /** poll(2): returns revents per fd; timeout -1 waits forever. EINTR is retried. */
   poll(fds: number[], events: number[], timeoutMs: number): number[];
+  /** poll(2) without timeout on a helper thread: resolves with revents per fd once one is ready. */
+  pollAsync(fds: number[], events: number[]): Promise<number[]>;
+  /** eventfd(0, EFD_CLOEXEC). */
+  eventfd(): number;
   /** flock(2) with LOCK_* op. */
   flock(fd: number, op: number): void;
   mkfifo(path: string, mode: number): void;

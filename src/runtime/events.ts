@@ -1,12 +1,18 @@
 /**
  * events: the container's resource usage as runc prints it, {"type":"stats","id":…,"data":{…}} per line, once
- * (--stats) or every --interval until the container stops, plus {"type":"oom","id":…} when the OOM killer acts.
+ * (--stats) or every --interval until the container stops, plus {"type":"oom","id":…} as soon as the OOM
+ * killer acts (v1: an eventfd on memory.oom_control; v2: inotify on memory.events).
  */
-import { writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import type { CgroupManager } from '../cgroups/types.js';
 import { TsrunError } from '../errors.js';
+import { native } from '../native/addon.js';
 import { parseDuration } from '../util/units.js';
 import { managerOf } from './cgroup.js';
 import { StateDir, statusOf } from './state.js';
+
+const POLLIN = 1;
 
 function emit(event: Record<string, unknown>): void {
   writeSync(1, JSON.stringify(event) + '\n');
@@ -24,21 +30,99 @@ export async function eventsContainer(root: string, id: string, once: boolean, i
   }
   const ms = parseDuration(interval);
   if (ms <= 0) throw new TsrunError(`duration interval must be greater than 0`);
-  let ooms = m.oomKills();
-  // One tick per interval: stats, any new OOM kill, and the end once the container has stopped.
-  await new Promise<void>((resolve) => {
-    const tick = () => {
-      if (statusOf(dir, st) === 'stopped') {
-        clearInterval(timer);
-        resolve();
-        return;
-      }
-      const now = m.oomKills();
-      for (; ooms < now; ooms++) emit({ type: 'oom', id });
-      emit({ type: 'stats', id, data: m.stats() });
-    };
-    const timer = setInterval(tick, ms);
-    tick();
-  });
+
+  const addon = native();
+  let pidfd: number;
+  try {
+    pidfd = addon.pidfdOpen(st.pid);
+  } catch {
+    return 0; // exited meanwhile
+  }
+  // The pid may have been reused between load and pidfd_open: check again through the pidfd's process.
+  if (statusOf(dir, st) === 'stopped') {
+    closeSync(pidfd);
+    return 0;
+  }
+
+  const oom = new OomWatch(m, () => emit({ type: 'oom', id }));
+  const timer = setInterval(() => {
+    oom.check();
+    emit({ type: 'stats', id, data: m.stats() });
+  }, ms); // like runc, the first stats come after one interval
+  try {
+    // One helper-thread poll at a time: the init's pidfd, plus the v1 OOM eventfd.
+    for (;;) {
+      const fds = oom.eventfd === undefined ? [pidfd] : [pidfd, oom.eventfd];
+      const [pev = 0, oev = 0] = await addon.pollAsync(fds, fds.map(() => POLLIN));
+      if (oev & POLLIN) oom.drainEventfd();
+      if (pev & POLLIN) break;
+    }
+    oom.check(); // an OOM kill that ended the container is still reported
+  } finally {
+    clearInterval(timer);
+    oom.close();
+    closeSync(pidfd);
+  }
   return 0;
+}
+
+/**
+ * Emits oom events as the kernel reports them. v1: one per eventfd notification (as runc; the kernel notifies
+ * before it counts the kill), except the one sent when the cgroup is removed. v2: one per increase of
+ * memory.events' oom_kill, read when inotify says the file changed.
+ */
+class OomWatch {
+  eventfd?: number;
+  private memDir?: string;
+  private seen = 0;
+  private watcher?: FSWatcher;
+
+  constructor(
+    private readonly m: CgroupManager,
+    private readonly onOom: () => void,
+  ) {
+    const v1 = m.paths.v1.memory;
+    if (v1 !== undefined) this.registerV1(v1);
+    else if (m.paths.v2 !== undefined) {
+      this.seen = m.oomKills();
+      this.watcher = watch(join(m.paths.v2, 'memory.events'), () => this.check());
+    }
+  }
+
+  private registerV1(memDir: string): void {
+    const efd = native().eventfd();
+    let ctl: number | undefined;
+    try {
+      ctl = openSync(join(memDir, 'memory.oom_control'), 'r');
+      writeFileSync(join(memDir, 'cgroup.event_control'), `${efd} ${ctl}`);
+      this.eventfd = efd;
+      this.memDir = memDir;
+    } catch {
+      closeSync(efd); // no memory controller files: stats only, as runc
+    } finally {
+      if (ctl !== undefined) closeSync(ctl);
+    }
+  }
+
+  drainEventfd(): void {
+    readSync(this.eventfd!, Buffer.alloc(8));
+    if (existsSync(join(this.memDir!, 'cgroup.event_control'))) this.onOom();
+  }
+
+  /** v2: reports kills counted since the last look (also at each tick and at the end, in case a change was missed). */
+  check(): void {
+    if (this.watcher === undefined) return;
+    let now: number;
+    try {
+      now = this.m.oomKills();
+    } catch {
+      return; // cgroup removed
+    }
+    for (; this.seen < now; this.seen++) this.onOom();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    if (this.eventfd !== undefined) closeSync(this.eventfd);
+  }
 }

@@ -24,6 +24,21 @@ function detached(config: ReturnType<typeof baseConfig>) {
   return { id, bundle, pid: h.state(id).pid };
 }
 
+/** Resolves once the text read so far from the stream holds `want`; rejects after 10 s. */
+function outputHas(stream: NodeJS.ReadableStream, text: { out: string }, want: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (text.out.includes(want)) return resolve();
+    const timer = setTimeout(() => reject(new Error(`no ${want} in ${JSON.stringify(text.out)}`)), 10_000);
+    const onData = () => {
+      if (!text.out.includes(want)) return;
+      clearTimeout(timer);
+      stream.off('data', onData);
+      resolve();
+    };
+    stream.on('data', onData);
+  });
+}
+
 /** The container's cgroup directory for one controller, as the host sees it. */
 function cgroupDir(pid: number, controller: string): string {
   const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
@@ -129,6 +144,27 @@ describe('cgroup lifecycle', () => {
     expect(ev.data.memory.usage.usage).toBeGreaterThan(0);
     expect(ev.data.cpu.usage.total).toBeGreaterThan(0);
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it('events reports OOM kills as the kernel signals them (and, in tsrun, ends when the container does)', async () => {
+    // OOM kills keep coming, so some happen after events has registered for them, whenever that is.
+    const cfg = baseConfig(['sh', '-c', 'while :; do tsrun-test-payload alloc 64; sleep 0.1; done']);
+    cfg.linux.resources = { memory: { limit: 16 * 1024 * 1024, swap: 16 * 1024 * 1024 } };
+    const c = detached(cfg);
+    // With an hour-long interval no stats come: every line must come from the kernel's notification.
+    const ev = h.rtAsync(['events', '--interval', '1h', c.id]);
+    const text = { out: '' };
+    ev.stdout.on('data', (d: Buffer) => (text.out += d.toString()));
+    await outputHas(ev.stdout, text, '\n');
+    const exited = new Promise((res) => ev.on('exit', res));
+    expect(h.rt(['kill', c.id, 'KILL']).status).toBe(0);
+    // runc's events outlives the container; tsrun's ends with it.
+    if (IS_TSRUN) expect(await exited).toBe(0);
+    else ev.kill();
+    const lines = text.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toEqual({ type: 'oom', id: c.id });
+    expect(h.rt(['delete', c.id]).status).toBe(0);
   });
 
   it('kill --all reaches every process of a container without its own pid namespace', () => {
