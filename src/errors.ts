@@ -29,6 +29,17 @@ export class SysError extends TsrunError {
   }
 }
 
+/** The container init died before it could report a step (killed, or exited during setup). */
+export class InitDiedError extends TsrunError {
+  constructor(readonly waitStatus: number, message: string) {
+    super(message);
+    this.name = 'InitDiedError';
+  }
+  get signal(): number {
+    return this.waitStatus & 0x7f;
+  }
+}
+
 const codeByNumber = new Map<number, string>();
 for (const [code, num] of Object.entries(constants.errno)) {
   if (!codeByNumber.has(num)) codeByNumber.set(num, code);

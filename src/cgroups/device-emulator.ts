@@ -109,7 +109,7 @@ export class DeviceEmulator {
   /**
    * The fewest rules that take a cgroup in this state to `target`: a disruptive "a *:* rwm" first when the
    * default policy changes (or this cgroup is a black-list, whose deny exceptions devices.list cannot show),
-   * then the dropped and the gained exceptions.
+   * then the dropped and the gained exceptions (these in rule order).
    */
   transition(target: DeviceEmulator): DeviceRule[] {
     const out: DeviceRule[] = [];
@@ -124,7 +124,9 @@ export class DeviceEmulator {
       const dropped = perms & ~(target.rules.get(keyOf(meta))?.perms ?? 0);
       if (dropped) out.push({ type: meta.node, major: meta.major, minor: meta.minor, access: permsFromSet(dropped), allow: target.defaultAllow });
     }
-    for (const { meta, perms } of target.ordered()) {
+    // Gained exceptions in the order the rules named them: devices.list then shows the spec's own rules first,
+    // in config order (the runtime-spec's "apply entries in the listed order"), then the default devices.
+    for (const { meta, perms } of target.rules.values()) {
       const gained = perms & ~(oldMap.get(keyOf(meta))?.perms ?? 0);
       if (gained) out.push({ type: meta.node, major: meta.major, minor: meta.minor, access: permsFromSet(gained), allow: !target.defaultAllow });
     }

@@ -4,7 +4,7 @@
  */
 import { chmodSync, existsSync, statSync } from "node:fs";
 import { join, resolve } from 'node:path';
-import { ConfigError, TsrunError } from '../errors.js';
+import { ConfigError, InitDiedError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
@@ -19,7 +19,7 @@ import { readProcStat } from '../util/proc.js';
 import { HookPhase } from '../native/contract.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
-import { containerCgroupView, destroyCgroup, joinCgroup, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
+import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { passwdHome } from './passwd.js';
 import { StateDir, hookStateOf, type ContainerState } from './state.js';
@@ -176,7 +176,9 @@ export function createContainer(opts: CreateOptions): Created {
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
     dir.unlock();
     return { dir, state, launched, plan };
-  } catch (err) {
+  } catch (caught) {
+    let err = caught;
+    if (err instanceof InitDiedError && err.signal === 9 && cgroup) err = explainOomKill(cgroup) ?? err;
     if (launched) {
       try {
         process.kill(launched.pid, 'SIGKILL');
@@ -196,3 +198,17 @@ export function createContainer(opts: CreateOptions): Created {
   }
 }
 
+/** A SIGKILL during setup is almost always the memory limit: say so when the cgroup counted an OOM kill. */
+function explainOomKill(cgroup: CgroupRecord): TsrunError | undefined {
+  let kills = 0;
+  try {
+    kills = managerOf(cgroup).oomKills();
+  } catch {
+    return undefined;
+  }
+  if (kills === 0) return undefined;
+  const limit = cgroup.resources?.memory?.limit;
+  return new TsrunError(
+    `container init was killed by the OOM killer during setup: linux.resources.memory.limit${limit === undefined ? '' : ` (${limit} bytes)`} is too low`,
+  );
+}

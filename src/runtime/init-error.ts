@@ -1,5 +1,5 @@
 /** Turns {step, errno, index} from the launcher or the init into one clear, runc-worded message. */
-import { SysError, TsrunError, errnoMessage } from '../errors.js';
+import { InitDiedError, SysError, TsrunError, errnoMessage } from '../errors.js';
 import { Step } from '../native/contract.js';
 import type { Plan } from '../plan/plan.js';
 
@@ -54,7 +54,7 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
     case Step.SECCOMP_LISTENER:
       return msg(`send the seccomp notify fd to "${plan.seccompListener?.path ?? ''}"`);
     case Step.CLONE:
-      if (errno === 0) return new TsrunError(`container init died during setup (${statusText(index)})`);
+      if (errno === 0) return new InitDiedError(index, `container init died during setup (${statusText(index)})`);
       return msg('clone the container init');
     case Step.UID_MAP:
       return msg('write uid_map');

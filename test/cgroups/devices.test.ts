@@ -48,22 +48,33 @@ describe('DeviceEmulator', () => {
     return { type, major, minor, access, allow: verb === 'allow' };
   };
 
-  it('takes a new (allow-all) cgroup to a white-list: deny all, then the allowed exceptions sorted', () => {
+  it('takes a new (allow-all) cgroup to a white-list: deny all, then the allowed exceptions in rule order', () => {
     const current = DeviceEmulator.fromList('a *:* rwm\n');
-    const target = DeviceEmulator.fromRules(deviceRules([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'r' }], []));
+    const target = DeviceEmulator.fromRules(
+      deviceRules(
+        [
+          { allow: false, access: 'rwm' },
+          { allow: true, type: 'c', major: 10, minor: 229, access: 'rwm' },
+          { allow: true, type: 'c', major: 1, minor: 3, access: 'r' },
+        ],
+        [],
+      ),
+    );
+    // c 1:3 keeps the place of its first rule; the default rule for it only adds permissions.
     expect(lines(current.transition(target))).toEqual([
       'deny a *:* rwm',
-      'allow b *:* m',
-      'allow c *:* m',
+      'allow c 10:229 rwm',
       'allow c 1:3 rwm',
-      'allow c 1:5 rwm',
-      'allow c 1:7 rwm',
+      'allow c *:* m',
+      'allow b *:* m',
       'allow c 1:8 rwm',
-      'allow c 1:9 rwm',
+      'allow c 1:7 rwm',
       'allow c 5:0 rwm',
+      'allow c 1:5 rwm',
+      'allow c 1:9 rwm',
+      'allow c 136:* rwm',
       'allow c 5:2 rwm',
       'allow c 10:200 rwm',
-      'allow c 136:* rwm',
     ]);
   });
 

@@ -116,7 +116,8 @@ describe('CgroupV1Manager.apply', () => {
       W('cpuset', 'cpuset.cpus', '0-1'),
       W('cpuset', 'cpuset.mems', '0'),
       W('devices', 'devices.deny', 'a *:* rwm'),
-      ...['b *:* m', 'c *:* m', 'c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 5:0 rwm', 'c 5:2 rwm', 'c 10:200 rwm', 'c 10:229 rw', 'c 136:* rwm'].map((l) =>
+      // The spec's rules first, in config order, then runc's AllowedDevices in theirs.
+      ...['c 10:229 rw', 'c *:* m', 'b *:* m', 'c 1:3 rwm', 'c 1:8 rwm', 'c 1:7 rwm', 'c 5:0 rwm', 'c 1:5 rwm', 'c 1:9 rwm', 'c 136:* rwm', 'c 5:2 rwm', 'c 10:200 rwm'].map((l) =>
         W('devices', 'devices.allow', l),
       ),
       W('memory', 'memory.limit_in_bytes', '536870912'),

@@ -102,6 +102,75 @@ describe('limits are enforced', () => {
   });
 });
 
+describe('resources reach the kernel files runc writes', () => {
+  const resources = {
+    memory: { limit: 64 * 1024 * 1024, reservation: 32 * 1024 * 1024, swap: 96 * 1024 * 1024 },
+    cpu: { shares: 1024, quota: 50000, period: 100000, cpus: '0', mems: '0' },
+    pids: { limit: 77 },
+  };
+
+  it.skipIf(V2)('v1: memory, cpu, cpuset and pids', () => {
+    const c = detached({ ...baseConfig(['sleep', '1000']), linux: { ...baseConfig([]).linux, resources } });
+    const f = (ctl: string, file: string) => readFileSync(join(cgroupDir(c.pid, ctl), file), 'utf8').trim();
+    expect(f('memory', 'memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
+    expect(f('memory', 'memory.soft_limit_in_bytes')).toBe(String(32 * 1024 * 1024));
+    if (existsSync(join(cgroupDir(c.pid, 'memory'), 'memory.memsw.limit_in_bytes')))
+      expect(f('memory', 'memory.memsw.limit_in_bytes')).toBe(String(96 * 1024 * 1024));
+    expect(f('cpu', 'cpu.shares')).toBe('1024');
+    expect(f('cpu', 'cpu.cfs_quota_us')).toBe('50000');
+    expect(f('cpu', 'cpu.cfs_period_us')).toBe('100000');
+    expect(f('cpuset', 'cpuset.cpus')).toBe('0');
+    expect(f('cpuset', 'cpuset.mems')).toBe('0');
+    expect(f('pids', 'pids.max')).toBe('77');
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it.skipIf(!V2)('v2: the same fields converted as runc does, plus unified', () => {
+    const c = detached({
+      ...baseConfig(['sleep', '1000']),
+      linux: { ...baseConfig([]).linux, resources: { ...resources, unified: { 'memory.high': String(48 * 1024 * 1024) } } },
+    });
+    const f = (file: string) => readFileSync(join(cgroupDir(c.pid, ''), file), 'utf8').trim();
+    expect(f('memory.max')).toBe(String(64 * 1024 * 1024));
+    expect(f('memory.low')).toBe(String(32 * 1024 * 1024));
+    expect(f('memory.swap.max')).toBe(String(32 * 1024 * 1024)); // v2 swap excludes memory
+    expect(f('memory.high')).toBe(String(48 * 1024 * 1024));
+    expect(f('cpu.weight')).toBe('39'); // 1 + ((1024 - 2) * 9999) / 262142
+    expect(f('cpu.max')).toBe('50000 100000');
+    expect(f('cpuset.cpus')).toBe('0');
+    expect(f('pids.max')).toBe('77');
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+});
+
+describe('limits the kernel refuses', () => {
+  function refused(resources: Record<string, unknown>, message: RegExp) {
+    const id = h.id('cgbad');
+    const cfg = baseConfig(['true']);
+    cfg.linux.cgroupsPath = `/tsrun-test/${id}`;
+    cfg.linux.resources = resources;
+    const r = h.rt(['run', '--bundle', h.bundle(cfg), id]);
+    expect(r.status).toBe(1);
+    if (IS_TSRUN) expect(r.stderr).toMatch(message);
+    // Nothing is left behind: no state, no cgroup in any hierarchy.
+    expect(existsSync(join(h.root, id))).toBe(false);
+    for (const d of readdirSync('/sys/fs/cgroup')) expect(existsSync(join('/sys/fs/cgroup', d, 'tsrun-test', id))).toBe(false);
+    expect(existsSync(join('/sys/fs/cgroup/tsrun-test', id))).toBe(false);
+  }
+
+  it('a memory limit below what the init needs is named, not reported as a bare SIGKILL', () => {
+    refused({ memory: { limit: 1000 } }, /killed by the OOM killer during setup: linux\.resources\.memory\.limit \(1000 bytes\) is too low/);
+  });
+
+  it('a cpuset outside the machine fails with the file and the value', () => {
+    refused({ cpu: { cpus: '0-999' } }, /failed to write "0-999": write \S+cpuset\.cpus: numerical result out of range/);
+  });
+
+  it.skipIf(V2)('unified on a v1 host is refused as runc does', () => {
+    refused({ unified: { 'memory.high': '10M' } }, /cannot use unified on cgroup v1/);
+  });
+});
+
 describe('cgroup lifecycle', () => {
   it('puts the init in its cgroup with its limits before create returns, and removes the cgroup on delete', () => {
     const id = h.id('cgl');
