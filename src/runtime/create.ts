@@ -4,7 +4,7 @@
  */
 import { chmodSync, existsSync, statSync } from "node:fs";
 import { join, resolve } from 'node:path';
-import { ConfigError, InitDiedError, TsrunError } from '../errors.js';
+import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
@@ -178,7 +178,8 @@ export function createContainer(opts: CreateOptions): Created {
     return { dir, state, launched, plan };
   } catch (caught) {
     let err = caught;
-    if (err instanceof InitDiedError && err.signal === 9 && cgroup) err = explainOomKill(cgroup) ?? err;
+    // The init killed during setup (or the launcher finding its socket closed) is almost always the memory limit.
+    if (cgroup && launched === undefined) err = explainOomKill(cgroup) ?? err;
     if (launched) {
       try {
         process.kill(launched.pid, 'SIGKILL');
@@ -198,7 +199,7 @@ export function createContainer(opts: CreateOptions): Created {
   }
 }
 
-/** A SIGKILL during setup is almost always the memory limit: say so when the cgroup counted an OOM kill. */
+/** Says so when the cgroup counted an OOM kill while the container was being set up. */
 function explainOomKill(cgroup: CgroupRecord): TsrunError | undefined {
   let kills = 0;
   try {

@@ -105,7 +105,7 @@ describe('limits are enforced', () => {
 describe('resources reach the kernel files runc writes', () => {
   const resources = {
     memory: { limit: 64 * 1024 * 1024, reservation: 32 * 1024 * 1024, swap: 96 * 1024 * 1024 },
-    cpu: { shares: 1024, quota: 50000, period: 100000, cpus: '0', mems: '0' },
+    cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0', mems: '0' },
     pids: { limit: 77 },
   };
 
@@ -116,7 +116,7 @@ describe('resources reach the kernel files runc writes', () => {
     expect(f('memory', 'memory.soft_limit_in_bytes')).toBe(String(32 * 1024 * 1024));
     if (existsSync(join(cgroupDir(c.pid, 'memory'), 'memory.memsw.limit_in_bytes')))
       expect(f('memory', 'memory.memsw.limit_in_bytes')).toBe(String(96 * 1024 * 1024));
-    expect(f('cpu', 'cpu.shares')).toBe('1024');
+    expect(f('cpu', 'cpu.shares')).toBe('512');
     expect(f('cpu', 'cpu.cfs_quota_us')).toBe('50000');
     expect(f('cpu', 'cpu.cfs_period_us')).toBe('100000');
     expect(f('cpuset', 'cpuset.cpus')).toBe('0');
@@ -135,7 +135,8 @@ describe('resources reach the kernel files runc writes', () => {
     expect(f('memory.low')).toBe(String(32 * 1024 * 1024));
     expect(f('memory.swap.max')).toBe(String(32 * 1024 * 1024)); // v2 swap excludes memory
     expect(f('memory.high')).toBe(String(48 * 1024 * 1024));
-    expect(f('cpu.weight')).toBe('39'); // 1 + ((1024 - 2) * 9999) / 262142
+    // runc's current conversion (1024 → 100, the defaults of both): ceil(10^((l² + 125l)/612 − 7/34)), l = log2(512)
+    expect(f('cpu.weight')).toBe('59');
     expect(f('cpu.max')).toBe('50000 100000');
     expect(f('cpuset.cpus')).toBe('0');
     expect(f('pids.max')).toBe('77');
