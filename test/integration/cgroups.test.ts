@@ -126,9 +126,17 @@ describe('resources reach the kernel files runc writes', () => {
   });
 
   it.skipIf(!V2)('v2: the same fields converted as runc does, plus unified', () => {
+    const hugetlb = readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').split(/\s+/).includes('hugetlb') && existsSync('/sys/kernel/mm/hugepages/hugepages-2048kB');
     const c = detached({
       ...baseConfig(['sleep', '1000']),
-      linux: { ...baseConfig([]).linux, resources: { ...resources, unified: { 'memory.high': String(48 * 1024 * 1024) } } },
+      linux: {
+        ...baseConfig([]).linux,
+        resources: {
+          ...resources,
+          unified: { 'memory.high': String(48 * 1024 * 1024) },
+          ...(hugetlb ? { hugepageLimits: [{ pageSize: '2MB', limit: 8 * 1024 * 1024 }] } : {}),
+        },
+      },
     });
     const f = (file: string) => readFileSync(join(cgroupDir(c.pid, ''), file), 'utf8').trim();
     expect(f('memory.max')).toBe(String(64 * 1024 * 1024));
@@ -140,6 +148,7 @@ describe('resources reach the kernel files runc writes', () => {
     expect(f('cpu.max')).toBe('50000 100000');
     expect(f('cpuset.cpus')).toBe('0');
     expect(f('pids.max')).toBe('77');
+    if (hugetlb) expect(f('hugetlb.2MB.max')).toBe(String(8 * 1024 * 1024));
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
   });
 });
