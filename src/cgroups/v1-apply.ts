@@ -90,6 +90,12 @@ function setMemory(w: ResourceWriter, dir: string | undefined, r: LinuxResources
   if (m.reservation) {
     w.set(dir, 'memory.soft_limit_in_bytes', String(m.reservation), field('memory.reservation'), { controller: 'memory', isDefault: m.reservation === -1 });
   }
+  // kernelTCP still works on v1 (memory.kmem.tcp.*); kernel memory limits do not (see KERNEL_MEMORY_WARNING).
+  if (m.kernelTCP) {
+    if (dir !== undefined && w.files.exists(dir, 'memory.kmem.tcp.limit_in_bytes'))
+      w.set(dir, 'memory.kmem.tcp.limit_in_bytes', String(m.kernelTCP), field('memory.kernelTCP'), { controller: 'memory' });
+    else w.warn(`${field('memory.kernelTCP')}: this kernel has no memory.kmem.tcp.limit_in_bytes, ignored`);
+  }
   if (m.disableOOMKiller) w.set(dir, 'memory.oom_control', '1', field('memory.disableOOMKiller'), { controller: 'memory' });
   if (m.swappiness !== undefined) {
     if (m.swappiness > 100) throw new TsrunError(`invalid memory swappiness value: ${m.swappiness} (valid range is 0-100)`);
@@ -240,7 +246,8 @@ export function setRdma(w: ResourceWriter, dir: string | undefined, r: LinuxReso
 /** Writes every field of `r` into the v1 hierarchies in `paths` (controller → directory). */
 export function applyV1(w: ResourceWriter, paths: Paths, r: LinuxResources, o: V1ApplyOptions): void {
   if (r.unified && Object.keys(r.unified).length > 0) throw new TsrunError(V1_UNIFIED_ERROR);
-  if (r.memory?.kernel !== undefined || r.memory?.kernelTCP !== undefined) w.warn(KERNEL_MEMORY_WARNING);
+  // Linux 5.16+ accepts memory.kmem.limit_in_bytes writes and ignores them; runc warns and skips it too.
+  if (r.memory?.kernel !== undefined) w.warn(KERNEL_MEMORY_WARNING);
   setCpuset(w, paths.cpuset, r);
   if (o.deviceRules) setDevices(w, paths.devices, o.deviceRules);
   setMemory(w, paths.memory, r);

@@ -162,6 +162,7 @@ function setUnified(w: ResourceWriter, dir: string, unified: Record<string, stri
 /** Writes every field of `r` into the v2 directory `dir`. */
 export function applyV2(w: ResourceWriter, dir: string, r: LinuxResources): void {
   const controllers = new Set(w.files.read(dir, 'cgroup.controllers').split(/\s+/).filter(Boolean));
+  // cgroup v2 has no kernel or TCP memory limits of their own: both are part of memory.max.
   if (r.memory?.kernel !== undefined || r.memory?.kernelTCP !== undefined) w.warn(KERNEL_MEMORY_WARNING);
   if (r.memory?.useHierarchy === false) w.warn(`${field('memory.useHierarchy')}: cgroup v2 is always hierarchical, ignored`);
   if (r.network?.classID || (r.network?.priorities ?? []).length > 0) w.warn(`${field('network')}: not supported on cgroup v2, ignored`);

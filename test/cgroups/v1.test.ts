@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCgroupManager } from '../../src/cgroups/index.js';
@@ -107,8 +107,10 @@ const FULL: LinuxResources = {
 
 describe('CgroupV1Manager.apply', () => {
   it("writes every field with runc's files, values and order", () => {
-    const { m, io } = setup();
+    const { m, io, root } = setup();
     m.create();
+    // A kernel that still has TCP memory limits on v1.
+    writeFileSync(join(root, C, 'memory/ctr/memory.kmem.tcp.limit_in_bytes'), '9223372036854771712\n');
     io.writes.length = 0;
     const warnings = m.apply(FULL);
     const W = (h: string, f: string, data: string) => ({ file: `${C}/${h}/ctr/${f}`, data });
@@ -123,6 +125,7 @@ describe('CgroupV1Manager.apply', () => {
       W('memory', 'memory.limit_in_bytes', '536870912'),
       W('memory', 'memory.memsw.limit_in_bytes', '1073741824'),
       W('memory', 'memory.soft_limit_in_bytes', '268435456'),
+      W('memory', 'memory.kmem.tcp.limit_in_bytes', '2'),
       W('memory', 'memory.oom_control', '1'),
       W('memory', 'memory.swappiness', '10'),
       W('cpu', 'cpu.shares', '512'),
