@@ -755,16 +755,17 @@ void run_child(ChildCtx* ctx) {
 
   if (send_msg(ctx->sync_fd, Msg::READY) < 0) _exit(1);
 
-  // Block until `start` opens the fifo for reading.
-  int fifo = openat(ctx->fifo_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-  if (fifo < 0) fail(Step::FIFO_WAIT, errno);
-  if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
-  // Kept open (close-on-exec): `start` sees EOF once the user's program is executing (or the init is gone),
-  // and only then runs the poststart hooks.
-  (void)fifo;
-  g_started = true;
-
-  run_hooks(HookPhase::START_CONTAINER);
+  // Block until `start` opens the fifo for reading (an exec'd process has no fifo: it runs at once).
+  if (ctx->fifo_dir_fd >= 0) {
+    int fifo = openat(ctx->fifo_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+    if (fifo < 0) fail(Step::FIFO_WAIT, errno);
+    if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
+    // Kept open (close-on-exec): `start` sees EOF once the user's program is executing (or the init is gone),
+    // and only then runs the poststart hooks.
+    (void)fifo;
+    g_started = true;
+    run_hooks(HookPhase::START_CONTAINER);
+  }
 
   // Only stdio and the preserved fds reach the process.
   if (syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(Step::CLOSE_FDS, errno);

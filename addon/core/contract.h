@@ -43,6 +43,7 @@ constexpr uint32_t SELINUX = 31;
 constexpr uint32_t IDMAP_MOUNT = 32;
 constexpr uint32_t SECCOMP_LISTENER = 33;
 constexpr uint32_t CGROUP_DIR = 34;
+constexpr uint32_t EXEC_ROOT = 35;
 }  // namespace Tag
 
 namespace HookPhase {
@@ -65,6 +66,7 @@ constexpr uint64_t NEW_KEYRING = 1 << 2;
 constexpr uint64_t SETGROUPS = 1 << 3;
 constexpr uint64_t SUBREAPER = 1 << 4;
 constexpr uint64_t NEW_CGROUPNS = 1 << 5;
+constexpr uint64_t EXEC = 1 << 6;
 }  // namespace ProcessFlag
 
 namespace OpKind {
@@ -124,6 +126,7 @@ constexpr int32_t OOM_SCORE_ADJ = 10;
 constexpr int32_t IDMAP = 11;
 constexpr int32_t SECCOMP_LISTENER = 12;
 constexpr int32_t CGROUP = 13;
+constexpr int32_t EXEC_ROOT = 14;
 constexpr int32_t SIGNALS = 20;
 constexpr int32_t SYNC = 21;
 constexpr int32_t SETSID = 22;

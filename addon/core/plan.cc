@@ -216,6 +216,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         break;
       }
       case Tag::CGROUP_DIR: plan->cgroup_dir = r.str(); break;
+      case Tag::EXEC_ROOT: plan->exec_root = r.str(); break;
       case Tag::SECCOMP_LISTENER:
         plan->listener_path = r.str();
         for (auto& part : plan->listener_payload) part = r.str();
@@ -233,8 +234,10 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
     }
     off += 8 + len;
   }
-  if (plan->argv.empty() || plan->fifo_dir == nullptr) {
-    *err = "plan has no process or no fifo directory";
+  // A container's init waits on the fifo; an exec'd process has none but runs inside an existing root.
+  bool exec = (plan->process_flags & ProcessFlag::EXEC) != 0;
+  if (plan->argv.empty() || (!exec && plan->fifo_dir == nullptr) || (exec && plan->exec_root == nullptr)) {
+    *err = "plan has no process, or no fifo directory (create) or root (exec)";
     return false;
   }
   plan->argv.push_back(nullptr);

@@ -92,6 +92,7 @@ struct Plan {
   const char* apparmor = nullptr;
   const char* selinux = nullptr;
   const char* cgroup_dir = nullptr;
+  const char* exec_root = nullptr;
   const char* listener_path = nullptr;
   const char* listener_payload[3] = {"", "", ""};
   std::vector<IdmapMount> idmap_mounts;

@@ -254,8 +254,17 @@ int main(int argc, char** argv) {
   if (!read_plan(g_ctl, &buf)) die(Step::PLAN, EPROTO);
   if (!decode_plan(buf, &plan, &err)) die(Step::PLAN, EINVAL);
 
-  Fd fifo_dir(open(plan.fifo_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!fifo_dir.valid()) die(Step::FIFO_DIR, errno);
+  Fd fifo_dir;
+  if (plan.fifo_dir != nullptr && plan.fifo_dir[0] != 0) {
+    fifo_dir.reset(open(plan.fifo_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!fifo_dir.valid()) die(Step::FIFO_DIR, errno);
+  }
+  // exec: the container's root, opened while its host path still means something (before setns(mnt)).
+  Fd exec_root;
+  if (plan.exec_root != nullptr && plan.exec_root[0] != 0) {
+    exec_root.reset(open(plan.exec_root, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!exec_root.valid()) die(Step::EXEC_ROOT, errno);
+  }
   // /proc of the host, kept so id maps can be written after a mount namespace was joined.
   Fd proc(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!proc.valid()) die(Step::CLONE, errno);
@@ -324,7 +333,8 @@ int main(int argc, char** argv) {
   ChildCtx ctx;
   ctx.plan = &plan;
   ctx.sync_fd = sync_child.get();
-  ctx.fifo_dir_fd = fifo_dir.get();
+  ctx.fifo_dir_fd = fifo_dir.valid() ? fifo_dir.get() : -1;
+  ctx.root_fd = exec_root.valid() ? exec_root.get() : -1;
   ctx.console_fd = console.valid() ? console.get() : -1;
   ctx.listener_fd = listener.valid() ? listener.get() : -1;
   ctx.close_fds[0] = g_ctl;
@@ -332,6 +342,7 @@ int main(int argc, char** argv) {
   ctx.close_fds[2] = proc.get();
   ctx.close_fds[3] = console_peer.valid() ? console_peer.get() : -1;
   ctx.close_fds[4] = cgroup.valid() ? cgroup.get() : -1;
+  const bool exec = (plan.process_flags & ProcessFlag::EXEC) != 0;
 
   int pidfd = -1;
   struct clone_args ca = {};
@@ -351,6 +362,7 @@ int main(int argc, char** argv) {
   listener.reset();
   cgroup.reset();
   idmap_trees.clear();
+  exec_root.reset();
 
   // From here a failure must not leave the init behind.
   auto abort_child = [&](int32_t step, int e) {
@@ -405,6 +417,18 @@ int main(int argc, char** argv) {
     switch (m.type) {
       case Msg::READY:
         ready = true;
+        // exec: READY once the program runs. The init's copy of the socket closes on execve (EOF); anything it
+        // reports before that is a failure of this exec.
+        if (exec) {
+          Msg16 after;
+          int r2 = recv_msg(sync_mine.get(), &after);
+          if (r2 == 0 && after.type == Msg::ERROR) {
+            waitpid(static_cast<pid_t>(pid), nullptr, 0);
+            send_msg(g_ctl, after.type, after.a, after.b, after.c);
+            _exit(1);
+          }
+          if (r2 == 0) abort_child(Step::SYNC, EPROTO);
+        }
         break;
       case Msg::SYNC:
         await_node = true;

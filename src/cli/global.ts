@@ -39,6 +39,8 @@ const LONG_NAMES = new Set([
   ...GLOBAL_BOOL_FLAGS,
   'bundle', 'pid-file', 'console-socket', 'no-pivot', 'no-new-keyring', 'preserve-fds', 'pidfd-socket',
   'detach', 'keep', 'no-subreaper', 'force', 'all', 'format', 'quiet', 'resources', 'interval', 'stats',
+  'process', 'tty', 'cwd', 'env', 'user', 'additional-gids', 'cap', 'no-new-privs', 'apparmor', 'process-label',
+  'ignore-paused', 'cgroup',
 ]);
 
 /** Flags whose value may be "-" (stdin); yargs would read a lone "-" as no value. */
@@ -102,6 +104,10 @@ export function scanGlobals(argv: string[]): EarlyGlobals {
  */
 const TRAILING: Record<string, Set<string>> = {
   ps: new Set(['--format', '-f']),
+  exec: new Set([
+    '--process', '-p', '--pid-file', '--console-socket', '--cwd', '--env', '-e', '--user', '-u', '--additional-gids', '-g',
+    '--cap', '-c', '--apparmor', '--process-label', '--preserve-fds', '--cgroup', '--pidfd-socket',
+  ]),
 };
 
 export function withTrailingArgs(argv: string[], commandIndex: number): string[] {

@@ -7,6 +7,7 @@ import yargs from 'yargs/yargs';
 import { configureLog, log } from '../log.js';
 import { checkCommand } from './commands/check.js';
 import { eventsCommand } from './commands/events.js';
+import { execCommand } from './commands/exec.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { psCommand } from './commands/ps.js';
 import { updateCommand } from './commands/update.js';
@@ -53,6 +54,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     .command(psCommand)
     .command(updateCommand)
     .command(eventsCommand)
+    .command(execCommand)
     .demandCommand(1, 'no command given')
     .strictCommands()
     .strictOptions()

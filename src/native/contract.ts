@@ -49,6 +49,7 @@ export const Tag = {
   IDMAP_MOUNT: 32, // u64 index, u64 recursive, u64 attr_set, u64 attr_clr, u64 nuid, u64 ngid, (u64 id, host, size)*; str source
   SECCOMP_LISTENER: 33, // str socket path; str payload before the pid, between the two pids, after: runc's ContainerProcessState
   CGROUP_DIR: 34, // str cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP)
+  EXEC_ROOT: 35, // str the running container's root (/proc/<pid>/root), opened by the launcher before joining; the ops' root
 } as const;
 
 /** Hook phases: SYNC messages name the runtime's phase, HOOK records the init's. */
@@ -80,6 +81,11 @@ export const ProcessFlag = {
   SUBREAPER: 1 << 4,
   /** the init unshares its cgroup namespace once it is in its cgroup (so that cgroup is the namespace's root). */
   NEW_CGROUPNS: 1 << 5,
+  /**
+   * exec: a process joins a running container. No fifo; the launcher reports READY only once the process has
+   * executed its program (the sync socket closes on execve), so every failure before that is reported.
+   */
+  EXEC: 1 << 6,
 } as const;
 
 /** Kinds of filesystem-script steps run by the init, in plan order. Paths are inside the root unless TGT_HOST. */
@@ -175,6 +181,7 @@ export const Step = {
   IDMAP: 11,
   SECCOMP_LISTENER: 12,
   CGROUP: 13,
+  EXEC_ROOT: 14,
   SIGNALS: 20,
   CGROUPNS: 47,
   SYNC: 21,

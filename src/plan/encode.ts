@@ -55,7 +55,7 @@ export function encodePlan(plan: Plan): Buffer {
   for (const m of plan.uidMaps) w.u64(m.containerID).u64(m.hostID).u64(m.size).end(Tag.UID_MAP);
   for (const m of plan.gidMaps) w.u64(m.containerID).u64(m.hostID).u64(m.size).end(Tag.GID_MAP);
   if (plan.setgroupsDeny) w.end(Tag.SETGROUPS_DENY);
-  w.str(plan.fifoDir).end(Tag.FIFO_DIR);
+  if (plan.fifoDir) w.str(plan.fifoDir).end(Tag.FIFO_DIR);
   if (plan.consoleSocket) w.str(plan.consoleSocket).end(Tag.CONSOLE_SOCKET);
   if (plan.consoleSize) w.u64(plan.consoleSize.rows).u64(plan.consoleSize.cols).end(Tag.CONSOLE_SIZE);
   for (const op of plan.ops) {
@@ -87,6 +87,7 @@ export function encodePlan(plan: Plan): Buffer {
   if (p.apparmorProfile) w.str(p.apparmorProfile).end(Tag.APPARMOR);
   if (p.seccomp) w.str(p.seccomp.program).u64(p.seccomp.flags).end(Tag.SECCOMP);
   if (plan.cgroupDir) w.str(plan.cgroupDir).end(Tag.CGROUP_DIR);
+  if (plan.execRoot) w.str(plan.execRoot).end(Tag.EXEC_ROOT);
   if (plan.seccompListener) {
     const l = plan.seccompListener;
     w.str(l.path).str(l.payload[0]).str(l.payload[1]).str(l.payload[2]).end(Tag.SECCOMP_LISTENER);

@@ -82,6 +82,7 @@ export interface Plan {
   uidMaps: IdMap[];
   gidMaps: IdMap[];
   setgroupsDeny: boolean;
+  /** Directory of exec.fifo the init blocks on; empty for exec. */
   fifoDir: string;
   consoleSocket?: string;
   consoleSize?: { rows: number; cols: number };
@@ -90,6 +91,8 @@ export interface Plan {
   hooks: PlanHook[];
   /** cgroup v2 directory the init is cloned into. */
   cgroupDir?: string;
+  /** exec: the running container's root directory (host path, /proc/<pid>/root), the root of every op. */
+  execRoot?: string;
   /** Where the seccomp notify fd goes: the agent's socket and runc's payload, split around the two pids. */
   seccompListener?: { path: string; payload: [string, string, string] };
   /** Idmapped bind mounts the launcher prepares (index = the IDMAP_BIND op's b). */

@@ -8,7 +8,7 @@ import { HookPhase, LaunchMode, OpFlag, OpKind, ProcessFlag } from '../native/co
 import { ConfigError } from '../errors.js';
 import type { Mount, Spec, SpecProcess } from '../spec/schema.js';
 import type { HostFacts } from './host.js';
-import type { Plan, PlanHook, PlanOp, PlanProcess } from './plan.js';
+import type { NsJoin, Plan, PlanHook, PlanOp, PlanProcess } from './plan.js';
 import {
 
   DEFAULT_PATH,
@@ -639,7 +639,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
  * The seccomp agent's payload, runc's ContainerProcessState: {ociVersion, fds, pid, metadata, state}; the init
  * writes its pid (as the runtime sees it) into both places.
  */
-function seccompListener(spec: Spec, opts: ConvertOptions): Plan['seccompListener'] {
+function seccompListener(spec: Spec, opts: ConvertOptions, status = 'creating'): Plan['seccompListener'] {
   const sc = spec.linux?.seccomp;
   if (!sc?.listenerPath || !opts.seccomp) return undefined;
   const v = JSON.stringify(spec.ociVersion);
@@ -648,7 +648,7 @@ function seccompListener(spec: Spec, opts: ConvertOptions): Plan['seccompListene
     path: sc.listenerPath,
     payload: [
       `{"ociVersion":${v},"fds":["seccompFd"],"pid":`,
-      `,"metadata":${JSON.stringify(sc.listenerMetadata ?? '')},"state":{"ociVersion":${v},"id":${JSON.stringify(opts.id)},"status":"creating","pid":`,
+      `,"metadata":${JSON.stringify(sc.listenerMetadata ?? '')},"state":{"ociVersion":${v},"id":${JSON.stringify(opts.id)},"status":${JSON.stringify(status)},"pid":`,
       `,"bundle":${JSON.stringify(opts.bundle)}${annotations}}}`,
     ],
   };
@@ -691,3 +691,77 @@ function initHooks(spec: Spec, opts: ConvertOptions, env: string[]): { hooks: Pl
   return { hooks, hookStates };
 }
 
+
+/** What exec needs to know of the running container, gathered by the runtime (impure) side. */
+export interface ExecTarget {
+  id: string;
+  bundle: string;
+  /** The namespaces to join, as files (/proc/<init>/ns/<type>): those of the init that differ from tsrun's. */
+  joins: NsJoin[];
+  /** The container's root as the host sees it: /proc/<init>/root. */
+  root: string;
+  /** cgroup v2 directory of the container: the process is cloned into it. */
+  cgroupDir?: string;
+  /** setgroups(2) is allowed in the container's user namespace ("deny" not written). */
+  setgroups: boolean;
+  /** The container was created with --no-new-keyring. */
+  noNewKeyring: boolean;
+}
+
+export interface ExecOptions {
+  detach: boolean;
+  consoleSocket?: string;
+  preserveFds: number;
+  home?: string;
+  seccomp?: { program: Buffer; flags: number };
+}
+
+/**
+ * exec: a plan for a process that joins a running container. `spec` is the container's config with
+ * `process` replaced by the exec's. No namespace is made and no filesystem is set up: the launcher joins the
+ * container's namespaces, the process chroots into the container's root (so a --no-pivot container works too),
+ * takes its terminal from the container's devpts, and executes with its own user, capabilities, rlimits,
+ * no_new_privs and LSM labels, under the container's seccomp filter.
+ */
+export function execToPlan(spec: Spec, target: ExecTarget, opts: ExecOptions, host: HostFacts): Plan {
+  const p = spec.process!;
+  const convert: ConvertOptions = {
+    id: target.id,
+    bundle: target.bundle,
+    stateDir: '',
+    foreground: !opts.detach,
+    noPivot: false,
+    noNewKeyring: target.noNewKeyring,
+    consoleSocket: opts.consoleSocket,
+    preserveFds: opts.preserveFds,
+    home: opts.home,
+    seccomp: opts.seccomp,
+  };
+  const ctx: Ctx = { spec, opts: convert, host, ops: [], finalize: [], warnings: [], ns: new Map(), idmaps: [] };
+  const terminal = p.terminal === true;
+  const ops: PlanOp[] = [op(OpKind.CHROOT, "enter the container's root")];
+  if (terminal) ops.push(op(OpKind.CONSOLE, 'set up the terminal', { s: ['/dev/ptmx', '', '', ''] }));
+  const proc = convertProcess(ctx, p);
+  proc.flags &= ~(ProcessFlag.SUBREAPER | ProcessFlag.NEW_CGROUPNS | (target.setgroups ? 0 : ProcessFlag.SETGROUPS));
+  proc.flags |= ProcessFlag.EXEC;
+  return {
+    mode: opts.detach ? LaunchMode.DETACHED : LaunchMode.FOREGROUND,
+    nsNew: 0,
+    joins: target.joins,
+    uidMaps: [],
+    gidMaps: [],
+    setgroupsDeny: false,
+    fifoDir: '',
+    consoleSocket: terminal ? opts.consoleSocket : undefined,
+    consoleSize: terminal && p.consoleSize ? { rows: p.consoleSize.height, cols: p.consoleSize.width } : undefined,
+    ops,
+    process: proc,
+    hooks: [],
+    hookStates: [],
+    cgroupDir: target.cgroupDir,
+    execRoot: target.root,
+    idmapMounts: [],
+    seccompListener: seccompListener(spec, convert, 'running'),
+    warnings: ctx.warnings,
+  };
+}

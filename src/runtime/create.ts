@@ -22,7 +22,7 @@ import { finishDetached, launch, type Launched } from './launcher.js';
 import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { passwdHome } from './passwd.js';
-import { StateDir, hookStateOf, type ContainerState } from './state.js';
+import { StateDir, hookStateOf, type ContainerState, type ExecDefaults } from './state.js';
 
 export interface CreateOptions {
   root: string;
@@ -133,6 +133,24 @@ export function createContainer(opts: CreateOptions): Created {
       host,
     );
     for (const w of plan.warnings) log.warn(w);
+    const sp = spec.process!;
+    const execDefaults: ExecDefaults = {
+      capabilities: sp.capabilities,
+      apparmorProfile: sp.apparmorProfile || undefined,
+      selinuxLabel: sp.selinuxLabel || undefined,
+      rlimits: sp.rlimits,
+      noNewKeyring: opts.noNewKeyring,
+    };
+    if (seccomp) {
+      // exec loads the same filter without compiling it again.
+      writeFileAtomic(join(dir.dir, 'seccomp.bpf'), seccomp.program, 0o600);
+      const sc = spec.linux!.seccomp!;
+      execDefaults.seccomp = {
+        file: 'seccomp.bpf',
+        flags: seccomp.flags,
+        listener: sc.listenerPath ? { path: sc.listenerPath, metadata: sc.listenerMetadata } : undefined,
+      };
+    }
     // cgroupfs on v2: the init is cloned straight into its cgroup.
     if (cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2') plan.cgroupDir = cgroup.paths.v2;
     log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
@@ -152,6 +170,7 @@ export function createContainer(opts: CreateOptions): Created {
       privatePidNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path === undefined),
       hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
       cgroup: cg,
+      exec: execDefaults,
     });
     const cg = cgroup;
     launched = launch(plan, {

@@ -49,6 +49,8 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
       return msg('create time namespace');
     case Step.CGROUPNS:
       return msg('unshare the cgroup namespace');
+    case Step.EXEC_ROOT:
+      return msg(`open the container's root "${plan.execRoot ?? ''}"`);
     case Step.CGROUP:
       return msg(`open cgroup "${plan.cgroupDir ?? ''}"`);
     case Step.SECCOMP_LISTENER:

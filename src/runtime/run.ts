@@ -8,14 +8,8 @@ import { createContainer, type CreateOptions } from './create.js';
 import { destroy, killAndWait } from './delete.js';
 import { exitCodeOf, waitForeground } from './launcher.js';
 import { bindNotifySocket, forwardReady, hostNotifySocket } from './notify-socket.js';
+import { FORWARDED } from './signals.js';
 import { poststart, release } from './start.js';
-
-// Every signal a shell or supervisor may send, except those Node cannot handle or uses itself (SIGPROF,
-// SIGVTALRM: profilers; SIGCHLD, SIGWINCH, SIGURG: runc does not forward them either).
-const FORWARDED: NodeJS.Signals[] = [
-  'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
-  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGXFSZ', 'SIGPWR',
-];
 
 export interface RunOptions extends CreateOptions {
   detach: boolean;

@@ -22,3 +22,12 @@ export function signalName(n: number): string {
   for (const [k, v] of Object.entries(bySignalName)) if (v === n) return k;
   return String(n);
 }
+
+/**
+ * Signals a foreground run or exec passes on to its process: every signal a shell or supervisor may send,
+ * except those Node cannot handle or uses itself (SIGPROF, SIGVTALRM) and, as runc, SIGCHLD, SIGWINCH, SIGURG.
+ */
+export const FORWARDED: NodeJS.Signals[] = [
+  'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
+  'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGXFSZ', 'SIGPWR',
+];

@@ -6,7 +6,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
-import type { Hook } from '../spec/schema.js';
+import type { Hook, LinuxCapabilities, POSIXRlimit } from '../spec/schema.js';
 import type { CgroupRecord } from './cgroup.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { isSameLiveProcess } from '../util/proc.js';
@@ -36,6 +36,19 @@ export interface ContainerState {
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
   /** The container's cgroup: driver, layout, directories and the resources last applied. */
   cgroup?: CgroupRecord;
+  /** What an exec'd process takes from the container when its process.json does not say. */
+  exec?: ExecDefaults;
+}
+
+/** The container's process settings an exec inherits (runc keeps them in its state too). */
+export interface ExecDefaults {
+  capabilities?: LinuxCapabilities;
+  apparmorProfile?: string;
+  selinuxLabel?: string;
+  rlimits?: POSIXRlimit[];
+  noNewKeyring: boolean;
+  /** The compiled filter, kept as a file of the state directory, and the notify listener. */
+  seccomp?: { file: string; flags: number; listener?: { path: string; metadata?: string } };
 }
 
 /** Frozen, read straight from the cgroup files (status must not load the cgroup code). */

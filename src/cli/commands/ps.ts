@@ -18,6 +18,6 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs> = {
   handler: (a) =>
     handle(async () => {
       const { psContainer } = await import('../../runtime/ps.js');
-      return psContainer(a.root, a['container-id'], a.format, a['--'] ?? []);
+      return psContainer(a.root, a['container-id'], a.format, (a['--'] ?? []).map(String));
     }),
 };

@@ -1,0 +1,85 @@
+import type { Argv, CommandModule } from 'yargs';
+import { TsrunError, describeNodeError } from '../../errors.js';
+import type { GlobalArgs } from '../global.js';
+import { handle } from '../handle.js';
+
+interface ExecCliArgs extends GlobalArgs {
+  'container-id': string;
+  process?: string;
+  detach: boolean;
+  'pid-file'?: string;
+  'console-socket'?: string;
+  tty?: boolean;
+  cwd?: string;
+  env?: string | string[];
+  user?: string;
+  'additional-gids'?: string | string[];
+  cap?: string | string[];
+  'no-new-privs'?: boolean;
+  apparmor?: string;
+  'process-label'?: string;
+  'preserve-fds': number;
+  'ignore-paused': boolean;
+  '--'?: string[];
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+export const execCommand: CommandModule<GlobalArgs, ExecCliArgs> = {
+  command: 'exec <container-id>',
+  describe: 'run a new process inside a container: exec [options] <container-id> <command> [args...]',
+  builder: (y) =>
+    y
+      .positional('container-id', { type: 'string', demandOption: true })
+      .option('process', { alias: 'p', type: 'string', describe: 'OCI process JSON (other process options are then ignored)' })
+      .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'return once the process runs' })
+      .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
+      .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master fd' })
+      .option('tty', { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' })
+      .option('cwd', { type: 'string', describe: 'current working directory in the container' })
+      .option('env', { alias: 'e', type: 'string', describe: 'set an environment variable (repeatable)' })
+      .option('user', { alias: 'u', type: 'string', describe: 'UID[:GID]' })
+      .option('additional-gids', { alias: 'g', type: 'string', describe: 'additional gid (repeatable)' })
+      .option('cap', { alias: 'c', type: 'string', describe: 'add a capability (repeatable)' })
+      .option('no-new-privs', { type: 'boolean', describe: 'set no_new_privs' })
+      .option('apparmor', { type: 'string', describe: 'AppArmor profile' })
+      .option('process-label', { type: 'string', describe: 'SELinux process label' })
+      .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (from 3) to the process' })
+      .option('ignore-paused', { type: 'boolean', default: false, describe: 'exec even if the container is paused' })
+      .option('cgroup', { type: 'string', hidden: true, describe: 'not supported' })
+      .option('pidfd-socket', { type: 'string', hidden: true, describe: 'not supported' }) as unknown as Argv<ExecCliArgs>,
+  handler: (a) =>
+    handle(async () => {
+      try {
+        const gids = list(a['additional-gids']).map((g) => {
+          if (!/^\d+$/.test(g)) throw new TsrunError(`invalid additional-gids value ${JSON.stringify(g)}`);
+          return Number(g);
+        });
+        if (!Number.isInteger(a['preserve-fds']) || a['preserve-fds'] < 0) throw new TsrunError('--preserve-fds must be a non-negative integer');
+        const { execContainer } = await import('../../runtime/exec.js');
+        return await execContainer({
+          root: a.root,
+          id: a['container-id'],
+          processFile: a.process,
+          args: (a['--'] ?? []).map(String), // yargs turns numeric words into numbers
+          detach: a.detach,
+          pidFile: a['pid-file'],
+          consoleSocket: a['console-socket'],
+          tty: a.tty,
+          cwd: a.cwd,
+          env: list(a.env),
+          user: a.user,
+          additionalGids: gids,
+          caps: list(a.cap),
+          noNewPrivs: a['no-new-privs'],
+          apparmor: a.apparmor,
+          processLabel: a['process-label'],
+          preserveFds: a['preserve-fds'],
+          ignorePaused: a['ignore-paused'],
+        });
+      } catch (err) {
+        // runc: "exec failed: …", status 255, so a caller can tell a failed exec from the program's status.
+        throw new TsrunError(`exec failed: ${err instanceof TsrunError ? err.message : describeNodeError(err)}`, 255);
+      }
+    }, 255),
+};

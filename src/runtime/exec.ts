@@ -1,0 +1,257 @@
+/**
+ * exec: a new process in a running (or created) container. It joins every namespace of the container's init
+ * and its cgroup, and runs with the process's user, capabilities, rlimits, no_new_privs and LSM labels under
+ * the container's seccomp filter; what process.json leaves out comes from the container, as with runc.
+ * Detached (-d), tsrun returns once the program executes, leaving it to the caller's subreaper and writing the
+ * pid file only then; in the foreground it relays the terminal and returns the process's exit status.
+ */
+import { closeSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
+import { log } from '../log.js';
+import type { NsJoin } from '../plan/plan.js';
+import { namespaceFlag } from '../plan/tables.js';
+import type { Spec, SpecProcess } from '../spec/schema.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { managerOf } from './cgroup.js';
+import { exitCodeOf, finishDetached, launch, waitForeground } from './launcher.js';
+import { parsePasswdHome } from './passwd.js';
+import { FORWARDED } from './signals.js';
+import { StateDir, statusOf, type ExecDefaults } from './state.js';
+
+export interface ExecArgs {
+  root: string;
+  id: string;
+  /** --process FILE: the whole process, other process flags ignored. */
+  processFile?: string;
+  args: string[];
+  detach: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  /** -t given (true/false), or undefined. */
+  tty?: boolean;
+  cwd?: string;
+  env: string[];
+  user?: string;
+  additionalGids: number[];
+  caps: string[];
+  noNewPrivs?: boolean;
+  apparmor?: string;
+  processLabel?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+}
+
+// Namespaces in the order the launcher joins them: user first, so that the others are joined with its rights.
+const NS_FILES: [keyof typeof namespaceFlag, string][] = [
+  ['user', 'user'],
+  ['ipc', 'ipc'],
+  ['uts', 'uts'],
+  ['network', 'net'],
+  ['pid', 'pid'],
+  ['mount', 'mnt'],
+  ['cgroup', 'cgroup'],
+  ['time', 'time'],
+];
+
+/** The init's namespaces that are not tsrun's own: what an exec'd process must join. */
+export function containerNamespaces(pid: number): NsJoin[] {
+  const out: NsJoin[] = [];
+  for (const [name, file] of NS_FILES) {
+    let theirs: string;
+    try {
+      theirs = readlinkSync(`/proc/${pid}/ns/${file}`);
+    } catch {
+      continue; // a namespace type this kernel lacks
+    }
+    let ours = '';
+    try {
+      ours = readlinkSync(`/proc/self/ns/${file}`);
+    } catch {
+      // compare with nothing: join
+    }
+    if (theirs !== ours) out.push({ type: namespaceFlag[name], path: `/proc/${pid}/ns/${file}`, name });
+  }
+  return out;
+}
+
+/** runc's -u: "uid[:gid]", numbers only. */
+export function parseUser(u: string): { uid: number; gid?: number } {
+  const [us, gs] = u.split(':', 2) as [string, string | undefined];
+  const num = (s: string, what: string) => {
+    if (!/^-?\d+$/.test(s)) throw new TsrunError(`parsing ${s} as int for ${what} failed: invalid syntax`);
+    return Number(s);
+  };
+  return { uid: num(us, 'uid'), gid: gs === undefined ? undefined : num(gs, 'gid') };
+}
+
+/** The process from the command line, on top of config.json's process (runc's getProcess). */
+export function processFromFlags(base: SpecProcess, a: ExecArgs): SpecProcess {
+  const p: SpecProcess = structuredClone(base);
+  p.args = a.args;
+  if (a.cwd) p.cwd = a.cwd;
+  if (a.apparmor) p.apparmorProfile = a.apparmor;
+  if (a.processLabel) p.selinuxLabel = a.processLabel;
+  if (a.caps.length) {
+    const c = (p.capabilities ??= {});
+    for (const set of ['bounding', 'effective', 'permitted'] as const) c[set] = [...(c[set] ?? []), ...a.caps];
+    // runc also raises them as ambient so a non-root user keeps them across execve.
+    c.inheritable = [...(c.inheritable ?? []), ...a.caps];
+    c.ambient = [...(c.ambient ?? []), ...a.caps];
+  }
+  p.env = [...(p.env ?? []), ...a.env];
+  p.terminal = a.tty === true;
+  if (a.noNewPrivs !== undefined) p.noNewPrivileges = a.noNewPrivs;
+  if (a.user) {
+    const u = parseUser(a.user);
+    p.user = { ...(p.user ?? { uid: 0, gid: 0 }), uid: u.uid, ...(u.gid !== undefined ? { gid: u.gid } : {}) };
+  }
+  if (a.additionalGids.length) p.user = { ...(p.user ?? { uid: 0, gid: 0 }), additionalGids: [...(p.user?.additionalGids ?? []), ...a.additionalGids] };
+  return p;
+}
+
+/**
+ * What process.json leaves out comes from the container, as in runc's newSetnsProcess: capabilities, rlimits
+ * and LSM labels. no_new_privs is always the process's own (absent = false), as with runc.
+ */
+export function withContainerDefaults(p: SpecProcess, d: ExecDefaults | undefined): SpecProcess {
+  if (!d) return p;
+  const out = { ...p };
+  if (out.capabilities === undefined && d.capabilities) out.capabilities = d.capabilities;
+  if (!out.apparmorProfile && d.apparmorProfile) out.apparmorProfile = d.apparmorProfile;
+  if (!out.selinuxLabel && d.selinuxLabel) out.selinuxLabel = d.selinuxLabel;
+  if (!out.rlimits?.length && d.rlimits?.length) out.rlimits = d.rlimits;
+  return out;
+}
+
+/** --process FILE, validated as an OCI process (the schema is loaded only for this). */
+async function readProcessFile(file: string): Promise<SpecProcess> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new TsrunError(describeNodeError(err));
+  }
+  const { parseProcessText } = await import('../spec/load.js');
+  return parseProcessText(text, file);
+}
+
+function checkArgs(p: SpecProcess, a: ExecArgs): void {
+  if (!p.args?.length) throw new TsrunError('process args cannot be empty');
+  if (p.terminal && a.detach && !a.consoleSocket)
+    throw new TsrunError('cannot allocate tty if tsrun will detach without setting console socket');
+  if (a.consoleSocket && (!p.terminal || !a.detach))
+    throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
+}
+
+/** HOME of the process's uid from the container's /etc/passwd, read inside the container's root. */
+async function homeOf(pid: number, uid: number): Promise<string | undefined> {
+  const { native } = await import('../native/addon.js');
+  let fd: number;
+  try {
+    fd = native().openInRoot(`/proc/${pid}/root`, '/etc/passwd', 0);
+  } catch {
+    return undefined;
+  }
+  try {
+    return parsePasswdHome(readFileSync(fd, 'utf8'), uid);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function execContainer(a: ExecArgs): Promise<number> {
+  const dir = new StateDir(a.root, a.id);
+  const st = dir.load();
+  const status = statusOf(dir, st);
+  if (status === 'stopped') throw new TsrunError('cannot exec in a stopped container');
+  if (status === 'paused' && !a.ignorePaused) throw new TsrunError('cannot exec in a paused container (use --ignore-paused to override)');
+
+  let proc: SpecProcess;
+  let spec: Spec;
+  if (a.processFile) {
+    proc = await readProcessFile(resolve(a.processFile));
+    spec = { ociVersion: st.ociVersion, process: proc } as Spec;
+  } else {
+    const { loadSpec } = await import('../spec/load.js');
+    const bundleSpec = loadSpec(st.bundle);
+    if (!bundleSpec.process) throw new ConfigError('config.json', ['process: Required']);
+    proc = processFromFlags(bundleSpec.process, a);
+    spec = { ...bundleSpec, process: proc };
+  }
+  proc = withContainerDefaults(proc, st.exec);
+  spec.process = proc;
+  spec.annotations = st.annotations;
+  checkArgs(proc, a);
+  const pidFile = a.pidFile ? resolve(a.pidFile) : undefined;
+  const consoleSocket = a.consoleSocket ? resolve(a.consoleSocket) : undefined;
+  for (let fd = 3; fd < 3 + a.preserveFds; fd++) {
+    try {
+      statSync(`/proc/self/fd/${fd}`);
+    } catch {
+      throw new TsrunError(`unable to stat preserved-fd ${fd - 3} (of ${a.preserveFds}): fd ${fd} is not open`);
+    }
+  }
+
+  // The container's seccomp filter, compiled at create and kept in the state directory.
+  let seccomp: { program: Buffer; flags: number } | undefined;
+  if (st.exec?.seccomp) seccomp = { program: readFileSync(join(dir.dir, st.exec.seccomp.file)), flags: st.exec.seccomp.flags };
+  if (st.exec?.seccomp?.listener) {
+    spec.linux = { ...spec.linux, seccomp: { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: st.exec.seccomp.listener.path, listenerMetadata: st.exec.seccomp.listener.metadata } };
+  }
+
+  const [{ readHostFacts }, { execToPlan }] = await Promise.all([import('../plan/host.js'), import('../plan/specconv.js')]);
+  const cg = st.cgroup;
+  const plan = execToPlan(
+    spec,
+    {
+      id: st.id,
+      bundle: st.bundle,
+      joins: containerNamespaces(st.pid),
+      root: `/proc/${st.pid}/root`,
+      cgroupDir: cg && cg.layout.mode === 'v2' ? cg.paths.v2 : undefined,
+      setgroups: setgroupsAllowed(st.pid),
+      noNewKeyring: st.exec?.noNewKeyring ?? false,
+    },
+    { detach: a.detach, consoleSocket, preserveFds: a.preserveFds, home: await homeOf(st.pid, proc.user?.uid ?? 0), seccomp },
+    readHostFacts(),
+  );
+  for (const w of plan.warnings) log.warn(w);
+
+  const launched = launch(plan, {
+    // v1 and hybrid: the process enters every hierarchy of the container before it runs anything.
+    onPid(pid) {
+      if (cg && cg.layout.mode !== 'v2') managerOf(cg).addProcess(pid);
+    },
+  });
+  if (a.detach) {
+    finishDetached(launched);
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    return 0;
+  }
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(launched.pid, sig);
+    } catch {
+      // exited; its status is on its way
+    }
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  try {
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    return exitCodeOf(await waitForeground(launched));
+  } finally {
+    for (const s of FORWARDED) process.off(s, forward);
+  }
+}
+
+/** setgroups(2) works in the container unless its user namespace has "deny" in /proc/<pid>/setgroups. */
+function setgroupsAllowed(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() !== 'deny';
+  } catch {
+    return true;
+  }
+}

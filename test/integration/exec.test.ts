@@ -1,0 +1,255 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { native } from '../../src/native/addon.js';
+import { Harness, IS_TSRUN, RUNTIME, baseConfig, pidAlive, waitExit, waitFor, type Config } from '../helpers/runtime.js';
+
+const h = new Harness();
+afterAll(() => h.cleanup());
+
+/** A running container (sleeping init) for exec to join. */
+function running(cfg: Config = baseConfig(['sleep', '1000'])) {
+  const id = h.id('ex');
+  const bundle = h.bundle(cfg);
+  const r = h.rt(['run', '-d', '--bundle', bundle, id]);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  return { id, bundle, pid: h.state(id).pid };
+}
+
+function statusField(pid: number, name: string): string {
+  const m = new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m?.[1] ?? '';
+}
+
+describe('exec joins the container', () => {
+  const c = running();
+  afterAll(() => h.rt(['delete', '--force', c.id]));
+
+  it('enters every namespace of the init, its cgroups and its root', () => {
+    const d = h.rt(['exec', '-d', '--pid-file', join(h.work, 'ns.pid'), c.id, 'sleep', '30']);
+    expect(d.stderr).toBe('');
+    expect(d.status).toBe(0);
+    const pid = Number(readFileSync(join(h.work, 'ns.pid'), 'utf8'));
+    for (const ns of ['mnt', 'uts', 'ipc', 'net', 'pid', 'cgroup'])
+      expect(readlinkSync(`/proc/${pid}/ns/${ns}`), ns).toBe(readlinkSync(`/proc/${c.pid}/ns/${ns}`));
+    expect(readFileSync(`/proc/${pid}/cgroup`, 'utf8')).toBe(readFileSync(`/proc/${c.pid}/cgroup`, 'utf8'));
+    expect(readlinkSync(`/proc/${pid}/root`)).toBe(readlinkSync(`/proc/${c.pid}/root`));
+    // Detached: left to the caller's subreaper (here: init), not to a process of the runtime.
+    expect(Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1])).toBe(1);
+    process.kill(pid, 'SIGKILL');
+  });
+
+  it('runs in the foreground with the container as its world and returns the exit status', () => {
+    const r = h.rt(['exec', c.id, 'sh', '-c', 'echo $$; hostname; tr "\\0" " " </proc/1/cmdline; echo; exit 3']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(3);
+    const [selfPid, host, init] = r.stdout.trim().split('\n');
+    // The container's own pid namespace: pid 1 is its init.
+    expect(Number(selfPid)).toBeGreaterThan(1);
+    expect(Number(selfPid)).toBeLessThan(100);
+    expect(init!.trim()).toBe('sleep 1000');
+    expect(host).toBe('tsrun-test');
+  });
+
+  it('reports 128+N for a process killed by signal N', () => {
+    expect(h.rt(['exec', c.id, 'sh', '-c', 'kill -9 $$']).status).toBe(137);
+  });
+
+  it('fails with 255, runc\'s words and no pid file when the program does not exist', () => {
+    const pidFile = join(h.work, 'missing.pid');
+    const r = h.rt(['exec', '-d', '--pid-file', pidFile, c.id, 'no-such-program']);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('exec failed: ');
+    expect(r.stderr).toContain('no-such-program');
+    expect(r.stderr).toContain('executable file not found in $PATH');
+    expect(existsSync(pidFile)).toBe(false);
+  });
+
+  it('applies -u, -g, -e, --cwd and --no-new-privs on top of config.json\'s process', () => {
+    const r = h.rt(['exec', '-u', '1000:1000', '-g', '10', '-e', 'FOO=bar', '--cwd', '/tmp', c.id, 'sh', '-c', 'id; echo $FOO; pwd']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['uid=1000(user) gid=1000(user) groups=10', 'bar', '/tmp']);
+  });
+
+  it('refuses a user that is not a number, as runc does', () => {
+    const r = h.rt(['exec', '-u', 'nobody', c.id, 'id']);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('parsing nobody as int for uid failed');
+  });
+
+  it('refuses an empty command', () => {
+    const r = h.rt(['exec', c.id]);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('process args cannot be empty');
+  });
+
+  it('passes only stdio and the preserved fds', () => {
+    const extra = openSync(join(h.work, 'extra.txt'), 'w+');
+    writeSync(extra, 'preserved\n');
+    try {
+      const r = h.rt(['exec', '--preserve-fds', '1', c.id, 'sh', '-c', 'ls /proc/self/fd | tr "\\n" " "; echo; cat /proc/self/fd/3'], {
+        extraFds: [extra],
+      });
+      expect(r.stderr).toBe('');
+      // ls sees 0-3 and its own directory fd.
+      const [fds, content] = r.stdout.split('\n');
+      expect(fds!.trim().split(/\s+/).map(Number).sort()).toEqual([0, 1, 2, 3, 4]);
+      expect(content).toBe('preserved');
+    } finally {
+      closeSync(extra);
+    }
+  });
+});
+
+describe('exec --process (the engines\' path)', () => {
+  it('runs the OCI process as given: user, groups, env, cwd, capabilities, no_new_privs, rlimits; HOME from /etc/passwd', () => {
+    const c = running();
+    const proc = {
+      terminal: false,
+      user: { uid: 1000, gid: 1000, additionalGids: [10] },
+      args: ['sh', '-c', 'id; echo "$HOME $X"; pwd; ulimit -n; grep -E "^(CapBnd|NoNewPrivs)" /proc/self/status'],
+      env: ['PATH=/bin:/usr/bin', 'X=1'],
+      cwd: '/etc',
+      capabilities: { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] },
+      noNewPrivileges: true,
+      rlimits: [{ type: 'RLIMIT_NOFILE', hard: 512, soft: 256 }],
+    };
+    const file = join(h.work, 'proc1.json');
+    writeFileSync(file, JSON.stringify(proc));
+    // Flags that shape the process are ignored with --process, as with runc.
+    const r = h.rt(['exec', '--process', file, '-u', '0', c.id]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' '))).toEqual([
+      'uid=1000(user) gid=1000(user) groups=10',
+      '/home/user 1',
+      '/etc',
+      '256',
+      'CapBnd: 0000000000000020',
+      'NoNewPrivs: 1',
+    ]);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it('takes the container\'s capabilities and seccomp filter when the process does not say (no_new_privs is its own)', () => {
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.process.capabilities = { bounding: ['CAP_CHOWN'], effective: ['CAP_CHOWN'], permitted: ['CAP_CHOWN'] };
+    cfg.process.noNewPrivileges = true;
+    cfg.linux.seccomp = {
+      defaultAction: 'SCMP_ACT_ALLOW',
+      architectures: ['SCMP_ARCH_X86_64'],
+      syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+    };
+    const c = running(cfg);
+    const file = join(h.work, 'proc2.json');
+    writeFileSync(file, JSON.stringify({ args: ['sh', '-c', 'mkdir /tmp/x 2>&1; grep -E "^(CapBnd|NoNewPrivs|Seccomp):" /proc/self/status'], env: ['PATH=/bin'], cwd: '/' }));
+    const r = h.rt(['exec', '-p', file, c.id]);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' '));
+    expect(lines[0]).toMatch(/Operation not permitted/);
+    expect(lines.slice(1)).toEqual(['CapBnd: 0000000000000001', 'NoNewPrivs: 0', 'Seccomp: 2']);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it('names the JSON path of an invalid process.json', () => {
+    const c = running();
+    const file = join(h.work, 'bad.json');
+    writeFileSync(file, JSON.stringify({ args: 'sh', cwd: '/' }));
+    const r = h.rt(['exec', '-p', file, c.id]);
+    expect(r.status).toBe(255);
+    if (IS_TSRUN) expect(r.stderr).toMatch(/args/);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+});
+
+describe('exec and the container\'s state', () => {
+  it('refuses a paused container unless --ignore-paused, then runs once it is resumed', async () => {
+    const c = running();
+    expect(h.rt(['pause', c.id]).status).toBe(0);
+    const r = h.rt(['exec', c.id, 'true']);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('cannot exec in a paused container (use --ignore-paused to override)');
+    // With --ignore-paused the process is born frozen: exec completes after resume.
+    const p = spawn(RUNTIME, ['--root', h.root, 'exec', '--ignore-paused', c.id, 'echo', 'thawed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((res) => p.on('exit', res));
+    expect(h.rt(['resume', c.id]).status).toBe(0);
+    expect(await done).toBe(0);
+    expect(out).toBe('thawed\n');
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it('refuses a stopped container', () => {
+    const c = running(baseConfig(['true']));
+    expect(waitExit(c.pid)).toBe(true);
+    const r = h.rt(['exec', c.id, 'true']);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('cannot exec in a stopped container');
+    expect(h.rt(['delete', c.id]).status).toBe(0);
+  });
+
+  it('works in a created container (before start)', () => {
+    const id = h.id('exc');
+    expect(h.rt(['create', '--bundle', h.bundle(baseConfig(['sleep', '1000'])), id]).status).toBe(0);
+    const r = h.rt(['exec', id, 'echo', 'early']);
+    expect(r.stdout).toBe('early\n');
+    expect(h.state(id).status).toBe('created');
+    expect(h.rt(['delete', id]).status).toBe(0);
+  });
+
+  it('joins the user namespace first, with the container\'s id mappings', () => {
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.linux.namespaces.push({ type: 'user' });
+    cfg.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    cfg.linux.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+    const c = running(cfg);
+    const d = h.rt(['exec', '-d', '--pid-file', join(h.work, 'userns.pid'), c.id, 'sleep', '30']);
+    expect(d.stderr).toBe('');
+    const pid = Number(readFileSync(join(h.work, 'userns.pid'), 'utf8'));
+    expect(readlinkSync(`/proc/${pid}/ns/user`)).toBe(readlinkSync(`/proc/${c.pid}/ns/user`));
+    expect(statusField(pid, 'Uid').split(/\s+/)[0]).toBe('200000');
+    process.kill(pid, 'SIGKILL');
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+});
+
+describe('exec with a terminal', () => {
+  it('-d -t sends the pty master of the container\'s devpts to the console socket', () => {
+    const c = running();
+    const addon = native();
+    const sock = join(h.work, 'exec-console.sock');
+    const listener = addon.listenUnix(sock);
+    const pidFile = join(h.work, 'tty-exec.pid');
+    const r = h.rt(['exec', '-d', '-t', '--console-socket', sock, '--pid-file', pidFile, c.id, 'sh', '-c', 'tty; read x; echo "got:$x"']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const conn = addon.accept(listener);
+    const { fd: master } = addon.recvFd(conn);
+    closeSync(conn);
+    closeSync(listener);
+    writeSync(master, 'hello\n');
+    let out = '';
+    const buf = Buffer.alloc(4096);
+    while (!out.includes('got:')) {
+      const [ev = 0] = addon.poll([master], [1], 10_000);
+      if (!ev) break;
+      let n = 0;
+      try {
+        n = readSync(master, buf, 0, buf.length, null);
+      } catch {
+        break;
+      }
+      if (n <= 0) break;
+      out += buf.toString('utf8', 0, n);
+    }
+    closeSync(master);
+    expect(out.replace(/\r/g, '')).toMatch(/^\/dev\/pts\/\d+$/m);
+    expect(out).toContain('got:hello');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(waitFor(() => !pidAlive(pid))).toBe(true);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+});

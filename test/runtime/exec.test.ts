@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { parseUser, processFromFlags, withContainerDefaults, type ExecArgs } from '../../src/runtime/exec.js';
+import type { SpecProcess } from '../../src/spec/schema.js';
+
+const base: SpecProcess = {
+  terminal: true,
+  user: { uid: 0, gid: 0 },
+  args: ['sleep', '1000'],
+  env: ['PATH=/bin'],
+  cwd: '/',
+  capabilities: { bounding: ['CAP_CHOWN'], effective: ['CAP_CHOWN'], permitted: ['CAP_CHOWN'] },
+  noNewPrivileges: true,
+} as SpecProcess;
+
+const args = (o: Partial<ExecArgs>): ExecArgs => ({
+  root: '/run/tsrun',
+  id: 'c',
+  args: ['sh'],
+  detach: false,
+  env: [],
+  additionalGids: [],
+  caps: [],
+  preserveFds: 0,
+  ignorePaused: false,
+  ...o,
+});
+
+describe('exec process from flags (runc getProcess)', () => {
+  it('replaces args, appends env, overrides cwd, and takes the terminal only from -t', () => {
+    const p = processFromFlags(base, args({ args: ['id'], env: ['A=1'], cwd: '/tmp' }));
+    expect(p.args).toEqual(['id']);
+    expect(p.env).toEqual(['PATH=/bin', 'A=1']);
+    expect(p.cwd).toBe('/tmp');
+    expect(p.terminal).toBe(false);
+    expect(processFromFlags(base, args({ tty: true })).terminal).toBe(true);
+    expect(base.args).toEqual(['sleep', '1000']); // not modified
+  });
+
+  it('sets uid[:gid], additional gids, capabilities and no_new_privs', () => {
+    const p = processFromFlags(base, args({ user: '1000:100', additionalGids: [5, 6], caps: ['CAP_NET_ADMIN'], noNewPrivs: false }));
+    expect(p.user).toEqual({ uid: 1000, gid: 100, additionalGids: [5, 6] });
+    expect(p.capabilities?.bounding).toEqual(['CAP_CHOWN', 'CAP_NET_ADMIN']);
+    expect(p.capabilities?.ambient).toEqual(['CAP_NET_ADMIN']);
+    expect(p.noNewPrivileges).toBe(false);
+    expect(processFromFlags(base, args({ user: '7' })).user).toEqual({ uid: 7, gid: 0 });
+  });
+
+  it('parses the user as runc does: numbers only', () => {
+    expect(parseUser('1:2')).toEqual({ uid: 1, gid: 2 });
+    expect(() => parseUser('nobody')).toThrow('parsing nobody as int for uid failed');
+    expect(() => parseUser('1:wheel')).toThrow('parsing wheel as int for gid failed');
+  });
+});
+
+describe('container defaults for an exec process', () => {
+  const d = { capabilities: { bounding: ['CAP_KILL'] }, apparmorProfile: 'p', rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 2 }], noNewKeyring: false } as const;
+
+  it('fills capabilities, rlimits and the AppArmor profile when the process has none', () => {
+    const p = withContainerDefaults({ args: ['x'], cwd: '/' } as SpecProcess, d as never);
+    expect(p.capabilities).toEqual({ bounding: ['CAP_KILL'] });
+    expect(p.apparmorProfile).toBe('p');
+    expect(p.rlimits).toEqual(d.rlimits);
+    expect(p.noNewPrivileges).toBeUndefined();
+  });
+
+  it("keeps the process's own settings", () => {
+    const own = { args: ['x'], cwd: '/', capabilities: { bounding: [] }, apparmorProfile: 'q', rlimits: [{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }] } as unknown as SpecProcess;
+    expect(withContainerDefaults(own, d as never)).toEqual(own);
+  });
+});
