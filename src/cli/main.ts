@@ -8,6 +8,7 @@ import { configureLog, log } from '../log.js';
 import { checkCommand } from './commands/check.js';
 import { eventsCommand } from './commands/events.js';
 import { execCommand } from './commands/exec.js';
+import { featuresCommand } from './commands/features.js';
 import { pauseCommand, resumeCommand } from './commands/pause.js';
 import { psCommand } from './commands/ps.js';
 import { updateCommand } from './commands/update.js';
@@ -29,6 +30,13 @@ export async function main(rawArgv: string[]): Promise<number> {
     configureLog({ file: early.log, format: early.logFormat, debug: early.debug });
   } catch (err) {
     writeSync(2, `open log file ${early.log}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  // Checkpoint/restore is not implemented: both fail, --help included, so that engines probing them
+  // (`checkpoint --help`, `restore --lsm-mount-context`) see no support rather than a help text.
+  const cmd = early.commandIndex >= 0 ? argv[early.commandIndex] : undefined;
+  if (cmd === 'checkpoint' || cmd === 'restore') {
+    log.fatal(`${cmd} is not supported by tsrun (no checkpoint/restore)`);
     return 1;
   }
   if (early.version && early.commandIndex < 0) {
@@ -55,6 +63,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     .command(updateCommand)
     .command(eventsCommand)
     .command(execCommand)
+    .command(featuresCommand)
     .demandCommand(1, 'no command given')
     .strictCommands()
     .strictOptions()

@@ -3,10 +3,16 @@ declare const TSRUN_COMMIT: string | undefined;
 
 export const SPEC_VERSION = '1.3.0';
 
+export function buildInfo(): { version: string; commit: string } {
+  return {
+    version: typeof TSRUN_VERSION === 'string' ? TSRUN_VERSION : 'dev',
+    commit: typeof TSRUN_COMMIT === 'string' ? TSRUN_COMMIT : 'unknown',
+  };
+}
+
 /** Shaped like runc's: dockerd looks for "version" and "commit:", CRI-O and podman print it as is. */
 export async function versionText(): Promise<string> {
-  const version = typeof TSRUN_VERSION === 'string' ? TSRUN_VERSION : 'dev';
-  const commit = typeof TSRUN_COMMIT === 'string' ? TSRUN_COMMIT : 'unknown';
+  const { version, commit } = buildInfo();
   let seccomp = 'unknown';
   try {
     const { native } = await import('../native/addon.js');

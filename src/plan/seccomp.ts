@@ -97,6 +97,14 @@ const FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: SeccompFlag.WAIT_KILLABLE_RECV,
 };
 
+/** The names this runtime accepts, for `features`. */
+export const seccompNames = {
+  actions: Object.keys(ACTIONS),
+  operators: Object.keys(OPERATORS),
+  archs: Object.keys(ARCHES),
+  flags: Object.keys(FLAGS),
+};
+
 function lookup(table: Record<string, number>, key: string, what: string): number {
   const v = Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
   if (v === undefined) throw new TsrunError(`seccomp: unknown ${what} ${JSON.stringify(key)}`);

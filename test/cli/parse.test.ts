@@ -203,3 +203,49 @@ describe('check', () => {
     expect(existsSync(join(bundle, 'rootfs'))).toBe(false);
   });
 });
+
+describe('tsrun features', () => {
+  it('prints runtime-spec features JSON on stdout and nothing on stderr', async () => {
+    const r = await run('features');
+    expect(r.status).toBe(0);
+    expect(r.err).toBe('');
+    const f = JSON.parse(r.out);
+    expect(f.ociVersionMin).toBe('1.0.0');
+    expect(f.ociVersionMax).toBe('1.3.0');
+    expect(f.hooks).toContain('createContainer');
+    // What engines switch on: rro mounts, idmapped mounts with user namespaces.
+    expect(f.mountOptions).toEqual(expect.arrayContaining(['rro', 'rbind', 'idmap', 'nosymfollow']));
+    expect(f.linux.namespaces).toEqual(expect.arrayContaining(['user', 'cgroup', 'time']));
+    expect(f.linux.mountExtensions.idmap.enabled).toBe(true);
+    expect(f.linux.capabilities[0]).toBe('CAP_CHOWN');
+    expect(f.linux.seccomp.actions).toContain('SCMP_ACT_NOTIFY');
+    expect(f.annotations['org.opencontainers.runc.checkpoint.enabled']).toBe('false');
+  });
+});
+
+describe('checkpoint and restore', () => {
+  it.each([
+    ['checkpoint', '--help'],
+    ['restore', '--lsm-mount-context'],
+    ['checkpoint', '--image-path', '/x', 'c1'],
+  ])('%s %s fails (not supported), so probes see no support', async (...argv) => {
+    const r = await run(...argv);
+    expect(r.status).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('not supported');
+  });
+});
+
+describe('tsrun exec arguments', () => {
+  it('a missing container: status 255 and "exec failed: container does not exist"', async () => {
+    const r = await run('--root', fresh('root'), 'exec', 'nosuch', 'sh', '-c', 'true');
+    expect(r.status).toBe(255);
+    expect(r.err).toContain('exec failed: container does not exist');
+  });
+
+  it('--criu is accepted and ignored', async () => {
+    const r = await run('--criu', '/usr/sbin/criu', '--root', fresh('root'), 'list', '--format', 'json');
+    expect(r.status).toBe(0);
+    expect(r.out.trim()).toBe('[]');
+  });
+});
