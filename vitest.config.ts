@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**'],
+          exclude: ['test/integration/**', 'test/engines/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -21,6 +21,18 @@ export default defineConfig({
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
           globalSetup: ['test/integration/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'engines',
+          include: ['test/engines/**/*.test.ts'],
+          // containerd, dockerd and podman driving the runtime: slow, and each scenario runs real containers.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 2 },
+          globalSetup: ['test/engines/global-setup.ts'],
         },
       },
     ],

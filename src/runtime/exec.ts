@@ -14,7 +14,7 @@ import { namespaceFlag } from '../plan/tables.js';
 import type { Spec, SpecProcess } from '../spec/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { managerOf } from './cgroup.js';
-import { exitCodeOf, finishDetached, launch, waitForeground } from './launcher.js';
+import { exitCodeOf, finishDetached, launch, waitForeground, type Launched } from './launcher.js';
 import { parsePasswdHome } from './passwd.js';
 import { FORWARDED } from './signals.js';
 import { StateDir, statusOf, type ExecDefaults } from './state.js';
@@ -220,12 +220,19 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   );
   for (const w of plan.warnings) log.warn(w);
 
-  const launched = launch(plan, {
-    // v1 and hybrid: the process enters every hierarchy of the container before it runs anything.
-    onPid(pid) {
-      if (cg && cg.layout.mode !== 'v2') managerOf(cg).addProcess(pid);
-    },
-  });
+  let launched: Launched;
+  try {
+    launched = launch(plan, {
+      // v1 and hybrid: the process enters every hierarchy of the container before it runs anything.
+      onPid(pid) {
+        if (cg && cg.layout.mode !== 'v2') managerOf(cg).addProcess(pid);
+      },
+    });
+  } catch (err) {
+    // runc's wording, which engines show as is (and podman classifies: "executable file not found" → 127).
+    if (err instanceof TsrunError) throw new TsrunError(`unable to start container process: ${err.message}`, err.exitCode);
+    throw err;
+  }
   if (a.detach) {
     finishDetached(launched);
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);

@@ -1,0 +1,220 @@
+// Private instances of the engines that drive an OCI runtime: containerd (+ ctr), dockerd (on that containerd)
+// and podman (+ conmon, no daemon). Everything lives under one work directory: sockets, data, exec roots,
+// storage; nothing of the host's engines is touched and no firewall rule is added (dockerd: --iptables=false
+// --bridge=none; podman: no network). Used by the engine tests and by `npm run bench -- --engines`.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+// The Debian package's docker CLI (a different one may come first in PATH).
+export const DOCKER_CLI = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
+/** The runtime name the engines know the runtime under test by. */
+export const RUNTIME_NAME = 'undertest';
+
+const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** Waits (bounded) for an engine to answer; engines give no readiness signal of their own. */
+function waitUntil(what, ok, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (ok()) return;
+    sleep(100);
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
+}
+
+export function missingEngines() {
+  const need = ['containerd', 'ctr', 'containerd-shim-runc-v2', 'dockerd', 'podman', 'conmon'];
+  return need.filter((b) => spawnSync('sh', ['-c', `command -v ${b}`]).status !== 0);
+}
+
+export class Engines {
+  /**
+   * @param {string} work  directory for everything the engines keep
+   * @param {string} runtime  absolute path of the OCI runtime under test
+   */
+  constructor(work, runtime) {
+    this.work = work;
+    this.runtime = runtime;
+    this.procs = [];
+    this.containerdSock = join(work, 'containerd/containerd.sock');
+    this.dockerSock = join(work, 'docker/docker.sock');
+    this.podmanConf = join(work, 'podman/containers.conf');
+  }
+
+  start() {
+    mkdirSync(this.work, { recursive: true });
+    this.startContainerd();
+    this.startDockerd();
+    this.configurePodman();
+  }
+
+  startContainerd() {
+    const dir = join(this.work, 'containerd');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'config.toml'),
+      [
+        'version = 2',
+        `root = "${dir}/root"`,
+        `state = "${dir}/state"`,
+        'disabled_plugins = ["io.containerd.grpc.v1.cri"]',
+        '[grpc]',
+        `  address = "${this.containerdSock}"`,
+        '[ttrpc]',
+        `  address = "${this.containerdSock}.ttrpc"`,
+        '',
+      ].join('\n'),
+    );
+    this.spawnDaemon('containerd', ['--config', join(dir, 'config.toml')], join(dir, 'containerd.log'));
+    waitUntil('containerd', () => spawnSync('ctr', ['--address', this.containerdSock, 'version'], { stdio: 'ignore' }).status === 0);
+  }
+
+  startDockerd() {
+    const dir = join(this.work, 'docker');
+    mkdirSync(dir, { recursive: true });
+    this.spawnDaemon(
+      'dockerd',
+      [
+        '--data-root', join(dir, 'data'),
+        '--exec-root', join(dir, 'exec'),
+        '--pidfile', join(dir, 'docker.pid'),
+        '-H', `unix://${this.dockerSock}`,
+        '--containerd', this.containerdSock,
+        '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
+        '--exec-opt', 'native.cgroupdriver=cgroupfs',
+        '--add-runtime', `${RUNTIME_NAME}=${this.runtime}`,
+        '--default-runtime', RUNTIME_NAME,
+      ],
+      join(dir, 'dockerd.log'),
+    );
+    waitUntil('dockerd', () => spawnSync(DOCKER_CLI, ['-H', `unix://${this.dockerSock}`, 'version'], { stdio: 'ignore' }).status === 0);
+  }
+
+  configurePodman() {
+    const dir = join(this.work, 'podman');
+    mkdirSync(join(dir, 'tmp'), { recursive: true });
+    // Podman raises RLIMIT_NOFILE/NPROC to the kernel's maximum by default; without CAP_SYS_RESOURCE (as on a
+    // host that lacks it) no runtime may, so the defaults stay within the caller's hard limits.
+    writeFileSync(
+      this.podmanConf,
+      [
+        '[containers]',
+        'netns = "none"',
+        'default_ulimits = ["nofile=1024:4096", "nproc=4096:8192"]',
+        // Debian's podman has no catatonit: --init runs tini, which takes the same `-- cmd` form.
+        ...(existsSync('/usr/bin/tini-static') ? ['init_path = "/usr/bin/tini-static"'] : []),
+        '[engine]',
+        'cgroup_manager = "cgroupfs"',
+        'events_logger = "file"',
+        `events_logfile_path = "${dir}/events.log"`,
+        `runtime = "${RUNTIME_NAME}"`,
+        `runtime_supports_json = ["${RUNTIME_NAME}"]`,
+        '[engine.runtimes]',
+        `${RUNTIME_NAME} = ["${this.runtime}"]`,
+        '',
+      ].join('\n'),
+    );
+  }
+
+  spawnDaemon(cmd, args, logFile) {
+    const out = join(logFile);
+    const p = spawn('sh', ['-c', `exec "$0" "$@" >>"${out}" 2>&1`, cmd, ...args], { stdio: 'ignore', detached: true });
+    this.procs.push(p);
+    return p;
+  }
+
+  /** argv for ctr, docker and podman against these private instances. */
+  ctr(...args) {
+    return ['ctr', ['--address', this.containerdSock, ...args]];
+  }
+
+  docker(...args) {
+    return [DOCKER_CLI, ['-H', `unix://${this.dockerSock}`, ...args]];
+  }
+
+  podman(...args) {
+    const dir = join(this.work, 'podman');
+    return [
+      'podman',
+      ['--root', join(dir, 'storage'), '--runroot', join(dir, 'run'), '--tmpdir', join(dir, 'tmp'), '--storage-driver', 'overlay', ...args],
+    ];
+  }
+
+  /** Environment for podman commands (its configuration file). */
+  podmanEnv() {
+    return { ...process.env, CONTAINERS_CONF: this.podmanConf };
+  }
+
+  /**
+   * One busybox image, `name`, in all three engines: imported from a rootfs directory into docker, saved from
+   * there into containerd, imported into podman.
+   */
+  importImage(rootfs, name) {
+    const tar = join(this.work, 'rootfs.tar');
+    execFileSync('tar', ['-C', rootfs, '-cf', tar, '.']);
+    const [d, dargs] = this.docker('import', '--change', 'CMD ["sh"]', tar, name);
+    execFileSync(d, dargs, { stdio: 'ignore' });
+    const saved = join(this.work, 'image.tar');
+    const [d2, d2args] = this.docker('save', '-o', saved, name);
+    execFileSync(d2, d2args);
+    const [c, cargs] = this.ctr('images', 'import', saved);
+    execFileSync(c, cargs, { stdio: 'ignore' });
+    const [p, pargs] = this.podman('import', '--change', 'CMD ["sh"]', tar, name);
+    execFileSync(p, pargs, { stdio: 'ignore', env: this.podmanEnv() });
+    rmSync(tar);
+    rmSync(saved);
+  }
+
+  /** Stops the daemons and removes everything (no mount of theirs is left under the work directory). */
+  stop() {
+    try {
+      const [p, pargs] = this.podman('rm', '--all', '--force');
+      spawnSync(p, pargs, { stdio: 'ignore', env: this.podmanEnv() });
+    } catch {
+      // nothing to remove
+    }
+    for (const proc of this.procs.reverse()) {
+      try {
+        process.kill(-proc.pid, 'SIGTERM');
+      } catch {
+        // gone
+      }
+    }
+    for (const proc of this.procs) {
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline && existsSync(`/proc/${proc.pid}`) && !/\) Z /.test(safeRead(`/proc/${proc.pid}/stat`))) sleep(50);
+      try {
+        process.kill(-proc.pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    // Shims outlive containerd by design: end those of this instance.
+    spawnSync('pkill', ['-KILL', '-f', `containerd-shim-runc-v2 .*-address ${this.containerdSock}`]);
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4])
+      .filter((m) => m && m.startsWith(this.work + '/'))
+      .sort()
+      .reverse();
+    for (const m of mounts) spawnSync('umount', ['-l', m]);
+    rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+function safeRead(p) {
+  try {
+    return readFileSync(p, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** The state root the runtime uses when an engine passes none (podman): its own default. */
+export function defaultRootOf(runtime) {
+  const name = basename(runtime);
+  if (name.startsWith('tsrun')) return '/run/tsrun';
+  if (name === 'crun') return '/run/crun';
+  return '/run/runc';
+}
