@@ -32,10 +32,12 @@ export class Engines {
   /**
    * @param {string} work  directory for everything the engines keep
    * @param {string} runtime  absolute path of the OCI runtime under test
+   * @param {Record<string, string>} [others]  more runtimes by name (benchmarks compare them)
    */
-  constructor(work, runtime) {
+  constructor(work, runtime, others = {}) {
     this.work = work;
     this.runtime = runtime;
+    this.others = others;
     this.procs = [];
     this.containerdSock = join(work, 'containerd/containerd.sock');
     this.dockerSock = join(work, 'docker/docker.sock');
@@ -84,6 +86,7 @@ export class Engines {
         '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
         '--exec-opt', 'native.cgroupdriver=cgroupfs',
         '--add-runtime', `${RUNTIME_NAME}=${this.runtime}`,
+        ...Object.entries(this.others).flatMap(([n, p]) => ['--add-runtime', `${n}=${p}`]),
         '--default-runtime', RUNTIME_NAME,
       ],
       join(dir, 'dockerd.log'),
@@ -109,9 +112,10 @@ export class Engines {
         'events_logger = "file"',
         `events_logfile_path = "${dir}/events.log"`,
         `runtime = "${RUNTIME_NAME}"`,
-        `runtime_supports_json = ["${RUNTIME_NAME}"]`,
+        `runtime_supports_json = [${[RUNTIME_NAME, ...Object.keys(this.others)].map((n) => `"${n}"`).join(', ')}]`,
         '[engine.runtimes]',
         `${RUNTIME_NAME} = ["${this.runtime}"]`,
+        ...Object.entries(this.others).map(([n, p]) => `${n} = ["${p}"]`),
         '',
       ].join('\n'),
     );

@@ -1,0 +1,58 @@
+// npm run bench:engines: wall time of `docker run --rm IMAGE true`, `podman run --rm IMAGE true` and
+// `ctr run --rm IMAGE x true` with tsrun and with runc as the engines' runtime (private engine instances, runs
+// interleaved, medians reported). Needs root and the engines (scripts/setup installs them).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Engines, RUNTIME_NAME, missingEngines } from './lib/engines.mjs';
+
+const repo = resolve(import.meta.dirname, '..');
+const runs = Number(process.env.BENCH_RUNS ?? 10);
+const missing = missingEngines();
+if (missing.length) {
+  console.error(`bench:engines needs ${missing.join(', ')}`);
+  process.exit(1);
+}
+const tsrun = join(repo, 'dist/tsrun.cjs');
+const runtimes = { tsrun, runc: '/usr/sbin/runc' };
+if (!existsSync(runtimes.runc)) delete runtimes.runc;
+// dockerd reserves the name runc for its built-in entry: the reference is registered under another name.
+const engineName = (n) => (n === 'tsrun' ? RUNTIME_NAME : `ref-${n}`);
+const work = mkdtempSync(join(tmpdir(), 'tsrun-bench-engines-'));
+const engines = new Engines(join(work, 'engines'), tsrun, Object.fromEntries(Object.entries(runtimes).filter(([n]) => n !== 'tsrun').map(([n, p]) => [engineName(n), p])));
+const image = 'bench/busybox:1';
+try {
+  execFileSync(join(repo, 'scripts/make-rootfs'), [join(work, 'rootfs')]);
+  engines.start();
+  engines.importImage(join(work, 'rootfs'), image);
+  let k = 0;
+  const scenarios = {
+    'docker run --rm IMAGE true': (n, p) => [...engines.docker('run', '--rm', '--runtime', engineName(n), image, 'true'), process.env],
+    'podman run --rm IMAGE true': (n, p) => {
+      const [cmd, args] = engines.podman('--runtime', p, 'run', '--rm', image, 'true');
+      return [cmd, args, engines.podmanEnv()];
+    },
+    'ctr run --rm IMAGE x true': (n, p) => [...engines.ctr('run', '--rm', '--runc-binary', p, `docker.io/${image}`, `bench-${++k}`, 'true'), process.env],
+  };
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`${runs} runs each, interleaved; median wall time in ms\n`);
+  console.log(['scenario'.padEnd(32), ...Object.keys(runtimes).map((n) => n.padStart(8))].join(''));
+  for (const [name, make] of Object.entries(scenarios)) {
+    const samples = Object.fromEntries(Object.keys(runtimes).map((n) => [n, []]));
+    for (let i = 0; i < runs + 1; i++) {
+      for (const [n, p] of Object.entries(runtimes)) {
+        const [cmd, args, env] = make(n, p);
+        const t0 = process.hrtime.bigint();
+        const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        if (r.status !== 0) throw new Error(`${name} with ${n} failed: ${r.stderr}`);
+        if (i > 0) samples[n].push(ms); // the first round warms caches and is not counted
+      }
+    }
+    console.log([name.padEnd(32), ...Object.keys(runtimes).map((n) => String(Math.round(median(samples[n]))).padStart(8))].join(''));
+  }
+} finally {
+  engines.stop();
+  rmSync(work, { recursive: true, force: true });
+}
