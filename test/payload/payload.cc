@@ -1,7 +1,12 @@
 // tsrun-test-payload: a static helper the integration tests copy into containers, for what busybox cannot do.
 //   sd-notify MESSAGE   send MESSAGE as one datagram to $NOTIFY_SOCKET (sd_notify without libsystemd)
 //   alloc MIB           allocate and touch MIB mebibytes, print "allocated", then wait to be killed
+//   subreaper CMD...    (on the host) a supervising caller as containerd's shim and conmon are: become a child
+//                       subreaper, run CMD, print "ran STATUS", then print "reaped PID exit N" / "reaped PID
+//                       signal N" for every orphan adopted and reaped, until none is left
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -42,9 +47,35 @@ static int alloc(const char* mib) {
   return 0;
 }
 
+static void report(const char* what, pid_t pid, int status) {
+  if (WIFEXITED(status)) std::printf("%s %d exit %d\n", what, pid, WEXITSTATUS(status));
+  else std::printf("%s %d signal %d\n", what, pid, WTERMSIG(status));
+  std::fflush(stdout);
+}
+
+static int subreaper(char** argv) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+    std::perror("subreaper: prctl");
+    return 1;
+  }
+  pid_t child = fork();
+  if (child < 0) return 1;
+  if (child == 0) {
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(child, &status, 0) != child) return 1;
+  report("ran", child, status);
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, 0)) > 0) report("reaped", pid, status);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc >= 3 && std::strcmp(argv[1], "subreaper") == 0) return subreaper(argv + 2);
   if (argc == 3 && std::strcmp(argv[1], "sd-notify") == 0) return sd_notify(argv[2]);
   if (argc == 3 && std::strcmp(argv[1], "alloc") == 0) return alloc(argv[2]);
-  std::fprintf(stderr, "usage: %s sd-notify MESSAGE | alloc MIB\n", argv[0]);
+  std::fprintf(stderr, "usage: %s sd-notify MESSAGE | alloc MIB | subreaper CMD...\n", argv[0]);
   return 2;
 }
