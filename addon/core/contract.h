@@ -44,7 +44,19 @@ constexpr uint32_t IDMAP_MOUNT = 32;
 constexpr uint32_t SECCOMP_LISTENER = 33;
 constexpr uint32_t CGROUP_DIR = 34;
 constexpr uint32_t EXEC_ROOT = 35;
+constexpr uint32_t SHIM = 36;
 }  // namespace Tag
+
+namespace ShimMode {
+constexpr uint32_t AUTO = 1;
+constexpr uint32_t ALWAYS = 2;
+}  // namespace ShimMode
+
+namespace ShimFlag {
+constexpr uint64_t STDIN = 1 << 0;
+constexpr uint64_t KEEP_STDOUT = 1 << 1;
+constexpr uint64_t KEEP_STDERR = 1 << 2;
+}  // namespace ShimFlag
 
 namespace HookPhase {
 constexpr uint32_t CREATE_RUNTIME = 1;
@@ -127,6 +139,7 @@ constexpr int32_t IDMAP = 11;
 constexpr int32_t SECCOMP_LISTENER = 12;
 constexpr int32_t CGROUP = 13;
 constexpr int32_t EXEC_ROOT = 14;
+constexpr int32_t SHIM = 15;
 constexpr int32_t SIGNALS = 20;
 constexpr int32_t SYNC = 21;
 constexpr int32_t SETSID = 22;

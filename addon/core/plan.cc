@@ -217,6 +217,14 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
       }
       case Tag::CGROUP_DIR: plan->cgroup_dir = r.str(); break;
       case Tag::EXEC_ROOT: plan->exec_root = r.str(); break;
+      case Tag::SHIM:
+        plan->shim_mode = static_cast<uint32_t>(r.u64());
+        plan->shim_caller = static_cast<int64_t>(r.u64());
+        plan->shim_log_max = r.u64();
+        plan->shim_flags = r.u64();
+        plan->shim_dir = r.str();
+        plan->shim_oom_file = r.str();
+        break;
       case Tag::SECCOMP_LISTENER:
         plan->listener_path = r.str();
         for (auto& part : plan->listener_payload) part = r.str();

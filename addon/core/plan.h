@@ -93,6 +93,12 @@ struct Plan {
   const char* selinux = nullptr;
   const char* cgroup_dir = nullptr;
   const char* exec_root = nullptr;
+  uint32_t shim_mode = 0;  // 0: no shim (foreground, exec, --shim=never)
+  int64_t shim_caller = 0;
+  uint64_t shim_log_max = 0;
+  uint64_t shim_flags = 0;
+  const char* shim_dir = nullptr;
+  const char* shim_oom_file = "";
   const char* listener_path = nullptr;
   const char* listener_payload[3] = {"", "", ""};
   std::vector<IdmapMount> idmap_mounts;

@@ -32,6 +32,7 @@
 #include "../core/fd.h"
 #include "../core/plan.h"
 #include "../core/sys.h"
+#include "shim.h"
 
 using namespace tsrun;
 
@@ -254,6 +255,17 @@ int main(int argc, char** argv) {
   if (!read_plan(g_ctl, &buf)) die(Step::PLAN, EPROTO);
   if (!decode_plan(buf, &plan, &err)) die(Step::PLAN, EINVAL);
 
+  bool terminal = (plan.process_flags & ProcessFlag::TERMINAL) != 0;
+  bool foreground = plan.mode == LaunchMode::FOREGROUND;
+  const bool exec = (plan.process_flags & ProcessFlag::EXEC) != 0;
+
+  // Nobody will adopt the init: split off the shim first, before any namespace, fd or child of the container
+  // exists in this process. From here on this process is the launcher half, the shim's child.
+  ShimChild shim;
+  if (plan.shim_mode != 0 && !foreground && !exec && shim_needed(plan)) {
+    if (!start_shim(plan, g_ctl, &shim)) die(Step::SHIM, errno);
+  }
+
   Fd fifo_dir;
   if (plan.fifo_dir != nullptr && plan.fifo_dir[0] != 0) {
     fifo_dir.reset(open(plan.fifo_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
@@ -278,8 +290,6 @@ int main(int argc, char** argv) {
     plan.idmap_fds[m.index] = idmap_trees.back().get();
   }
 
-  bool terminal = (plan.process_flags & ProcessFlag::TERMINAL) != 0;
-  bool foreground = plan.mode == LaunchMode::FOREGROUND;
   Fd console, console_peer;
   if (terminal && plan.console_socket != nullptr && plan.console_socket[0] != 0) {
     console.reset(connect_unix(plan.console_socket));
@@ -289,6 +299,8 @@ int main(int argc, char** argv) {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) die(Step::CONSOLE_CONNECT, errno);
     console_peer.reset(sp[0]);
     console.reset(sp[1]);
+  } else if (terminal && shim.console >= 0) {
+    console.reset(shim.console);  // the init sends its pty master to the shim
   }
 
   // cgroup v2: the init is born in its cgroup (CLONE_INTO_CGROUP), charged there from its first page.
@@ -342,7 +354,7 @@ int main(int argc, char** argv) {
   ctx.close_fds[2] = proc.get();
   ctx.close_fds[3] = console_peer.valid() ? console_peer.get() : -1;
   ctx.close_fds[4] = cgroup.valid() ? cgroup.get() : -1;
-  const bool exec = (plan.process_flags & ProcessFlag::EXEC) != 0;
+  ctx.close_fds[5] = shim.pid_pipe;
 
   int pidfd = -1;
   struct clone_args ca = {};
@@ -357,6 +369,17 @@ int main(int argc, char** argv) {
   if (pid < 0) die(Step::CLONE, errno);
   if (pid == 0) run_child(&ctx);
   Fd pidfd_owner(pidfd);
+  if (shim.pid_pipe >= 0) {
+    // The shim learns which of its future children is the init before anything here can fail.
+    int32_t p32 = static_cast<int32_t>(pid);
+    if (write_full(shim.pid_pipe, &p32, sizeof(p32)) < 0) {
+      kill(static_cast<pid_t>(pid), SIGKILL);
+      waitpid(static_cast<pid_t>(pid), nullptr, 0);
+      die(Step::SHIM, errno);
+    }
+    close(shim.pid_pipe);
+    shim.pid_pipe = -1;
+  }
   sync_child.reset();
   console.reset();
   listener.reset();
@@ -391,7 +414,7 @@ int main(int argc, char** argv) {
     if (write_file_at(proc.get(), path.c_str(), m.data(), m.size()) < 0) abort_child(Step::GID_MAP, errno);
   }
 
-  if (send_msg(g_ctl, Msg::PID, static_cast<int32_t>(pid)) < 0) abort_child(Step::SYNC, errno);
+  if (send_msg(g_ctl, Msg::PID, static_cast<int32_t>(pid), shim.shim_pid) < 0) abort_child(Step::SYNC, errno);
 
   // Relay between Node and the init until the init is ready (or failed).
   bool ready = false;

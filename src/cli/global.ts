@@ -10,6 +10,7 @@ export interface GlobalArgs {
   'systemd-cgroup': boolean;
   rootless?: string;
   criu?: string;
+  shim: 'auto' | 'always' | 'never';
 }
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
@@ -25,12 +26,18 @@ export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
       global: true,
     })
     .option('rootless', { type: 'string', describe: 'ignore cgroup permission errors (true, false or auto)', global: true })
+    .option('shim', {
+      choices: ['auto', 'always', 'never'] as const,
+      default: 'auto' as const,
+      describe: "who supervises a detached container: tsrun's shim unless the caller adopts it (auto), always, or never",
+      global: true,
+    })
     .option('criu', { type: 'string', hidden: true, describe: 'ignored (checkpoint/restore is not supported)', global: true }) as Argv<
     T & GlobalArgs
   >;
 }
 
-const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'rootless', 'criu']);
+const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'rootless', 'criu', 'shim']);
 const GLOBAL_BOOL_FLAGS = new Set(['debug', 'systemd-cgroup', 'help', 'h', 'version', 'v']);
 
 /** Long option names of every command, so that `-name` (single dash, accepted by runc's parser) can be read. */
@@ -40,7 +47,7 @@ const LONG_NAMES = new Set([
   'bundle', 'pid-file', 'console-socket', 'no-pivot', 'no-new-keyring', 'preserve-fds', 'pidfd-socket',
   'detach', 'keep', 'no-subreaper', 'force', 'all', 'format', 'quiet', 'resources', 'interval', 'stats',
   'process', 'tty', 'cwd', 'env', 'user', 'additional-gids', 'cap', 'no-new-privs', 'apparmor', 'process-label',
-  'ignore-paused', 'cgroup',
+  'ignore-paused', 'cgroup', 'stdin', 'log-size-max', 'follow', 'tail', 'timestamps', 'no-stdin', 'detach-keys',
 ]);
 
 /** Flags whose value may be "-" (stdin); yargs would read a lone "-" as no value. */

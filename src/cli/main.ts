@@ -5,7 +5,10 @@
 import { writeSync } from 'node:fs';
 import yargs from 'yargs/yargs';
 import { configureLog, log } from '../log.js';
+import { attachCommand } from './commands/attach.js';
 import { checkCommand } from './commands/check.js';
+import { logsCommand } from './commands/logs.js';
+import { waitCommand } from './commands/wait.js';
 import { eventsCommand } from './commands/events.js';
 import { execCommand } from './commands/exec.js';
 import { featuresCommand } from './commands/features.js';
@@ -64,6 +67,9 @@ export async function main(rawArgv: string[]): Promise<number> {
     .command(eventsCommand)
     .command(execCommand)
     .command(featuresCommand)
+    .command(attachCommand)
+    .command(logsCommand)
+    .command(waitCommand)
     .demandCommand(1, 'no command given')
     .strictCommands()
     .strictOptions()

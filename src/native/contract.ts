@@ -50,6 +50,23 @@ export const Tag = {
   SECCOMP_LISTENER: 33, // str socket path; str payload before the pid, between the two pids, after: runc's ContainerProcessState
   CGROUP_DIR: 34, // str cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP)
   EXEC_ROOT: 35, // str the running container's root (/proc/<pid>/root), opened by the launcher before joining; the ops' root
+  SHIM: 36, // u64 ShimMode, caller pid, log size limit (0: none), ShimFlag bits; str state dir, str OOM counter file ("" if none)
+} as const;
+
+/** Whether the launcher leaves a shim as the init's parent (create / run -d). */
+export const ShimMode = {
+  /** only when the caller is not a child subreaper that adopts the init (containerd's shim and conmon are). */
+  AUTO: 1,
+  ALWAYS: 2,
+} as const;
+
+export const ShimFlag = {
+  /** the container's stdin is a pipe the shim holds open (attach writes to it); otherwise /dev/null. */
+  STDIN: 1 << 0,
+  /** tsrun's stdout is a regular file: the container writes there directly (as with runc), not to the log. */
+  KEEP_STDOUT: 1 << 1,
+  /** the same for stderr. */
+  KEEP_STDERR: 1 << 2,
 } as const;
 
 /** Hook phases: SYNC messages name the runtime's phase, HOOK records the init's. */
@@ -150,7 +167,7 @@ export const OpFlag = {
 
 /** Control-socket message types (struct Msg {u32 type; i32 a, b, c;}). */
 export const Msg = {
-  /** launcher → Node: a = pid of the init (in the launcher's pid namespace). */
+  /** launcher → Node: a = pid of the init (in the launcher's pid namespace), b = pid of its shim (0: none). */
   PID: 1,
   /** Node → launcher → init: carry on (the launcher puts the init's pid, as Node sees it, in a). */
   CONTINUE: 2,
@@ -182,6 +199,7 @@ export const Step = {
   SECCOMP_LISTENER: 12,
   CGROUP: 13,
   EXEC_ROOT: 14,
+  SHIM: 15,
   SIGNALS: 20,
   CGROUPNS: 47,
   SYNC: 21,

@@ -88,6 +88,10 @@ export function encodePlan(plan: Plan): Buffer {
   if (p.seccomp) w.str(p.seccomp.program).u64(p.seccomp.flags).end(Tag.SECCOMP);
   if (plan.cgroupDir) w.str(plan.cgroupDir).end(Tag.CGROUP_DIR);
   if (plan.execRoot) w.str(plan.execRoot).end(Tag.EXEC_ROOT);
+  if (plan.shim) {
+    const sh = plan.shim;
+    w.u64(sh.mode).u64(sh.caller).u64(sh.logMax).u64(sh.flags).str(sh.dir).str(sh.oomFile).end(Tag.SHIM);
+  }
   if (plan.seccompListener) {
     const l = plan.seccompListener;
     w.str(l.path).str(l.payload[0]).str(l.payload[1]).str(l.payload[2]).end(Tag.SECCOMP_LISTENER);

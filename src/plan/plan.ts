@@ -93,6 +93,8 @@ export interface Plan {
   cgroupDir?: string;
   /** exec: the running container's root directory (host path, /proc/<pid>/root), the root of every op. */
   execRoot?: string;
+  /** create / run -d: whether a shim supervises the init, and what it keeps (see addon/launcher/shim.cc). */
+  shim?: PlanShim;
   /** Where the seccomp notify fd goes: the agent's socket and runc's payload, split around the two pids. */
   seccompListener?: { path: string; payload: [string, string, string] };
   /** Idmapped bind mounts the launcher prepares (index = the IDMAP_BIND op's b). */
@@ -109,4 +111,19 @@ export interface Plan {
   hookStates: { phase: number; before: string; after: string }[];
   /** Things the user should know (unknown capabilities, ignored options); logged as warnings. */
   warnings: string[];
+}
+
+export interface PlanShim {
+  /** ShimMode. */
+  mode: number;
+  /** tsrun's parent: in auto mode the shim is left out only if orphans of tsrun go to it. */
+  caller: number;
+  /** container.log is rotated past this many bytes (0: never). */
+  logMax: number;
+  /** ShimFlag bits. */
+  flags: number;
+  /** The container's state directory (log, attach socket, exit record). */
+  dir: string;
+  /** The cgroup file counting OOM kills (v2 memory.events, v1 memory.oom_control), or "". */
+  oomFile: string;
 }

@@ -2,13 +2,13 @@
  * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
-import { chmodSync, existsSync, statSync } from "node:fs";
+import { chmodSync, existsSync, fstatSync, statSync } from "node:fs";
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan, PlanShim } from '../plan/plan.js';
 import { compileSpecSeccomp } from '../plan/seccomp.js';
 import { specToPlan } from '../plan/specconv.js';
 import { semanticProblems } from '../plan/validate.js';
@@ -16,7 +16,7 @@ import type { Spec } from '../spec/schema.js';
 import { loadSpec } from '../spec/load.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
-import { HookPhase } from '../native/contract.js';
+import { HookPhase, ShimFlag, ShimMode } from '../native/contract.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
 import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
@@ -37,7 +37,17 @@ export interface CreateOptions {
   foreground?: boolean;
   /** cgroupsPath is "slice:prefix:name" and systemd makes the cgroup. */
   systemdCgroup?: boolean;
+  /** Who supervises a detached container: tsrun's shim when the caller will not (auto), always, or never. */
+  shim?: ShimPolicy;
+  /** Under a shim: the container's stdin is a pipe kept open for `attach` (otherwise /dev/null). */
+  stdin?: boolean;
+  /** Under a shim: container.log is rotated past this size in bytes (0: never). */
+  logMaxSize?: number;
 }
+
+export type ShimPolicy = 'auto' | 'always' | 'never';
+/** container.log is rotated to container.log.1 past this size unless told otherwise. */
+export const DEFAULT_LOG_MAX = 10 * 1024 * 1024;
 
 export interface Created {
   dir: StateDir;
@@ -65,9 +75,10 @@ function listenFds(): number {
   return pid === process.pid && Number.isInteger(n) && n > 0 ? n : 0;
 }
 
-export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined, detached: boolean): void {
+export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined, detached: boolean, shim: ShimPolicy = 'never'): void {
   const terminal = spec.process?.terminal === true;
-  if (terminal && detached && !consoleSocket)
+  // With a shim possible, a detached terminal without a console socket is held by the shim.
+  if (terminal && detached && !consoleSocket && shim === 'never')
     throw new TsrunError('cannot allocate tty if tsrun will detach without setting console socket');
   if (consoleSocket && (!terminal || !detached))
     throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
@@ -78,7 +89,7 @@ export function prepare(opts: CreateOptions): { spec: Spec; bundle: string } {
   const spec = loadSpec(bundle);
   const problems = semanticProblems(spec, lsmFacts());
   if (problems.length) throw new ConfigError('config.json', problems);
-  checkConsoleFlags(spec, opts.consoleSocket, !opts.foreground);
+  checkConsoleFlags(spec, opts.consoleSocket, !opts.foreground, opts.shim);
   return { spec, bundle };
 }
 
@@ -151,6 +162,7 @@ export function createContainer(opts: CreateOptions): Created {
         listener: sc.listenerPath ? { path: sc.listenerPath, metadata: sc.listenerMetadata } : undefined,
       };
     }
+    if (!opts.foreground && (opts.shim ?? 'never') !== 'never') plan.shim = planShim(opts, spec, dir.dir, consoleSocket, cgroup);
     // cgroupfs on v2: the init is cloned straight into its cgroup.
     if (cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2') plan.cgroupDir = cgroup.paths.v2;
     log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
@@ -171,6 +183,7 @@ export function createContainer(opts: CreateOptions): Created {
       hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
       cgroup: cg,
       exec: execDefaults,
+      terminal: spec.process?.terminal === true || undefined,
     });
     const cg = cgroup;
     launched = launch(plan, {
@@ -190,6 +203,11 @@ export function createContainer(opts: CreateOptions): Created {
     const stat = readProcStat(launched.pid);
     if (!stat) throw new TsrunError('container init exited during create');
     const state: ContainerState = { ...stateFor(launched.pid), pidStartTime: stat.startTime };
+    if (launched.shimPid) {
+      const shimStat = readProcStat(launched.shimPid);
+      if (!shimStat) throw new TsrunError('the container shim exited during create');
+      state.shim = { pid: launched.shimPid, startTime: shimStat.startTime };
+    }
     dir.write(state);
     if (!opts.foreground) finishDetached(launched);
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
@@ -205,6 +223,14 @@ export function createContainer(opts: CreateOptions): Created {
       } catch {
         // gone already
       }
+      // The shim records the exit and leaves; only then is the state directory removed for good.
+      if (launched.shimPid) {
+        try {
+          native().waitpid(launched.shimPid, 0);
+        } catch {
+          // reaped
+        }
+      }
     }
     if (cgroup) {
       try {
@@ -215,6 +241,29 @@ export function createContainer(opts: CreateOptions): Created {
     }
     dir.remove();
     throw err;
+  }
+}
+
+/** The shim's part of the plan: asked for always when a terminal has nowhere else to go. */
+function planShim(opts: CreateOptions, spec: Spec, stateDir: string, consoleSocket: string | undefined, cgroup: CgroupRecord): PlanShim {
+  const ownTerminal = spec.process?.terminal === true && !consoleSocket;
+  const p = cgroup.paths;
+  const oomFile = cgroup.layout.mode === 'v2' ? (p.v2 ? join(p.v2, 'memory.events') : '') : p.v1.memory ? join(p.v1.memory, 'memory.oom_control') : '';
+  return {
+    mode: opts.shim === 'always' || ownTerminal ? ShimMode.ALWAYS : ShimMode.AUTO,
+    caller: process.ppid,
+    logMax: opts.logMaxSize ?? DEFAULT_LOG_MAX,
+    flags: (opts.stdin ? ShimFlag.STDIN : 0) | (isRegularFile(1) ? ShimFlag.KEEP_STDOUT : 0) | (isRegularFile(2) ? ShimFlag.KEEP_STDERR : 0),
+    dir: stateDir,
+    oomFile,
+  };
+}
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
   }
 }
 

@@ -7,6 +7,7 @@ import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
 import { destroyCgroup, managerOf } from './cgroup.js';
 import { runHooksLogged } from './hooks.js';
+import { waitShimSync } from './shim.js';
 import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
 
 const POLLIN = 1;
@@ -27,6 +28,8 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
   }
   // A frozen container cannot die: thaw it after the SIGKILL is queued (runc does the same).
   if (status !== 'stopped') killAndWait(st, 10_000, status === 'paused');
+  // The shim drains the output and writes the exit record after the init is gone: let it finish first.
+  if (st.shim) waitShimSync(st, 10_000);
   destroy(dir, st);
 }
 

@@ -55,6 +55,11 @@ export interface Launched {
   /** The container init, in tsrun's pid namespace. */
   pid: number;
   launcherPid: number;
+  /**
+   * The shim supervising the init (0: none, the caller adopts it). It is the process Node spawned (launcherPid);
+   * the launcher's work was done by its child.
+   */
+  shimPid: number;
   /** Control socket; in foreground mode the EXITED message arrives here. */
   ctl: number;
 }
@@ -75,6 +80,7 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
     closeSync(theirs);
   }
   let pid = 0;
+  let shimPid = 0;
   try {
     const body = encodePlan(plan);
     const head = Buffer.alloc(4);
@@ -90,6 +96,7 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
       switch (m.type) {
         case Msg.PID:
           pid = m.a;
+          shimPid = m.b;
           hooks.onPid?.(pid);
           writeMsg(mine, Msg.CONTINUE);
           break;
@@ -98,7 +105,7 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
           writeMsg(mine, Msg.CONTINUE);
           break;
         case Msg.READY:
-          return { pid, launcherPid, ctl: mine };
+          return { pid, launcherPid, shimPid, ctl: mine };
         case Msg.ERROR:
           throw describeInitError(plan, m.a, m.b, m.c);
         default:
@@ -127,10 +134,10 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
   }
 }
 
-/** Detached: the launcher exits once the init is ready; reap it. */
+/** Detached: the launcher exits once the init is ready; reap it. A shim stays: it outlives tsrun. */
 export function finishDetached(l: Launched): void {
   closeSync(l.ctl);
-  native().waitpid(l.launcherPid, 0);
+  if (!l.shimPid) native().waitpid(l.launcherPid, 0);
 }
 
 /** Foreground: resolves with the init's raw wait status once it has exited. */

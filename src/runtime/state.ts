@@ -38,7 +38,27 @@ export interface ContainerState {
   cgroup?: CgroupRecord;
   /** What an exec'd process takes from the container when its process.json does not say. */
   exec?: ExecDefaults;
+  /** The container's process has a terminal (attach then relays raw keystrokes and window sizes). */
+  terminal?: boolean;
+  /** tsrun's shim supervising the init (absent when the caller does): its pid and /proc start time. */
+  shim?: { pid: number; startTime: string };
 }
+
+/** What the shim writes when the init has exited (exit.json). */
+export interface ExitRecord {
+  pid: number;
+  /** The exit status, or 128 + the signal that killed it. */
+  exitCode: number;
+  /** The killing signal, 0 if it exited. */
+  signal: number;
+  oomKilled: boolean;
+  /** RFC 3339 with nanoseconds. */
+  exitedAt: string;
+}
+
+export const EXIT_FILE = 'exit.json';
+export const LOG_FILE = 'container.log';
+export const ATTACH_SOCKET = 'attach.sock';
 
 /** The container's process settings an exec inherits (runc keeps them in its state too). */
 export interface ExecDefaults {
@@ -86,6 +106,15 @@ export class StateDir {
 
   get fifo(): string {
     return join(this.dir, FIFO_FILE);
+  }
+
+  /** The shim's exit record, once it has written one. */
+  exitRecord(): ExitRecord | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.dir, EXIT_FILE), 'utf8')) as ExitRecord;
+    } catch {
+      return undefined;
+    }
   }
 
   exists(): boolean {
@@ -191,5 +220,12 @@ export function ociState(dir: StateDir, st: ContainerState, status: Status = sta
     created: st.created,
     owner: '',
     ...(st.annotations && Object.keys(st.annotations).length ? { annotations: st.annotations } : {}),
+    ...(status === 'stopped' && st.shim ? exitFields(dir.exitRecord()) : {}),
   };
+}
+
+/** Added to `state` of a stopped container supervised by the shim: how it ended. */
+function exitFields(r: ExitRecord | undefined) {
+  if (!r) return {};
+  return { exitCode: r.exitCode, ...(r.signal ? { exitSignal: r.signal } : {}), oomKilled: r.oomKilled, exitedAt: r.exitedAt };
 }

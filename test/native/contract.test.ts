@@ -24,7 +24,7 @@ const namespaces = new Map<string, Record<string, number>>();
 for (const m of header.matchAll(/namespace\s+(\w+)\s*\{([^{}]*)\}/g)) namespaces.set(m[1]!, constants(m[2]!));
 const topLevel = constants(header.replace(/namespace\s+(\w+)\s*\{([^{}]*)\}/g, ''));
 
-const groups = ['Tag', 'HookPhase', 'LaunchMode', 'ProcessFlag', 'OpKind', 'OpFlag', 'Msg', 'Step'] as const;
+const groups = ['Tag', 'HookPhase', 'LaunchMode', 'ShimMode', 'ShimFlag', 'ProcessFlag', 'OpKind', 'OpFlag', 'Msg', 'Step'] as const;
 
 describe('contract.h mirrors contract.ts', () => {
   it('has exactly the namespaces of constants the TypeScript side has', () => {
@@ -60,6 +60,6 @@ describe('contract.h mirrors contract.ts', () => {
   });
 
   it('finds every group non-empty (the parser did not silently miss the header layout)', () => {
-    for (const g of groups) expect(Object.keys(namespaces.get(g) ?? {}).length).toBeGreaterThan(1);
+    for (const g of groups) expect(Object.keys(namespaces.get(g) ?? {}).length).toBeGreaterThan(0);
   });
 });

@@ -11,6 +11,8 @@ export interface CreateArgs extends GlobalArgs {
   'no-pivot': boolean;
   'no-new-keyring': boolean;
   'preserve-fds': number;
+  stdin: boolean;
+  'log-size-max': string;
 }
 
 /** Options shared by create and run. */
@@ -24,8 +26,11 @@ export function withCreateOptions(y: Argv<GlobalArgs>): Argv<CreateArgs> {
     .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root (rootfs on a ramdisk)' })
     .option('no-new-keyring', { type: 'boolean', default: false, describe: "keep the caller's session keyring" })
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (from 3) to the container' })
+    .option('stdin', { type: 'boolean', default: false, describe: "under tsrun's shim: keep the container's stdin open for attach" })
+    .option('log-size-max', { type: 'string', default: '10m', describe: "under tsrun's shim: rotate container.log past this size (bytes, k/m/g; 0: never)" })
     .check((a) => {
       if (!Number.isInteger(a['preserve-fds']) || a['preserve-fds'] < 0) throw new Error('--preserve-fds must be a non-negative integer');
+      parseSize(a['log-size-max']);
       return true;
     }) as unknown as Argv<CreateArgs>;
 }
@@ -42,7 +47,18 @@ export function createOptions(a: CreateArgs): CreateOptions {
     noNewKeyring: a['no-new-keyring'],
     preserveFds: a['preserve-fds'],
     systemdCgroup: a['systemd-cgroup'],
+    shim: a.shim,
+    stdin: a.stdin,
+    logMaxSize: parseSize(a['log-size-max']),
   };
+}
+
+/** "10m" → 10485760; plain numbers are bytes. */
+export function parseSize(s: string): number {
+  const m = /^(\d+)([kmg]?)b?$/i.exec(s.trim());
+  if (!m) throw new Error(`--log-size-max: ${JSON.stringify(s)} is not a size (bytes, or a number with k, m or g)`);
+  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(m[1]) * mult;
 }
 
 export const createCommand: CommandModule<GlobalArgs, CreateArgs> = {

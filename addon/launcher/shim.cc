@@ -1,0 +1,508 @@
+// The shim: when nobody supervises a container (a person or a script ran `tsrun create` / `run -d`), the
+// launcher process splits before doing anything else. Its parent half stays as the shim: child subreaper (the
+// init is re-parented to it when the launcher half exits), own session, stdio on /dev/null, cwd "/", outside
+// the container's cgroup. It
+//   - reads the container's stdout/stderr pipes (or its pty master) into <state>/container.log in the CRI line
+//     format (RFC 3339 nano timestamp, stream, P/F tag, text), rotated to container.log.1 past the size limit;
+//   - serves <state>/attach.sock: live output to every client, stdin and terminal resizes from them (frames:
+//     u8 type, u32 little-endian length, payload);
+//   - holds the write end of the container's stdin pipe and the pty master, so a client going away never gives
+//     the container EOF or SIGPIPE;
+//   - when the init exits, drains the output, then writes <state>/exit.json atomically and exits.
+// Unlike the init's code, this runs after no clone: ordinary allocation is fine here.
+#include "shim.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "../core/contract.h"
+#include "../core/fd.h"
+#include "../core/sys.h"
+
+namespace tsrun {
+
+namespace {
+
+constexpr const char* kLog = "container.log";
+constexpr const char* kLogOld = "container.log.1";
+constexpr const char* kExit = "exit.json";
+constexpr const char* kExitTmp = ".exit.json.tmp";
+constexpr const char* kSocket = "attach.sock";
+constexpr size_t kMaxClients = 16;
+constexpr uint32_t kMaxFrame = 1 << 20;
+constexpr size_t kMaxPendingStdin = 1 << 20;
+
+// Frame types. Shim → client: output. Client → shim: input.
+constexpr uint8_t kStdout = 1, kStderr = 2;
+constexpr uint8_t kIn = 0, kResize = 1, kCloseStdin = 2;
+
+std::string now_rfc3339nano() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tm;
+  gmtime_r(&ts.tv_sec, &tm);
+  char buf[64];
+  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
+  return buf;
+}
+
+void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+struct Client {
+  Fd fd;
+  std::vector<uint8_t> in;
+};
+
+class Shim {
+ public:
+  Shim(int dir, pid_t launcher, uint64_t log_max) : dir_(dir), launcher_(launcher), log_max_(log_max) {}
+
+  Fd log, out, err, in, master, console, listener, pid_pipe, oom;
+
+  [[noreturn]] void run() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sfd_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+    struct stat st;
+    if (log.valid() && fstat(log.get(), &st) == 0) log_size_ = static_cast<uint64_t>(st.st_size);
+    for (int fd : {out.get(), err.get(), in.get(), listener.get()})
+      if (fd >= 0) set_nonblock(fd);
+    reap();  // a child may have exited before the signalfd existed
+    while (!init_exited_) loop_once();
+    finish();
+  }
+
+ private:
+  int dir_;
+  pid_t launcher_;
+  pid_t init_ = 0;
+  bool init_exited_ = false;
+  int status_ = 0;
+  uint64_t log_max_;
+  uint64_t log_size_ = 0;
+  Fd sfd_;
+  std::vector<Client> clients_;
+  std::string pending_;  // stdin bytes not yet taken by the container
+  bool close_stdin_ = false;
+
+  int stdin_target() const { return in.valid() ? in.get() : master.get(); }
+
+  void loop_once() {
+    std::vector<struct pollfd> p;
+    auto add = [&](int fd, short ev) {
+      p.push_back({fd, ev, 0});
+      return fd >= 0 ? p.size() - 1 : SIZE_MAX;
+    };
+    size_t isig = add(sfd_.get(), POLLIN);
+    size_t ipid = pid_pipe.valid() ? add(pid_pipe.get(), POLLIN) : SIZE_MAX;
+    size_t icon = console.valid() ? add(console.get(), POLLIN) : SIZE_MAX;
+    size_t iout = out.valid() ? add(out.get(), POLLIN) : SIZE_MAX;
+    size_t ierr = err.valid() ? add(err.get(), POLLIN) : SIZE_MAX;
+    short mev = POLLIN;
+    if (!pending_.empty() && !in.valid()) mev |= POLLOUT;
+    size_t imas = master.valid() ? add(master.get(), mev) : SIZE_MAX;
+    size_t iin = in.valid() && !pending_.empty() ? add(in.get(), POLLOUT) : SIZE_MAX;
+    size_t ilis = listener.valid() ? add(listener.get(), POLLIN) : SIZE_MAX;
+    size_t icl = p.size();
+    // A client's input is read only while the container keeps up with what was sent before.
+    bool take_input = pending_.size() < kMaxPendingStdin;
+    for (auto& c : clients_) add(c.fd.get(), take_input ? POLLIN : 0);
+    if (poll(p.data(), p.size(), -1) < 0) return;
+
+    if (ipid != SIZE_MAX && p[ipid].revents) read_pid();
+    if (icon != SIZE_MAX && p[icon].revents) receive_master();
+    if (iout != SIZE_MAX && p[iout].revents) pump(out, kStdout);
+    if (ierr != SIZE_MAX && p[ierr].revents) pump(err, kStderr);
+    if (imas != SIZE_MAX && (p[imas].revents & (POLLIN | POLLHUP | POLLERR))) pump(master, kStdout);
+    if ((imas != SIZE_MAX && (p[imas].revents & POLLOUT)) || (iin != SIZE_MAX && p[iin].revents)) flush_stdin();
+    if (ilis != SIZE_MAX && (p[ilis].revents & POLLIN)) accept_clients();
+    for (size_t i = clients_.size(); i-- > 0;)
+      if (p[icl + i].revents) client_input(i);
+    if (p[isig].revents & POLLIN) reap();
+  }
+
+  void read_pid() {
+    int32_t pid = 0;
+    if (read_full(pid_pipe.get(), &pid, sizeof(pid)) == 0) init_ = pid;
+    pid_pipe.reset();
+  }
+
+  void receive_master() {
+    char name[64];
+    int fd = -1;
+    if (recv_fd(console.get(), name, sizeof(name), &fd) >= 0 && fd >= 0) {
+      master.reset(fd);
+      set_nonblock(fd);
+    }
+    console.reset();
+  }
+
+  void reap() {
+    struct signalfd_siginfo si;
+    while (read(sfd_.get(), &si, sizeof(si)) == static_cast<ssize_t>(sizeof(si))) {
+    }
+    for (;;) {
+      int st = 0;
+      pid_t r = waitpid(-1, &st, WNOHANG);
+      if (r <= 0) return;
+      if (r == launcher_) {
+        // The launcher half wrote the init's pid before it could fail or exit.
+        if (pid_pipe.valid()) read_pid();
+        if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) abandon();
+        continue;
+      }
+      if (init_ == 0 && pid_pipe.valid()) read_pid();
+      if (r == init_) {
+        status_ = st;
+        init_exited_ = true;
+      }
+      // Anything else is an orphan of the container re-parented to us: reaped, nothing more.
+    }
+  }
+
+  // The create failed: the launcher killed the init and Node removes the state directory.
+  [[noreturn]] void abandon() {
+    unlinkat(dir_, kSocket, 0);
+    _exit(0);
+  }
+
+  void pump(Fd& fd, uint8_t stream) {
+    char buf[16384];
+    for (;;) {
+      ssize_t r = read(fd.get(), buf, sizeof(buf));
+      if (r > 0) {
+        record(stream, buf, static_cast<size_t>(r));
+        broadcast(stream, buf, static_cast<size_t>(r));
+        continue;
+      }
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 && errno == EAGAIN) return;
+      // EOF, or EIO once the pty's last slave closed: nothing more comes from here. The master is kept while
+      // the init lives (a later process may open the slave again); pipes are done.
+      if (&fd != &master) fd.reset();
+      else if (init_exited_) fd.reset();
+      return;
+    }
+  }
+
+  void record(uint8_t stream, const char* data, size_t len) {
+    if (!log.valid()) return;
+    const char* name = stream == kStderr ? "stderr" : "stdout";
+    std::string ts = now_rfc3339nano();
+    std::string entry;
+    size_t start = 0;
+    for (size_t i = 0; i < len; i++) {
+      if (data[i] != '\n') continue;
+      entry.append(ts).append(" ").append(name).append(" F ").append(data + start, i - start).append("\n");
+      start = i + 1;
+    }
+    if (start < len) entry.append(ts).append(" ").append(name).append(" P ").append(data + start, len - start).append("\n");
+    if (log_max_ > 0 && log_size_ > 0 && log_size_ + entry.size() > log_max_) rotate();
+    if (write_full(log.get(), entry.data(), entry.size()) == 0) log_size_ += entry.size();
+  }
+
+  void rotate() {
+    if (renameat(dir_, kLog, dir_, kLogOld) < 0) return;
+    Fd fresh(openat(dir_, kLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    if (!fresh.valid()) return;
+    log = std::move(fresh);
+    log_size_ = 0;
+  }
+
+  void broadcast(uint8_t stream, const char* data, size_t len) {
+    uint8_t head[5] = {stream, 0, 0, 0, 0};
+    uint32_t n = static_cast<uint32_t>(len);
+    std::memcpy(head + 1, &n, 4);
+    for (size_t i = clients_.size(); i-- > 0;) {
+      struct iovec iov[2] = {{head, 5}, {const_cast<char*>(data), len}};
+      struct msghdr mh = {};
+      mh.msg_iov = iov;
+      mh.msg_iovlen = 2;
+      ssize_t w = sendmsg(clients_[i].fd.get(), &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+      // A client that cannot keep up is dropped: the container is never slowed down by a watcher.
+      if (w != static_cast<ssize_t>(5 + len)) clients_.erase(clients_.begin() + static_cast<long>(i));
+    }
+  }
+
+  void accept_clients() {
+    for (;;) {
+      int fd = accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) return;
+      if (clients_.size() >= kMaxClients) {
+        close(fd);
+        continue;
+      }
+      clients_.push_back(Client{Fd(fd), {}});
+    }
+  }
+
+  void client_input(size_t i) {
+    Client& c = clients_[i];
+    uint8_t buf[16384];
+    ssize_t r = recv(c.fd.get(), buf, sizeof(buf), MSG_DONTWAIT);
+    if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
+      clients_.erase(clients_.begin() + static_cast<long>(i));
+      return;
+    }
+    if (r < 0) return;
+    c.in.insert(c.in.end(), buf, buf + r);
+    size_t off = 0;
+    while (c.in.size() - off >= 5) {
+      uint8_t type = c.in[off];
+      uint32_t len;
+      std::memcpy(&len, &c.in[off + 1], 4);
+      if (len > kMaxFrame) {
+        clients_.erase(clients_.begin() + static_cast<long>(i));
+        return;
+      }
+      if (c.in.size() - off - 5 < len) break;
+      const uint8_t* body = &c.in[off + 5];
+      if (type == kIn && stdin_target() >= 0 && !close_stdin_) pending_.append(reinterpret_cast<const char*>(body), len);
+      if (type == kResize && len == 4 && master.valid()) {
+        uint16_t rc[2];
+        std::memcpy(rc, body, 4);
+        struct winsize ws = {};
+        ws.ws_row = rc[0];
+        ws.ws_col = rc[1];
+        ioctl(master.get(), TIOCSWINSZ, &ws);
+      }
+      if (type == kCloseStdin && in.valid()) close_stdin_ = true;
+      off += 5 + len;
+    }
+    c.in.erase(c.in.begin(), c.in.begin() + static_cast<long>(off));
+    flush_stdin();
+  }
+
+  void flush_stdin() {
+    int fd = stdin_target();
+    while (fd >= 0 && !pending_.empty()) {
+      ssize_t w = write(fd, pending_.data(), pending_.size());
+      if (w > 0) {
+        pending_.erase(0, static_cast<size_t>(w));
+        continue;
+      }
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && errno == EAGAIN) return;
+      pending_.clear();  // the reader is gone (EPIPE): nothing will ever take these bytes
+      break;
+    }
+    if (close_stdin_ && pending_.empty()) in.reset();
+  }
+
+  uint64_t oom_kills() {
+    if (!oom.valid()) return 0;
+    char buf[4096];
+    ssize_t n = pread(oom.get(), buf, sizeof(buf) - 1, 0);
+    if (n <= 0) return 0;
+    buf[n] = 0;
+    const char* k = std::strstr(buf, "oom_kill ");
+    return k ? std::strtoull(k + 9, nullptr, 10) : 0;
+  }
+
+  [[noreturn]] void finish() {
+    // What the container wrote before it exited is still in the pipes / the pty: take it all.
+    if (out.valid()) pump(out, kStdout);
+    if (err.valid()) pump(err, kStderr);
+    if (master.valid()) pump(master, kStdout);
+    int code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+    int sig = WIFSIGNALED(status_) ? WTERMSIG(status_) : 0;
+    char rec[256];
+    int n = snprintf(rec, sizeof(rec), "{\"pid\":%d,\"exitCode\":%d,\"signal\":%d,\"oomKilled\":%s,\"exitedAt\":\"%s\"}\n",
+                     init_, code, sig, oom_kills() > 0 ? "true" : "false", now_rfc3339nano().c_str());
+    Fd f(openat(dir_, kExitTmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (f.valid() && write_full(f.get(), rec, static_cast<size_t>(n)) == 0) {
+      f.reset();
+      renameat(dir_, kExitTmp, dir_, kExit);
+    }
+    unlinkat(dir_, kSocket, 0);
+    clients_.clear();  // attached clients see EOF once the record is in place
+    _exit(0);
+  }
+};
+
+int bind_socket(int dir) {
+  Fd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!s.valid()) return -1;
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  // Through the directory's fd: the state path may be longer than sun_path allows.
+  snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dir, kSocket);
+  unlinkat(dir, kSocket, 0);
+  mode_t old = umask(077);  // only root (the state directory's owner) may attach
+  int r = bind(s.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
+  umask(old);
+  if (r < 0 || listen(s.get(), 16) < 0) return -1;
+  return s.release();
+}
+
+}  // namespace
+
+pid_t orphan_reaper() {
+  int rp[2], go[2];
+  if (pipe2(rp, O_CLOEXEC) < 0) return -1;
+  Fd rp_r(rp[0]), rp_w(rp[1]);
+  if (pipe2(go, O_CLOEXEC) < 0) return -1;
+  Fd go_r(go[0]), go_w(go[1]);
+  pid_t p = fork();
+  if (p < 0) return -1;
+  if (p == 0) {
+    pid_t g = fork();
+    if (g == 0) {
+      // Hold a pidfd on our parent before it may exit: it becomes readable only after the kernel re-parented
+      // us, so getppid() then names the reaper.
+      int pfd = sys_pidfd_open(getppid(), 0);
+      char x = 1;
+      if (write(go[1], &x, 1) != 1) _exit(1);
+      if (pfd >= 0) {
+        struct pollfd q = {pfd, POLLIN, 0};
+        while (poll(&q, 1, -1) < 0 && errno == EINTR) {
+        }
+      }
+      pid_t r = pfd >= 0 ? getppid() : -1;
+      if (write(rp[1], &r, sizeof(r)) != sizeof(r)) _exit(1);
+      _exit(0);
+    }
+    char x;
+    if (g > 0 && read(go[0], &x, 1) != 1) _exit(1);
+    _exit(g > 0 ? 0 : 1);
+  }
+  rp_w.reset();
+  go_w.reset();
+  int st = 0;
+  while (waitpid(p, &st, 0) < 0 && errno == EINTR) {
+  }
+  pid_t r = -1;
+  if (read_full(rp_r.get(), &r, sizeof(r)) != 0) return -1;
+  return r;
+}
+
+bool shim_needed(const Plan& plan) {
+  if (plan.shim_mode == ShimMode::ALWAYS) return true;
+  if (plan.shim_mode != ShimMode::AUTO) return false;
+  // The caller adopts the init only if it is the child subreaper orphans of ours go to. PID 1 is where every
+  // orphan goes without being a supervisor, so it never counts.
+  pid_t r = orphan_reaper();
+  return !(r > 1 && r == static_cast<pid_t>(plan.shim_caller));
+}
+
+bool start_shim(const Plan& plan, int ctl, ShimChild* out) {
+  Fd dir(open(plan.shim_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid()) return false;
+  const bool terminal = (plan.process_flags & ProcessFlag::TERMINAL) != 0;
+  const bool own_console = terminal && (plan.console_socket == nullptr || plan.console_socket[0] == 0);
+  const bool pipes = !terminal;
+  const bool with_stdin = pipes && (plan.shim_flags & ShimFlag::STDIN) != 0;
+  // A regular file as tsrun's stdout/stderr is where the caller wants the output (scripts, the OCI test suite):
+  // the container writes there directly, as with runc; a file never gives EOF or SIGPIPE.
+  const bool keep_out = (plan.shim_flags & ShimFlag::KEEP_STDOUT) != 0;
+  const bool keep_err = (plan.shim_flags & ShimFlag::KEEP_STDERR) != 0;
+
+  int fds[2];
+  Fd out_r, out_w, err_r, err_w, in_r, in_w, pid_r, pid_w, con_shim, con_child;
+  if (pipes && !keep_out) {
+    if (pipe2(fds, O_CLOEXEC) < 0) return false;
+    out_r.reset(fds[0]);
+    out_w.reset(fds[1]);
+  }
+  if (pipes && !keep_err) {
+    if (pipe2(fds, O_CLOEXEC) < 0) return false;
+    err_r.reset(fds[0]);
+    err_w.reset(fds[1]);
+  }
+  if (with_stdin) {
+    if (pipe2(fds, O_CLOEXEC) < 0) return false;
+    in_r.reset(fds[0]);
+    in_w.reset(fds[1]);
+  }
+  if (own_console) {
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0) return false;
+    con_shim.reset(fds[0]);
+    con_child.reset(fds[1]);
+  }
+  if (pipe2(fds, O_CLOEXEC) < 0) return false;
+  pid_r.reset(fds[0]);
+  pid_w.reset(fds[1]);
+  Fd log(openat(dir.get(), kLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  if (!log.valid()) return false;
+  Fd devnull(open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devnull.valid()) return false;
+  Fd listener(bind_socket(dir.get()));
+  if (!listener.valid()) return false;
+  Fd oom;
+  if (plan.shim_oom_file[0] != 0) oom.reset(open(plan.shim_oom_file, O_RDONLY | O_CLOEXEC));
+
+  // Before the split: the init must find us as its reaper the moment the launcher half exits.
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return false;
+  pid_t shim_pid = getpid();
+  pid_t child = fork();
+  if (child < 0) {
+    unlinkat(dir.get(), kSocket, 0);
+    return false;
+  }
+  if (child == 0) {
+    // The launcher half: the container's stdio becomes the shim's pipes (inherited by the init).
+    prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0);
+    int s0 = in_r.valid() ? in_r.get() : devnull.get();
+    int s1 = out_w.valid() ? out_w.get() : keep_out && pipes ? 1 : devnull.get();
+    int s2 = err_w.valid() ? err_w.get() : keep_err && pipes ? 2 : devnull.get();
+    if (dup2(s0, 0) < 0 || (s1 != 1 && dup2(s1, 1) < 0) || (s2 != 2 && dup2(s2, 2) < 0)) _exit(1);
+    out->shim_pid = shim_pid;
+    out->pid_pipe = pid_w.release();
+    out->console = con_child.release();
+    return true;  // every other fd here closes with its owner (all are close-on-exec, and the init closes its own)
+  }
+
+  // The shim half.
+  close(ctl);
+  for (uint64_t i = 0; i < plan.preserve_fds; i++) close(3 + static_cast<int>(i));
+  dup2(devnull.get(), 0);
+  dup2(devnull.get(), 1);
+  dup2(devnull.get(), 2);
+  setsid();
+  if (chdir("/") < 0) {
+  }
+  // Kept alive over the container when memory runs out (needs CAP_SYS_RESOURCE to go below 0; best effort).
+  Fd adj(open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+  if (adj.valid() && write(adj.get(), "-1000", 5) < 0) {
+  }
+  adj.reset();
+
+  Shim shim(dir.release(), child, plan.shim_log_max);
+  shim.log = std::move(log);
+  shim.out = std::move(out_r);
+  shim.err = std::move(err_r);
+  shim.in = std::move(in_w);
+  shim.console = std::move(con_shim);
+  shim.listener = std::move(listener);
+  shim.pid_pipe = std::move(pid_r);
+  shim.oom = std::move(oom);
+  out_w.reset();
+  err_w.reset();
+  in_r.reset();
+  pid_w.reset();
+  con_child.reset();
+  devnull.reset();
+  shim.run();
+}
+
+}  // namespace tsrun

@@ -1,0 +1,30 @@
+import type { Argv, CommandModule } from 'yargs';
+import type { GlobalArgs } from '../global.js';
+import { handle } from '../handle.js';
+
+interface LogsArgs extends GlobalArgs {
+  'container-id': string;
+  follow: boolean;
+  tail?: number;
+  timestamps: boolean;
+}
+
+export const logsCommand: CommandModule<GlobalArgs, LogsArgs> = {
+  command: 'logs <container-id>',
+  describe: "print the output of a container supervised by tsrun's shim",
+  builder: (y) =>
+    y
+      .positional('container-id', { type: 'string', demandOption: true })
+      .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep printing new output until the container exits' })
+      .option('tail', { alias: 'n', type: 'number', describe: 'only the last N lines' })
+      .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'prefix each line with its RFC 3339 time' })
+      .check((a) => {
+        if (a.tail !== undefined && (!Number.isInteger(a.tail) || a.tail < 0)) throw new Error('--tail must be a non-negative integer');
+        return true;
+      }) as Argv<LogsArgs>,
+  handler: (a) =>
+    handle(async () => {
+      const { containerLogs } = await import('../../runtime/logs.js');
+      await containerLogs(a.root, a['container-id'], { follow: a.follow, tail: a.tail, timestamps: a.timestamps });
+    }),
+};

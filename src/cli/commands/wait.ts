@@ -1,0 +1,18 @@
+import type { CommandModule } from 'yargs';
+import type { GlobalArgs } from '../global.js';
+import { handle } from '../handle.js';
+
+interface IdArgs extends GlobalArgs {
+  'container-id': string;
+}
+
+export const waitCommand: CommandModule<GlobalArgs, IdArgs> = {
+  command: 'wait <container-id>',
+  describe: "wait until a container supervised by tsrun's shim exits; exit with its exit code",
+  builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }),
+  handler: (a) =>
+    handle(async () => {
+      const { waitContainer } = await import('../../runtime/wait.js');
+      return waitContainer(a.root, a['container-id']);
+    }),
+};
