@@ -262,7 +262,7 @@ int main(int argc, char** argv) {
   // Nobody will adopt the init: split off the shim first, before any namespace, fd or child of the container
   // exists in this process. From here on this process is the launcher half, the shim's child.
   ShimChild shim;
-  if (plan.shim_mode != 0 && !foreground && !exec && shim_needed(plan)) {
+  if (plan.shim_mode != 0 && !foreground && shim_needed(plan)) {
     if (!start_shim(plan, g_ctl, &shim)) die(Step::SHIM, errno);
   }
 

@@ -47,7 +47,7 @@ const LONG_NAMES = new Set([
   'bundle', 'pid-file', 'console-socket', 'no-pivot', 'no-new-keyring', 'preserve-fds', 'pidfd-socket',
   'detach', 'keep', 'no-subreaper', 'force', 'all', 'format', 'quiet', 'resources', 'interval', 'stats',
   'process', 'tty', 'cwd', 'env', 'user', 'additional-gids', 'cap', 'no-new-privs', 'apparmor', 'process-label',
-  'ignore-paused', 'cgroup', 'stdin', 'log-size-max', 'follow', 'tail', 'timestamps', 'no-stdin', 'detach-keys',
+  'ignore-paused', 'cgroup', 'stdin', 'log-size-max', 'follow', 'tail', 'timestamps', 'no-stdin', 'detach-keys', 'exec',
 ]);
 
 /** Flags whose value may be "-" (stdin); yargs would read a lone "-" as no value. */

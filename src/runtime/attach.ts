@@ -9,8 +9,8 @@ import { Socket, connect } from 'node:net';
 import { ReadStream, WriteStream, isatty } from 'node:tty';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
-import { Frame, frame, parseFrames, waitShim } from './shim.js';
-import { ATTACH_SOCKET, StateDir, statusOf } from './state.js';
+import { Frame, exitRecordIn, findSupervised, frame, parseFrames, shimAlive, waitShim } from './shim.js';
+import { ATTACH_SOCKET } from './state.js';
 
 export interface AttachOptions {
   noStdin: boolean;
@@ -58,14 +58,13 @@ export class DetachScanner {
   }
 }
 
-export async function attachContainer(root: string, id: string, opts: AttachOptions): Promise<number> {
-  const dir = new StateDir(root, id);
-  const st = dir.load();
-  if (!st.shim) throw new TsrunError(`container ${id} has no shim to attach to: its caller supervises it`);
-  if (statusOf(dir, st) === 'stopped') throw new TsrunError(`cannot attach to a stopped container`);
+export async function attachContainer(root: string, id: string, opts: AttachOptions, execPid?: number): Promise<number> {
+  const st = findSupervised(root, id, execPid);
+  if (!st.shim) throw new TsrunError(`${st.what} has no shim to attach to: its caller supervises it`);
+  if (!shimAlive(st)) throw new TsrunError(`cannot attach to ${st.what}: it has exited`);
   const keys = parseDetachKeys(opts.detachKeys);
   // Through the directory's fd: the state path may be longer than a socket address allows.
-  const dirFd = openSync(dir.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+  const dirFd = openSync(st.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
   const sock = connect({ path: join(`/proc/self/fd/${dirFd}`, ATTACH_SOCKET) });
   await new Promise<void>((resolve, reject) => {
     sock.once('connect', resolve);
@@ -74,7 +73,7 @@ export async function attachContainer(root: string, id: string, opts: AttachOpti
   closeSync(dirFd);
 
   // Real streams on our stdio (the CLI replaces process.stdin/stdout with plain writers, for create's sake).
-  const tty = st.terminal === true && isatty(0);
+  const tty = st.terminal && isatty(0);
   const out = isatty(1) ? new WriteStream(1) : undefined;
   const write = (fd: 1 | 2, b: Buffer) => {
     if (fd === 1 && out) out.write(b);
@@ -128,5 +127,5 @@ export async function attachContainer(root: string, id: string, opts: AttachOpti
   if (detached) return 0;
   // The shim closes us once the init has exited and its record is written.
   await waitShim(st);
-  return dir.exitRecord()?.exitCode ?? 0;
+  return exitRecordIn(st.dir)?.exitCode ?? 0;
 }

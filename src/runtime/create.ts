@@ -2,13 +2,13 @@
  * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
-import { chmodSync, existsSync, fstatSync, statSync } from "node:fs";
+import { chmodSync, existsSync, statSync } from "node:fs";
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
-import type { Plan, PlanShim } from '../plan/plan.js';
+import type { Plan } from '../plan/plan.js';
 import { compileSpecSeccomp } from '../plan/seccomp.js';
 import { specToPlan } from '../plan/specconv.js';
 import { semanticProblems } from '../plan/validate.js';
@@ -16,7 +16,8 @@ import type { Spec } from '../spec/schema.js';
 import { loadSpec } from '../spec/load.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
-import { HookPhase, ShimFlag, ShimMode } from '../native/contract.js';
+import { HookPhase } from '../native/contract.js';
+import { planShim, type ShimPolicy } from './shim-plan.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
 import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
@@ -45,9 +46,7 @@ export interface CreateOptions {
   logMaxSize?: number;
 }
 
-export type ShimPolicy = 'auto' | 'always' | 'never';
-/** container.log is rotated to container.log.1 past this size unless told otherwise. */
-export const DEFAULT_LOG_MAX = 10 * 1024 * 1024;
+
 
 export interface Created {
   dir: StateDir;
@@ -162,7 +161,16 @@ export function createContainer(opts: CreateOptions): Created {
         listener: sc.listenerPath ? { path: sc.listenerPath, metadata: sc.listenerMetadata } : undefined,
       };
     }
-    if (!opts.foreground && (opts.shim ?? 'never') !== 'never') plan.shim = planShim(opts, spec, dir.dir, consoleSocket, cgroup);
+    if (!opts.foreground && (opts.shim ?? 'never') !== 'never') {
+      plan.shim = planShim({
+        policy: opts.shim!,
+        ownTerminal: spec.process?.terminal === true && !consoleSocket,
+        stdin: opts.stdin === true,
+        logMax: opts.logMaxSize,
+        dir: dir.dir,
+        cgroup,
+      });
+    }
     // cgroupfs on v2: the init is cloned straight into its cgroup.
     if (cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2') plan.cgroupDir = cgroup.paths.v2;
     log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
@@ -241,29 +249,6 @@ export function createContainer(opts: CreateOptions): Created {
     }
     dir.remove();
     throw err;
-  }
-}
-
-/** The shim's part of the plan: asked for always when a terminal has nowhere else to go. */
-function planShim(opts: CreateOptions, spec: Spec, stateDir: string, consoleSocket: string | undefined, cgroup: CgroupRecord): PlanShim {
-  const ownTerminal = spec.process?.terminal === true && !consoleSocket;
-  const p = cgroup.paths;
-  const oomFile = cgroup.layout.mode === 'v2' ? (p.v2 ? join(p.v2, 'memory.events') : '') : p.v1.memory ? join(p.v1.memory, 'memory.oom_control') : '';
-  return {
-    mode: opts.shim === 'always' || ownTerminal ? ShimMode.ALWAYS : ShimMode.AUTO,
-    caller: process.ppid,
-    logMax: opts.logMaxSize ?? DEFAULT_LOG_MAX,
-    flags: (opts.stdin ? ShimFlag.STDIN : 0) | (isRegularFile(1) ? ShimFlag.KEEP_STDOUT : 0) | (isRegularFile(2) ? ShimFlag.KEEP_STDERR : 0),
-    dir: stateDir,
-    oomFile,
-  };
-}
-
-function isRegularFile(fd: number): boolean {
-  try {
-    return fstatSync(fd).isFile();
-  } catch {
-    return false;
   }
 }
 

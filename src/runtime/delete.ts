@@ -28,8 +28,6 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
   }
   // A frozen container cannot die: thaw it after the SIGKILL is queued (runc does the same).
   if (status !== 'stopped') killAndWait(st, 10_000, status === 'paused');
-  // The shim drains the output and writes the exit record after the init is gone: let it finish first.
-  if (st.shim) waitShimSync(st, 10_000);
   destroy(dir, st);
 }
 
@@ -38,6 +36,8 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
  * then the state; then its poststop hooks run (all of them, failures logged).
  */
 export function destroy(dir: StateDir, st: ContainerState): void {
+  // The shim drains the output and writes the exit record after the init is gone: let it finish first.
+  if (st.shim) waitShimSync(st, 10_000);
   if (st.cgroup) destroyCgroup(st.cgroup);
   dir.remove();
   if (st.hooks?.poststop?.length) runHooksLogged('poststop', st.hooks.poststop, hookStateOf(st, 'stopped'), st.bundle);

@@ -2,10 +2,11 @@
  * exec: a new process in a running (or created) container. It joins every namespace of the container's init
  * and its cgroup, and runs with the process's user, capabilities, rlimits, no_new_privs and LSM labels under
  * the container's seccomp filter; what process.json leaves out comes from the container, as with runc.
- * Detached (-d), tsrun returns once the program executes, leaving it to the caller's subreaper and writing the
- * pid file only then; in the foreground it relays the terminal and returns the process's exit status.
+ * Detached (-d), tsrun returns once the program executes, leaving it to the caller's subreaper (or, when the
+ * caller is none, to a shim of its own: log and exit record in <state>/execs/<pid>) and writing the pid file
+ * only then; in the foreground it relays the terminal and returns the process's exit status.
  */
-import { closeSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
 import { log } from '../log.js';
@@ -13,10 +14,13 @@ import type { NsJoin } from '../plan/plan.js';
 import { namespaceFlag } from '../plan/tables.js';
 import type { Spec, SpecProcess } from '../spec/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { readProcStat } from '../util/proc.js';
 import { managerOf } from './cgroup.js';
 import { exitCodeOf, finishDetached, launch, waitForeground, type Launched } from './launcher.js';
 import { parsePasswdHome } from './passwd.js';
 import { FORWARDED } from './signals.js';
+import { EXEC_SHIM_FILE, execDir } from './shim.js';
+import { planShim, type ShimPolicy } from './shim-plan.js';
 import { StateDir, statusOf, type ExecDefaults } from './state.js';
 
 export interface ExecArgs {
@@ -40,6 +44,8 @@ export interface ExecArgs {
   processLabel?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  /** -d: tsrun's shim supervises the process unless the caller adopts it (auto), always, or never. */
+  shim?: ShimPolicy;
 }
 
 // Namespaces in the order the launcher joins them: user first, so that the others are joined with its rights.
@@ -138,7 +144,7 @@ async function readProcessFile(file: string): Promise<SpecProcess> {
 
 function checkArgs(p: SpecProcess, a: ExecArgs): void {
   if (!p.args?.length) throw new TsrunError('process args cannot be empty');
-  if (p.terminal && a.detach && !a.consoleSocket)
+  if (p.terminal && a.detach && !a.consoleSocket && (a.shim ?? 'never') === 'never')
     throw new TsrunError('cannot allocate tty if tsrun will detach without setting console socket');
   if (a.consoleSocket && (!p.terminal || !a.detach))
     throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
@@ -220,6 +226,14 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   );
   for (const w of plan.warnings) log.warn(w);
 
+  // exec -d: the shim's files go to a directory named after the process once it exists.
+  let shimDir: string | undefined;
+  if (a.detach && (a.shim ?? 'never') !== 'never') {
+    mkdirSync(join(dir.dir, 'execs'), { recursive: true, mode: 0o711 });
+    shimDir = mkdtempSync(join(dir.dir, 'execs', '.new-'));
+    plan.shim = planShim({ policy: a.shim!, ownTerminal: proc.terminal === true && !consoleSocket, stdin: false, dir: shimDir, cgroup: cg });
+  }
+
   let launched: Launched;
   try {
     launched = launch(plan, {
@@ -229,12 +243,14 @@ export async function execContainer(a: ExecArgs): Promise<number> {
       },
     });
   } catch (err) {
+    if (shimDir) rmSync(shimDir, { recursive: true, force: true });
     // runc's wording, which engines show as is (and podman classifies: "executable file not found" → 127).
     if (err instanceof TsrunError) throw new TsrunError(`unable to start container process: ${err.message}`, err.exitCode);
     throw err;
   }
   if (a.detach) {
     finishDetached(launched);
+    if (shimDir) keepExecShim(shimDir, launched, dir.dir, proc.terminal === true);
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
     return 0;
   }
@@ -252,6 +268,19 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   } finally {
     for (const s of FORWARDED) process.off(s, forward);
   }
+}
+
+/** Under a shim the exec'd process's files are found by its pid; without one the directory is not needed. */
+function keepExecShim(tmp: string, l: Launched, stateDir: string, terminal: boolean): void {
+  if (!l.shimPid) {
+    rmSync(tmp, { recursive: true, force: true });
+    return;
+  }
+  const final = execDir(stateDir, l.pid);
+  rmSync(final, { recursive: true, force: true }); // a pid used before by another exec'd process
+  renameSync(tmp, final);
+  const startTime = readProcStat(l.shimPid)?.startTime ?? '';
+  writeFileAtomic(join(final, EXEC_SHIM_FILE), JSON.stringify({ pid: l.shimPid, startTime, terminal }), 0o600);
 }
 
 /** setgroups(2) works in the container unless its user namespace has "deny" in /proc/<pid>/setgroups. */

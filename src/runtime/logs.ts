@@ -6,8 +6,8 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
-import { shimAlive, waitShim } from './shim.js';
-import { LOG_FILE, StateDir } from './state.js';
+import { findSupervised, shimAlive, waitShim } from './shim.js';
+import { LOG_FILE } from './state.js';
 
 export interface LogsOptions {
   follow: boolean;
@@ -80,11 +80,10 @@ function readFrom(fd: number, pos: number): { text: string; pos: number } {
   return { text: Buffer.concat(parts).toString('utf8'), pos };
 }
 
-export async function containerLogs(root: string, id: string, opts: LogsOptions): Promise<void> {
-  const dir = new StateDir(root, id);
-  const st = dir.load();
-  const current = join(dir.dir, LOG_FILE);
-  if (!st.shim || !existsSync(current)) throw new TsrunError(`container ${id} has no log: its output goes where its caller put it`);
+export async function containerLogs(root: string, id: string, opts: LogsOptions, execPid?: number): Promise<void> {
+  const st = findSupervised(root, id, execPid);
+  const current = join(st.dir, LOG_FILE);
+  if (!st.shim || !existsSync(current)) throw new TsrunError(`${st.what} has no log: its output goes where its caller put it`);
   const asm = new LineAssembler();
   // What is there now: the rotated file first, then the current one.
   let lines: LogLine[] = [];
@@ -124,7 +123,7 @@ export async function containerLogs(root: string, id: string, opts: LogsOptions)
       pos = 0;
     }
   };
-  const watcher = watch(dir.dir, () => drain());
+  const watcher = watch(st.dir, () => drain());
   try {
     await waitShim(st);
     drain();

@@ -5,29 +5,73 @@
 import { closeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isSameLiveProcess } from '../util/proc.js';
-import type { ContainerState } from './state.js';
+import { EXIT_FILE, StateDir, type ExitRecord } from './state.js';
 
 const POLLIN = 1;
 
 /** Frame types: shim → client output, client → shim input. */
 export const Frame = { STDOUT: 1, STDERR: 2, STDIN: 0, RESIZE: 1, CLOSE_STDIN: 2 } as const;
 
-export function shimAlive(st: ContainerState): boolean {
-  return st.shim !== undefined && isSameLiveProcess(st.shim.pid, st.shim.startTime);
+export interface ShimRef {
+  pid: number;
+  startTime: string;
 }
 
-/** A pidfd on the container's shim, or undefined if it is gone (or the pid is another process now). */
-function shimPidfd(st: ContainerState): number | undefined {
-  if (!st.shim) return undefined;
+/** What a shim supervises: a container's init, or a process exec'd into it with -d. */
+export interface Supervised {
+  /** For messages: `container X`, `process P of container X`. */
+  what: string;
+  /** Where the shim keeps its log, socket and exit record. */
+  dir: string;
+  /** undefined: the caller supervises it, not tsrun's shim. */
+  shim?: ShimRef;
+  terminal: boolean;
+}
+
+/** The directory of a process exec'd with -d under a shim: <state>/execs/<pid>. */
+export function execDir(stateDir: string, pid: number): string {
+  return join(stateDir, 'execs', String(pid));
+}
+
+export const EXEC_SHIM_FILE = 'shim.json';
+
+export function findSupervised(root: string, id: string, execPid?: number): Supervised {
+  const dir = new StateDir(root, id);
+  const st = dir.load();
+  if (execPid === undefined) return { what: `container ${id}`, dir: dir.dir, shim: st.shim, terminal: st.terminal === true };
+  const d = execDir(dir.dir, execPid);
+  const file = join(d, EXEC_SHIM_FILE);
+  if (!existsSync(file)) throw new TsrunError(`process ${execPid} of container ${id} is not supervised by tsrun's shim: its caller supervises it`);
+  const rec = JSON.parse(readFileSync(file, 'utf8')) as ShimRef & { terminal?: boolean };
+  return { what: `process ${execPid} of container ${id}`, dir: d, shim: { pid: rec.pid, startTime: rec.startTime }, terminal: rec.terminal === true };
+}
+
+export function exitRecordIn(dir: string): ExitRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, EXIT_FILE), 'utf8')) as ExitRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export function shimAlive(s: { shim?: ShimRef }): boolean {
+  return s.shim !== undefined && isSameLiveProcess(s.shim.pid, s.shim.startTime);
+}
+
+/** A pidfd on the shim, or undefined if it is gone (or the pid is another process now). */
+function shimPidfd(s: { shim?: ShimRef }): number | undefined {
+  if (!s.shim) return undefined;
   let fd: number;
   try {
-    fd = native().pidfdOpen(st.shim.pid);
+    fd = native().pidfdOpen(s.shim.pid);
   } catch {
     return undefined;
   }
   // Checked after opening: from here the pidfd pins the process we verified.
-  if (!isSameLiveProcess(st.shim.pid, st.shim.startTime)) {
+  if (!isSameLiveProcess(s.shim.pid, s.shim.startTime)) {
     closeSync(fd);
     return undefined;
   }
@@ -35,19 +79,19 @@ function shimPidfd(st: ContainerState): number | undefined {
 }
 
 /** Blocks (on the shim's pidfd) until the shim has written its record and exited. */
-export function waitShimSync(st: ContainerState, timeoutMs: number): void {
-  const fd = shimPidfd(st);
+export function waitShimSync(s: { id: string; shim?: ShimRef }, timeoutMs: number): void {
+  const fd = shimPidfd(s);
   if (fd === undefined) return;
   try {
     const [ev = 0] = native().poll([fd], [POLLIN], timeoutMs);
-    if (!(ev & POLLIN)) throw new TsrunError(`the shim of container ${st.id} (pid ${st.shim!.pid}) did not finish within ${timeoutMs / 1000}s`);
+    if (!(ev & POLLIN)) throw new TsrunError(`the shim of container ${s.id} (pid ${s.shim!.pid}) did not finish within ${timeoutMs / 1000}s`);
   } finally {
     closeSync(fd);
   }
 }
 
-export async function waitShim(st: ContainerState): Promise<void> {
-  const fd = shimPidfd(st);
+export async function waitShim(s: { shim?: ShimRef }): Promise<void> {
+  const fd = shimPidfd(s);
   if (fd === undefined) return;
   try {
     await native().pollAsync([fd], [POLLIN]);

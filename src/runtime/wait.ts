@@ -1,14 +1,12 @@
-/** wait: blocks until a container supervised by tsrun's shim has exited; its exit code becomes tsrun's. */
+/** wait: blocks until a container (or a process exec'd with -d) supervised by tsrun's shim has exited. */
 import { TsrunError } from '../errors.js';
-import { waitShim } from './shim.js';
-import { StateDir } from './state.js';
+import { exitRecordIn, findSupervised, waitShim } from './shim.js';
 
-export async function waitContainer(root: string, id: string): Promise<number> {
-  const dir = new StateDir(root, id);
-  const st = dir.load();
-  if (!st.shim) throw new TsrunError(`container ${id} is supervised by its caller, which holds its exit status`);
-  await waitShim(st);
-  const rec = dir.exitRecord();
-  if (!rec) throw new TsrunError(`the shim of container ${id} is gone without recording an exit status`);
+export async function waitContainer(root: string, id: string, execPid?: number): Promise<number> {
+  const s = findSupervised(root, id, execPid);
+  if (!s.shim) throw new TsrunError(`${s.what} is supervised by its caller, which holds its exit status`);
+  await waitShim(s);
+  const rec = exitRecordIn(s.dir);
+  if (!rec) throw new TsrunError(`the shim of ${s.what} is gone without recording an exit status`);
   return rec.exitCode;
 }

@@ -245,6 +245,25 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     }
   });
 
+  it('exec -d by hand: the exec\'d process gets its own shim, log and exit status', () => {
+    const c = startDetached(baseConfig(['sleep', '1000']));
+    const pidFile = join(h.work, `${c.id}.exec.pid`);
+    const r = rtNull(['exec', '-d', '--pid-file', pidFile, c.id, 'sh', '-c', 'echo from-exec; echo oops >&2; exit 6']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    const w = spawnSync(RUNTIME, ['--root', h.root, 'wait', '--exec', String(pid), c.id], { stdio: 'ignore', timeout: 30_000 });
+    expect(w.status).toBe(6);
+    const l = logs(c.id, '--exec', String(pid));
+    expect(l.stdout).toBe('from-exec\n');
+    expect(l.stderr).toBe('oops\n');
+    expect(JSON.parse(readFileSync(join(h.root, c.id, 'execs', String(pid), 'exit.json'), 'utf8'))).toMatchObject({ pid, exitCode: 6, signal: 0 });
+    // The container itself is untouched.
+    expect(h.state(c.id).status).toBe('running');
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+    expect(existsSync(join(h.root, c.id))).toBe(false);
+  });
+
   it('wait, attach and logs explain themselves for a container its caller supervises', () => {
     const id = h.id('sh');
     const bundle = h.bundle(baseConfig(['sleep', '1000']));

@@ -76,6 +76,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecCliArgs> = {
           processLabel: a['process-label'],
           preserveFds: a['preserve-fds'],
           ignorePaused: a['ignore-paused'],
+          shim: a.shim,
         });
       } catch (err) {
         // runc: "exec failed: …", status 255, so a caller can tell a failed exec from the program's status.

@@ -4,6 +4,7 @@ import { handle } from '../handle.js';
 
 interface LogsArgs extends GlobalArgs {
   'container-id': string;
+  exec?: number;
   follow: boolean;
   tail?: number;
   timestamps: boolean;
@@ -15,6 +16,7 @@ export const logsCommand: CommandModule<GlobalArgs, LogsArgs> = {
   builder: (y) =>
     y
       .positional('container-id', { type: 'string', demandOption: true })
+      .option('exec', { type: 'number', describe: 'the process of that pid, exec\'d with -d under the shim, instead of the container' })
       .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep printing new output until the container exits' })
       .option('tail', { alias: 'n', type: 'number', describe: 'only the last N lines' })
       .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'prefix each line with its RFC 3339 time' })
@@ -25,6 +27,6 @@ export const logsCommand: CommandModule<GlobalArgs, LogsArgs> = {
   handler: (a) =>
     handle(async () => {
       const { containerLogs } = await import('../../runtime/logs.js');
-      await containerLogs(a.root, a['container-id'], { follow: a.follow, tail: a.tail, timestamps: a.timestamps });
+      await containerLogs(a.root, a['container-id'], { follow: a.follow, tail: a.tail, timestamps: a.timestamps }, a.exec);
     }),
 };

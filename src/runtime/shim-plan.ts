@@ -1,0 +1,56 @@
+/** The shim's part of a plan (create / run -d / exec -d): see addon/launcher/shim.cc. */
+import { fstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ShimFlag, ShimMode } from '../native/contract.js';
+import type { PlanShim } from '../plan/plan.js';
+import type { CgroupRecord } from './cgroup.js';
+
+export type ShimPolicy = 'auto' | 'always' | 'never';
+/** container.log is rotated to container.log.1 past this size unless told otherwise. */
+export const DEFAULT_LOG_MAX = 10 * 1024 * 1024;
+
+function isRegularFile(fd: number): boolean {
+  try {
+    return fstatSync(fd).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Supervisors known to adopt the container (containerd's runc shim, conmon, conmon-rs). For them the launcher's
+ * orphan probe is skipped: it would hand them one short-lived unknown child to reap. Anyone else is probed.
+ */
+const SUPERVISORS = new Set(['containerd-shim', 'conmon', 'conmon-rs']);
+
+export function callerIsKnownSupervisor(): boolean {
+  try {
+    return SUPERVISORS.has(readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim());
+  } catch {
+    return false;
+  }
+}
+
+/** The shim's plan record; undefined when a known supervisor will adopt the process (auto mode). */
+export function planShim(o: {
+  policy: ShimPolicy;
+  /** a terminal without a console socket: nobody but the shim can hold it */
+  ownTerminal: boolean;
+  stdin: boolean;
+  logMax?: number;
+  dir: string;
+  cgroup?: CgroupRecord;
+}): PlanShim | undefined {
+  if (o.policy === 'auto' && !o.ownTerminal && callerIsKnownSupervisor()) return undefined;
+  const p = o.cgroup?.paths;
+  let oomFile = '';
+  if (o.cgroup && p) oomFile = o.cgroup.layout.mode === 'v2' ? (p.v2 ? join(p.v2, 'memory.events') : '') : p.v1.memory ? join(p.v1.memory, 'memory.oom_control') : '';
+  return {
+    mode: o.policy === 'always' || o.ownTerminal ? ShimMode.ALWAYS : ShimMode.AUTO,
+    caller: process.ppid,
+    logMax: o.logMax ?? DEFAULT_LOG_MAX,
+    flags: (o.stdin ? ShimFlag.STDIN : 0) | (isRegularFile(1) ? ShimFlag.KEEP_STDOUT : 0) | (isRegularFile(2) ? ShimFlag.KEEP_STDERR : 0),
+    dir: o.dir,
+    oomFile,
+  };
+}
