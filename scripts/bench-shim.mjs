@@ -3,7 +3,7 @@
 // all three running the same busybox `sleep`. PSS (proportional set size, /proc/PID/smaps_rollup) is what each
 // supervisor really costs when several share their binary's pages. Needs root and the engines (scripts/setup).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Engines, missingEngines } from './lib/engines.mjs';
@@ -48,6 +48,7 @@ console.log(`${'supervisor'.padEnd(26)} ${'PSS avg'.padStart(8)} ${'RSS avg'.pad
 // tsrun: create + start from a process that exits, as a person at a shell does.
 const root = join(work, 'tsrun-state');
 const bundle = join(work, 'bundle');
+mkdirSync(bundle);
 execFileSync(tsrun, ['spec', '--bundle', bundle]);
 const cfg = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8'));
 cfg.process.terminal = false;
