@@ -77,9 +77,9 @@ if (missing.length) {
     engines.importImage(rootfs, 'bench/busybox:1');
     for (let i = 0; i < N; i++) {
       const [p, pargs] = engines.podman('run', '-d', '--name', `pss-${i}`, 'bench/busybox:1', 'sleep', '1000');
-      execFileSync(p, pargs, { stdio: 'ignore', env: engines.podmanEnv() });
-      const [c, cargs] = engines.ctr('run', '-d', 'docker.io/bench/busybox:1', `pss-${i}`, 'sleep', '1000');
-      execFileSync(c, cargs, { stdio: 'ignore' });
+      execFileSync(p, pargs, { stdio: ['ignore', 'ignore', 'inherit'], env: engines.podmanEnv() });
+      const [c, cargs] = engines.ctr('run', '-d', 'docker.io/bench/busybox:1', `pss-${process.pid}-${i}`, 'sleep', '1000');
+      execFileSync(c, cargs, { stdio: ['ignore', 'ignore', 'inherit'] });
     }
     report('conmon (podman)', pidsNamed('conmon', join(work, 'engines')));
     report('containerd-shim-runc-v2', pidsNamed('containerd-shim', engines.containerdSock));

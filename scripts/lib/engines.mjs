@@ -178,6 +178,23 @@ export class Engines {
     } catch {
       // nothing to remove
     }
+    // containerd's tasks outlive it (their shims hold them): kill and delete every task while it still answers.
+    try {
+      const [c, nsArgs] = this.ctr('namespaces', 'ls', '-q');
+      const namespaces = spawnSync(c, nsArgs, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      for (const ns of namespaces) {
+        const [, taskArgs] = this.ctr('-n', ns, 'tasks', 'ls', '-q');
+        for (const t of spawnSync(c, taskArgs, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
+          spawnSync(c, this.ctr('-n', ns, 'tasks', 'delete', '--force', t)[1], { stdio: 'ignore' });
+        }
+        const [, ctrArgs] = this.ctr('-n', ns, 'containers', 'ls', '-q');
+        for (const id of spawnSync(c, ctrArgs, { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) {
+          spawnSync(c, this.ctr('-n', ns, 'containers', 'rm', id)[1], { stdio: 'ignore' });
+        }
+      }
+    } catch {
+      // containerd is not running
+    }
     for (const proc of this.procs.reverse()) {
       try {
         process.kill(-proc.pid, 'SIGTERM');
