@@ -75,3 +75,15 @@ describe('scanGlobals', () => {
     expect(scanGlobals([])).toEqual({ logFormat: 'text', debug: false, commandIndex: -1, version: false });
   });
 });
+
+describe('sizes', () => {
+  it('reads bytes and k/m/g suffixes', async () => {
+    const { parseSize } = await import('../../src/cli/commands/create.js');
+    expect(parseSize('0')).toBe(0);
+    expect(parseSize('512')).toBe(512);
+    expect(parseSize('2k')).toBe(2048);
+    expect(parseSize('10m')).toBe(10 * 1024 * 1024);
+    expect(parseSize('1G')).toBe(1024 ** 3);
+    expect(() => parseSize('1.5m')).toThrow(/not a size/);
+  });
+});

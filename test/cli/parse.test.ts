@@ -115,6 +115,26 @@ describe('commands on a missing container', () => {
     }
   });
 
+  it('wait, logs and attach (also with --exec PID): "container does not exist"', async () => {
+    const root = fresh('root');
+    for (const args of [['wait', 'x'], ['logs', '-f', '--tail', '3', 'x'], ['attach', '--detach-keys', 'ctrl-a', 'x'], ['wait', '--exec', '42', 'x']]) {
+      const r = await run('--root', root, ...args);
+      expect(r.status).toBe(1);
+      expect(r.err).toBe('container does not exist\n');
+    }
+  });
+
+  it('refuses a --shim policy it does not know and a malformed --log-size-max, naming them', async () => {
+    const root = fresh('root');
+    const a = await run('--root', root, '--shim', 'sometimes', 'state', 'x');
+    expect(a.status).toBe(1);
+    expect(a.err).toMatch(/shim/);
+    const b = await run('--root', root, 'create', '--log-size-max', '12q', 'x');
+    expect(b.status).toBe(1);
+    expect(b.err).toContain('--log-size-max: "12q" is not a size');
+    expect(existsSync(join(root, 'x'))).toBe(false);
+  });
+
   it('an invalid id is refused before anything else', async () => {
     const r = await run('--root', fresh('root'), 'state', 'a..b/c');
     expect(r.status).toBe(1);

@@ -1,7 +1,7 @@
 // tsrun's own shim: a container nobody supervises keeps its output and exit status after tsrun has exited.
 // Runtimes without a shim (runc) have nothing to test here.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readlinkSync, renameSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -142,6 +142,19 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
     expect(pidAlive(c.shim)).toBe(false);
     expect(existsSync(join(h.root, c.id))).toBe(false);
+  });
+
+  it('finishes its work after tsrun\'s binaries were replaced (an upgrade renames new files over the old)', () => {
+    const c = startDetached(baseConfig(['sleep', '1000']));
+    const launcher = join(import.meta.dirname, '../../build/Release/tsrun-launcher');
+    const copy = `${launcher}.upgrade-${process.pid}`;
+    copyFileSync(launcher, copy);
+    renameSync(copy, launcher);
+    expect(readlinkSync(`/proc/${c.shim}/exe`)).toMatch(/\(deleted\)$/);
+    expect(h.rt(['kill', c.id, 'KILL']).status).toBe(0);
+    expect(waitStatus(c.id)).toBe(137);
+    expect(h.state(c.id)).toMatchObject({ status: 'stopped', exitCode: 137, exitSignal: 9 });
+    expect(h.rt(['delete', c.id]).status).toBe(0);
   });
 
   it('protects itself from the OOM killer (needs CAP_SYS_RESOURCE)', (ctx) => {
