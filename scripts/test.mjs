@@ -14,8 +14,9 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const reports = join(repo, '.cache', 'test-reports');
 const args = process.argv.slice(2);
 // The cgroup tests, run again on pure v2.
-// The cgroup tests, and the shim's (its OOM record reads the v2 counters; the init is cloned into its cgroup).
-const CGROUP2_FILES = ['test/integration/cgroups.test.ts', 'test/integration/shim.test.ts'];
+// The tests whose code paths differ on pure v2: cgroups, exec (cloned into the container's cgroup from inside its
+// cgroup namespace) and the shim (its OOM record reads the v2 counters).
+const CGROUP2_FILES = ['test/integration/cgroups.test.ts', 'test/integration/exec.test.ts', 'test/integration/shim.test.ts'];
 const CGROUP2_SUBSET = ['--project', 'integration', ...CGROUP2_FILES];
 
 function run(cmd, argv) {

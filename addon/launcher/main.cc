@@ -308,6 +308,15 @@ int main(int argc, char** argv) {
   if (plan.cgroup_dir != nullptr && plan.cgroup_dir[0] != 0) {
     cgroup.reset(open(plan.cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!cgroup.valid()) die(Step::CGROUP, errno);
+    // Joining a cgroup namespace (exec) makes clone3 refuse CLONE_INTO_CGROUP from a cgroup outside that
+    // namespace's root (ENOENT). Then this process enters the cgroup first (runc's exec does the same), and
+    // the new process is born there by inheritance.
+    bool joins_cgroupns = false;
+    for (const NsJoin& j : plan.joins) joins_cgroupns |= j.type == CLONE_NEWCGROUP;
+    if (joins_cgroupns) {
+      if (write_file_at(cgroup.get(), "cgroup.procs", "0", 1) < 0) die(Step::CGROUP, errno);
+      cgroup.reset();
+    }
   }
 
   // The seccomp agent's socket, connected while its path is still the host's.
