@@ -4,7 +4,8 @@
 // "N passed, N failed, N skipped". Arguments are passed to vitest (both runs).
 //
 // The VM runner is found at $TSRUN_CGROUP2_VM or ../shared/vm/run-in-cgroup2-vm. Without one (and on a host
-// that is not v2) the v2 run is reported as skipped, never as passed.
+// that is not v2) the v2 run is reported as skipped, never as passed. The same VM then runs the systemd cgroup
+// driver against a real systemd started there (test/systemd/driver.sh, TAP); without a VM those are skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const reports = join(repo, '.cache', 'test-reports');
 const args = process.argv.slice(2);
-// The cgroup tests, run again on pure v2.
 // The tests whose code paths differ on pure v2: cgroups, exec (cloned into the container's cgroup from inside its
 // cgroup namespace) and the shim (its OOM record reads the v2 counters).
 const CGROUP2_FILES = ['test/integration/cgroups.test.ts', 'test/integration/exec.test.ts', 'test/integration/shim.test.ts'];
@@ -84,7 +84,29 @@ if (!hostIsV2()) {
   }
 }
 
+// The systemd driver against a real systemd (PID 1 of its own namespaces in the VM).
+const SYSTEMD_RUNS = 10;
+let sdLine = `systemd driver: SKIPPED ${SYSTEMD_RUNS} (no VM runner; set TSRUN_CGROUP2_VM)`;
+const sdVm = vmRunner();
+if (sdVm) {
+  console.log(`\n== systemd cgroup driver against a real systemd (${sdVm})`);
+  const r = spawnSync(sdVm, ['--timeout', '900', repo, '--', join(repo, 'test/systemd/driver.sh')], {
+    cwd: repo,
+    encoding: 'utf8',
+    env: { ...process.env, TSRUN_SYSTEMD_RUNS: String(SYSTEMD_RUNS) },
+  });
+  process.stdout.write(r.stdout ?? '');
+  const ok = (r.stdout.match(/^ok \d+/gm) ?? []).length;
+  const notOk = Math.max((r.stdout.match(/^not ok \d+/gm) ?? []).length, SYSTEMD_RUNS - ok);
+  add({ passed: ok, failed: notOk, skipped: 0 });
+  failed ||= r.status !== 0;
+  sdLine = `systemd driver (VM): ${ok} passed, ${notOk} failed`;
+} else {
+  total.skipped += SYSTEMD_RUNS;
+}
+
 console.log(`\nhost: ${host.passed} passed, ${host.failed} failed, ${host.skipped} skipped`);
 console.log(v2Line);
+console.log(sdLine);
 console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(failed || total.failed > 0 ? 1 : 0);

@@ -61,6 +61,12 @@ export interface CgroupManager {
   update(resources: LinuxResources): string[];
   /** Puts a process in the cgroup (v1: every hierarchy; v2: the one directory). */
   addProcess(pid: number): void;
+  /**
+   * systemd driver, after StartTransientUnit: makes whatever directory systemd has not made yet and puts the
+   * process there (systemd may answer before its job has run; runc joins the same way). Unlike create, a
+   * cgroup that already holds the process is expected.
+   */
+  join(pid: number): void;
   /** Every process in the cgroup. */
   pids(): number[];
   freeze(): void;

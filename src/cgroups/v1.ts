@@ -71,6 +71,15 @@ export class CgroupV1Manager implements CgroupManager {
 
   create(): void {
     refuseBusyCgroup(this.files, this.dir('devices') ?? this.dirs[0]?.[1], () => this.freezerState());
+    this.makeDirs();
+  }
+
+  join(pid: number): void {
+    this.makeDirs();
+    this.addProcess(pid);
+  }
+
+  private makeDirs(): void {
     const w = new ResourceWriter(this.files);
     const done = new Set<string>();
     for (const [name, dir] of this.dirs) {

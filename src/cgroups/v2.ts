@@ -55,6 +55,15 @@ export class CgroupV2Manager implements CgroupManager {
    */
   create(): void {
     refuseBusyCgroup(this.files, this.dirPath, () => freezerStateV2(this.files, this.dirPath, this.timing));
+    this.makeDirs();
+  }
+
+  join(pid: number): void {
+    if (!this.files.exists(this.dirPath)) this.makeDirs();
+    this.addProcess(pid);
+  }
+
+  private makeDirs(): void {
     const mount = this.mount;
     if (this.dirPath !== mount && !this.dirPath.startsWith(mount === '/' ? '/' : mount + '/')) {
       throw new TsrunError(`invalid cgroup path ${this.dirPath}`);

@@ -80,7 +80,10 @@ export function prepareCgroup(r: CgroupRecord): string[] {
 export function joinCgroup(r: CgroupRecord, pid: number, id: string): string[] {
   if (r.driver === 'systemd') {
     startTransientUnit({ unit: r.unit!, slice: r.slice!, pid, id, v2: r.layout.mode === 'v2' });
-    const warnings = managerOf(r).apply(r.resources ?? {});
+    // systemd's reply can precede its job (the scope's cgroup made, the pid moved): join before the limits.
+    const m = managerOf(r);
+    m.join(pid);
+    const warnings = m.apply(r.resources ?? {});
     loadDeviceFilter(r);
     return warnings;
   }

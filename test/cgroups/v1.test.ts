@@ -274,6 +274,17 @@ describe('CgroupV1Manager.apply', () => {
 });
 
 describe('CgroupV1Manager processes', () => {
+  it('join (systemd driver): makes missing directories in every hierarchy and joins, even when already busy', () => {
+    const { m, io, root } = setup();
+    m.join(1234);
+    expect(io.writesTo('memory/ctr/cgroup.procs')).toEqual(['1234']);
+    expect(io.writesTo('devices/ctr/cgroup.procs')).toEqual(['1234']);
+    writeTree(root, { [`${C}/devices/ctr/cgroup.procs`]: '1234\n' });
+    expect(() => m.create()).toThrow(/not empty/);
+    expect(() => m.join(1234)).not.toThrow();
+    expect(io.writesTo('memory/ctr/cgroup.procs')).toEqual(['1234', '1234']);
+  });
+
   it('adds a process to every hierarchy (a named one failing is ignored) and lists them recursively', () => {
     const { m, io, root } = setup();
     m.create();

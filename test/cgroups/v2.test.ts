@@ -251,6 +251,18 @@ describe('CgroupV2Manager.apply', () => {
 });
 
 describe('CgroupV2Manager processes', () => {
+  it('join (systemd driver): makes the directory systemd has not made yet, and accepts one already busy', () => {
+    const { m, io, root, dir } = setup();
+    expect(existsSync(join(root, dir))).toBe(false);
+    m.join(42);
+    expect(existsSync(join(root, dir))).toBe(true);
+    expect(io.writesTo('ctr/cgroup.procs')).toEqual(['42']);
+    writeTree(root, { [`${dir}/cgroup.procs`]: '42\n' });
+    expect(() => m.create()).toThrow(/not empty/);
+    m.join(42);
+    expect(io.writesTo('ctr/cgroup.procs')).toEqual(['42', '42']);
+  });
+
   it('adds a process and lists the processes of the cgroup and its sub-cgroups', () => {
     const { m, io, root, dir } = setup();
     m.create();

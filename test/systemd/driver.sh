@@ -1,0 +1,48 @@
+#!/bin/bash
+# The systemd cgroup driver against a real systemd (pure cgroup v2, as run by `npm test` in its VM): N containers
+# with --systemd-cgroup, each must come up in its transient scope with its memory limit written there, and
+# leave no scope behind after delete. TAP output, one line per container.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+. "$here/systemd-in-ns.sh"
+T=$repo/dist/tsrun.cjs
+N=${TSRUN_SYSTEMD_RUNS:-10}
+work=$(mktemp -d /tmp/tsrun-sd-XXXXXX)
+B=$work/bundle R=$work/state
+trap 'sd_stop; rm -rf "$work"' EXIT
+echo "1..$N"
+if ! sd_start; then
+  for i in $(seq "$N"); do echo "not ok $i - systemd did not start"; done
+  exit 1
+fi
+mkdir -p "$B" && "$repo/scripts/make-rootfs" "$B/rootfs" >/dev/null && "$T" spec --bundle "$B"
+cfg() {
+  node -e '
+    const fs = require("fs"); const p = process.argv[1]; const c = JSON.parse(fs.readFileSync(p, "utf8"));
+    c.process.terminal = false; c.process.args = ["sleep", "100"];
+    c.linux.cgroupsPath = "system.slice:tsrun:" + process.argv[2];
+    c.linux.resources = { memory: { limit: 33554432 } };
+    fs.writeFileSync(p, JSON.stringify(c));' "$B/config.json" "$1"
+}
+fails=0
+for i in $(seq "$N"); do
+  id=sd$i scope=/sys/fs/cgroup/system.slice/tsrun-sd$i.scope
+  cfg "$id"
+  # Files, not a pipe: the container inherits them and lives on.
+  (cd "$B" && sd_run "$T" --shim never --systemd-cgroup --root "$R" run -d --bundle "$B" "$id" </dev/null >/dev/null 2>"$work/err")
+  rc=$?
+  err=$(cat "$work/err")
+  pid=$(sd_run cat "$R/$id/state.json" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+  mem=$(cat "$scope/memory.max" 2>/dev/null)
+  procs=$(cat "$scope/cgroup.procs" 2>/dev/null | wc -l)
+  sd_run "$T" --systemd-cgroup --root "$R" delete --force "$id" >/dev/null 2>&1
+  left=$([ -d "$scope" ] && echo yes || echo no)
+  if [ "$rc" = 0 ] && [ -n "$pid" ] && [ "$mem" = 33554432 ] && [ "$procs" = 1 ] && [ "$left" = no ]; then
+    echo "ok $i - $id in its scope with memory.max 33554432, scope gone after delete"
+  else
+    fails=$((fails + 1))
+    echo "not ok $i - $id: exit $rc, memory.max '$mem', $procs process(es) in the scope, scope left: $left; $err"
+  fi
+done
+exit $((fails > 0))

@@ -1,0 +1,38 @@
+# Real systemd (the Debian package's) as PID 1 of new pid+mount+uts namespaces with its own system D-Bus: enough
+# of a systemd host for the cgroup driver, inside a VM or on a machine whose PID 1 is not systemd. Sourced.
+#   sd_start         start it; waits (bounded) until org.freedesktop.systemd1 answers on the system bus
+#   sd_run CMD...    run CMD in systemd's pid and mount namespaces (pids given to systemd must be its own)
+#   sd_stop          kill it (and everything in its pid namespace) and remove what it left
+sd_start() {
+  local units=/run/tsrun-sd-units empty=/run/tsrun-sd-empty i
+  mkdir -p $units $empty
+  # Only these units are loadable and no generator runs: seconds instead of a full boot under emulation.
+  { cat /lib/systemd/system/dbus.socket; printf '[Unit]\nDefaultDependencies=no\n'; } >$units/dbus.socket
+  { cat /lib/systemd/system/dbus.service; printf '[Unit]\nDefaultDependencies=no\n'; } >$units/dbus.service
+  printf '[Unit]\nDefaultDependencies=no\nWants=dbus.socket dbus.service\n' >$units/tsrun-test.target
+  unshare --pid --fork --mount --mount-proc --uts --kill-child \
+    env -i container=tsrun-test PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    SYSTEMD_UNIT_PATH=$units SYSTEMD_GENERATOR_PATH=$empty SYSTEMD_ENVIRONMENT_GENERATOR_PATH=$empty \
+    /lib/systemd/systemd --system --unit=tsrun-test.target --log-target=kmsg --show-status=no </dev/null >/tmp/tsrun-sd.out 2>&1 &
+  SD_UNSHARE=$!
+  for i in $(seq 200); do
+    SD_PID=$(cut -d' ' -f1 /proc/$SD_UNSHARE/task/$SD_UNSHARE/children 2>/dev/null)
+    [ -n "$SD_PID" ] && break
+    sleep 0.05
+  done
+  [ -n "$SD_PID" ] || return 1
+  for i in $(seq 600); do
+    busctl --system status org.freedesktop.systemd1 >/dev/null 2>&1 && return 0
+    kill -0 "$SD_PID" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+sd_run() { nsenter -t "$SD_PID" -m -p --wd="$PWD" -- "$@"; }
+sd_stop() {
+  kill -KILL "$SD_PID" 2>/dev/null
+  wait "$SD_UNSHARE" 2>/dev/null
+  find /sys/fs/cgroup/system.slice /sys/fs/cgroup/init.scope -depth -type d -exec rmdir {} \; 2>/dev/null
+  rm -rf /run/dbus/system_bus_socket /run/systemd /run/tsrun-sd-units /run/tsrun-sd-empty
+  return 0
+}
