@@ -104,6 +104,9 @@ class Shim {
   std::vector<Client> clients_;
   std::string pending_;  // stdin bytes not yet taken by the container
   bool close_stdin_ = false;
+  // No slave of the pty is open (the container closed its terminal): the master would report POLLHUP on every
+  // poll, so it is left out of the poll set; it is kept for resizes and for the final drain.
+  bool master_hup_ = false;
 
   int stdin_target() const { return in.valid() ? in.get() : master.get(); }
 
@@ -120,7 +123,7 @@ class Shim {
     size_t ierr = err.valid() ? add(err.get(), POLLIN) : SIZE_MAX;
     short mev = POLLIN;
     if (!pending_.empty() && !in.valid()) mev |= POLLOUT;
-    size_t imas = master.valid() ? add(master.get(), mev) : SIZE_MAX;
+    size_t imas = master.valid() && !master_hup_ ? add(master.get(), mev) : SIZE_MAX;
     size_t iin = in.valid() && !pending_.empty() ? add(in.get(), POLLOUT) : SIZE_MAX;
     size_t ilis = listener.valid() ? add(listener.get(), POLLIN) : SIZE_MAX;
     size_t icl = p.size();
@@ -199,8 +202,13 @@ class Shim {
       if (r < 0 && errno == EAGAIN) return;
       // EOF, or EIO once the pty's last slave closed: nothing more comes from here. The master is kept while
       // the init lives (a later process may open the slave again); pipes are done.
-      if (&fd != &master) fd.reset();
-      else if (init_exited_) fd.reset();
+      if (&fd != &master) {
+        fd.reset();
+      } else {
+        master_hup_ = true;
+        pending_.clear();
+        if (init_exited_) fd.reset();
+      }
       return;
     }
   }
@@ -323,7 +331,7 @@ class Shim {
     // What the container wrote before it exited is still in the pipes / the pty: take it all.
     if (out.valid()) pump(out, kStdout);
     if (err.valid()) pump(err, kStderr);
-    if (master.valid()) pump(master, kStdout);
+    if (master.valid()) pump(master, kStdout);  // also after a hang-up: what was written before it is still there
     int code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
     int sig = WIFSIGNALED(status_) ? WTERMSIG(status_) : 0;
     char rec[256];

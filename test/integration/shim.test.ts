@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, readFileSync, readlinkSync, renameSync, statS
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, IS_TSRUN, RUNTIME, baseConfig, pidAlive, waitExit, type Config } from '../helpers/runtime.js';
+import { Harness, IS_TSRUN, RUNTIME, baseConfig, pidAlive, waitExit, waitFor, type Config } from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -203,6 +203,22 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     expect(a.output()).toContain('x=yes');
     expect(waitStatus(c.id)).toBe(2);
     expect(logs(c.id).stdout).toContain('33 99');
+    expect(h.rt(['delete', c.id]).status).toBe(0);
+  });
+
+  it('a terminal the container closes: the shim keeps what came before and does not spin on the hang-up', () => {
+    const cfg = baseConfig(['sh', '-c', 'echo before; exec </dev/null >/dev/null 2>&1; sleep 2; exit 7']);
+    cfg.process.terminal = true;
+    const c = startDetached(cfg);
+    const log = join(h.root, c.id, 'container.log');
+    expect(waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('before'))).toBe(true);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    // CPU ticks (utime + stime) of the live shim after a second of hang-up: a poll loop on it would use ~100.
+    expect(pidAlive(c.shim)).toBe(true);
+    const f = readFileSync(`/proc/${c.shim}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    expect(Number(f[11]) + Number(f[12])).toBeLessThan(30);
+    expect(waitStatus(c.id)).toBe(7);
+    expect(logs(c.id).stdout).toBe('before\r\n');
     expect(h.rt(['delete', c.id]).status).toBe(0);
   });
 
