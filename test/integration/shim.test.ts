@@ -231,7 +231,14 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     const dir = join(h.root, c.id);
     expect(existsSync(join(dir, 'container.log.1'))).toBe(true);
     expect(statSync(join(dir, 'container.log')).size).toBeLessThanOrEqual(2048);
-    const lines = f.stdout.trimEnd().split('\n');
+    // Following from the start sees every line as it comes, rotation or not, in order.
+    const followed = f.stdout.trimEnd().split('\n');
+    expect(followed[followed.length - 1]).toBe('last');
+    const seen = followed.slice(0, -1).map((l) => Number(l.split('-')[1]));
+    expect(seen).toEqual(seen.map((_, i) => seen[0]! + i));
+    expect(seen[seen.length - 1]).toBe(199);
+    // Read afterwards, only what the two files keep: the newest lines, in order.
+    const lines = logs(c.id).stdout.trimEnd().split('\n');
     expect(lines[lines.length - 1]).toBe('last');
     expect(lines[lines.length - 2]).toBe('line-199');
     expect(lines.length).toBeLessThan(201);
