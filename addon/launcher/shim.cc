@@ -217,16 +217,31 @@ class Shim {
     if (!log.valid()) return;
     const char* name = stream == kStderr ? "stderr" : "stdout";
     std::string ts = now_rfc3339nano();
-    std::string entry;
+    std::string batch;  // records for the current file, written in one go
+    auto add = [&](char tag, const char* text, size_t n) {
+      std::string e;
+      e.append(ts).append(" ").append(name).append(" ").append(1, tag).append(" ").append(text, n).append("\n");
+      // Rotation is decided record by record: one large read cannot push a file past the limit.
+      if (log_max_ > 0 && log_size_ + batch.size() > 0 && log_size_ + batch.size() + e.size() > log_max_) {
+        flush(&batch);
+        rotate();
+      }
+      batch += e;
+    };
     size_t start = 0;
     for (size_t i = 0; i < len; i++) {
       if (data[i] != '\n') continue;
-      entry.append(ts).append(" ").append(name).append(" F ").append(data + start, i - start).append("\n");
+      add('F', data + start, i - start);
       start = i + 1;
     }
-    if (start < len) entry.append(ts).append(" ").append(name).append(" P ").append(data + start, len - start).append("\n");
-    if (log_max_ > 0 && log_size_ > 0 && log_size_ + entry.size() > log_max_) rotate();
-    if (write_full(log.get(), entry.data(), entry.size()) == 0) log_size_ += entry.size();
+    if (start < len) add('P', data + start, len - start);
+    flush(&batch);
+  }
+
+  void flush(std::string* batch) {
+    if (batch->empty()) return;
+    if (write_full(log.get(), batch->data(), batch->size()) == 0) log_size_ += batch->size();
+    batch->clear();
   }
 
   void rotate() {

@@ -231,6 +231,7 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     const dir = join(h.root, c.id);
     expect(existsSync(join(dir, 'container.log.1'))).toBe(true);
     expect(statSync(join(dir, 'container.log')).size).toBeLessThanOrEqual(2048);
+    expect(statSync(join(dir, 'container.log.1')).size).toBeLessThanOrEqual(2048);
     // Following from the start sees every line as it comes, rotation or not, in order.
     const followed = f.stdout.trimEnd().split('\n');
     expect(followed[followed.length - 1]).toBe('last');
