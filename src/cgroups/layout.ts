@@ -1,5 +1,6 @@
 /** Where the cgroup hierarchies are mounted (from /proc/self/mountinfo) and where this process sits in them. */
 import { TsrunError } from '../errors.js';
+import { parseMountInfo } from '../util/mountinfo.js';
 import type { CgroupLayout } from './types.js';
 
 /** Every cgroup v1 controller the kernel has had; other super options of a "cgroup" mount are mount options. */
@@ -10,32 +11,6 @@ export const V1_CONTROLLERS = [
 
 const v1Controllers = new Set<string>(V1_CONTROLLERS);
 
-interface CgroupMount {
-  root: string;
-  mountpoint: string;
-  fstype: string;
-  superOptions: string[];
-}
-
-// Octal escapes (\040 for a space) in mountinfo fields.
-function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-function cgroupMounts(mountinfo: string): CgroupMount[] {
-  const out: CgroupMount[] = [];
-  for (const line of mountinfo.split('\n')) {
-    if (!line) continue;
-    const f = line.split(' ');
-    const dash = f.indexOf('-', 6);
-    if (dash < 0 || f.length < dash + 4) continue;
-    const fstype = f[dash + 1]!;
-    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    out.push({ root: unescape(f[3]!), mountpoint: unescape(f[4]!), fstype, superOptions: f[dash + 3]!.split(',') });
-  }
-  return out;
-}
-
 /**
  * The cgroup layout from /proc/self/mountinfo. v1 hierarchies keep their controllers (and name=… for named
  * hierarchies such as name=systemd) in mount order; a hierarchy mounted twice (bind mounts) counts once, at its
@@ -43,7 +18,7 @@ function cgroupMounts(mountinfo: string): CgroupMount[] {
  * hybrid when v1 hierarchies sit beside a cgroup2 mount (usually /sys/fs/cgroup/unified).
  */
 export function readLayout(mountinfo: string): CgroupLayout {
-  const mounts = cgroupMounts(mountinfo);
+  const mounts = parseMountInfo(mountinfo).filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2');
   const v1: CgroupLayout['v1'] = [];
   const seen = new Set<string>();
   for (const m of mounts) {

@@ -1,5 +1,6 @@
 /** Facts about the running host that the pure spec → plan conversion needs. The only impure part of plan/. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { parseMountInfo } from '../util/mountinfo.js';
 
 export interface CgroupV1Hierarchy {
   /** Where the hierarchy is mounted on the host, e.g. /sys/fs/cgroup/cpu,cpuacct. */
@@ -33,34 +34,7 @@ export interface HostFacts {
   pathKind(path: string): 'dir' | 'file' | 'missing';
 }
 
-interface MountInfo {
-  root: string;
-  mountpoint: string;
-  fstype: string;
-  superOptions: string[];
-}
-
-// Octal escapes (\040 for a space) in /proc/self/mountinfo fields.
-function unescape(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
-
-export function parseMountInfo(text: string): MountInfo[] {
-  const out: MountInfo[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    const f = line.split(' ');
-    const dash = f.indexOf('-', 6);
-    if (dash < 0 || f.length < dash + 4) continue;
-    out.push({
-      root: unescape(f[3]!),
-      mountpoint: unescape(f[4]!),
-      fstype: f[dash + 1]!,
-      superOptions: f[dash + 3]!.split(','),
-    });
-  }
-  return out;
-}
+export { parseMountInfo } from '../util/mountinfo.js';
 
 /** /proc/self/cgroup → controller list key ("cpu,cpuacct", "name=systemd", "" for v2) → path. */
 export function parseProcCgroup(text: string): Map<string, string> {

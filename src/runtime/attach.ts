@@ -9,8 +9,8 @@ import { Socket, connect } from 'node:net';
 import { ReadStream, WriteStream, isatty } from 'node:tty';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
-import { Frame, exitRecordIn, findSupervised, frame, parseFrames, shimAlive, waitShim } from './shim.js';
-import { ATTACH_SOCKET } from './state.js';
+import { Frame, findSupervised, frame, parseFrames, shimAlive, waitShim } from './shim.js';
+import { ATTACH_SOCKET, readExitRecord } from './state.js';
 
 export interface AttachOptions {
   noStdin: boolean;
@@ -127,5 +127,5 @@ export async function attachContainer(root: string, id: string, opts: AttachOpti
   if (detached) return 0;
   // The shim closes us once the init has exited and its record is written.
   await waitShim(st);
-  return exitRecordIn(st.dir)?.exitCode ?? 0;
+  return readExitRecord(st.dir)?.exitCode ?? 0;
 }

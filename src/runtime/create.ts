@@ -17,7 +17,7 @@ import { loadSpec } from '../spec/load.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
 import { HookPhase } from '../native/contract.js';
-import { planShim, type ShimPolicy } from './shim-plan.js';
+import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
 import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
@@ -161,10 +161,11 @@ export function createContainer(opts: CreateOptions): Created {
         listener: sc.listenerPath ? { path: sc.listenerPath, metadata: sc.listenerMetadata } : undefined,
       };
     }
-    if (!opts.foreground && (opts.shim ?? 'never') !== 'never') {
+    const ownTerminal = spec.process?.terminal === true && !consoleSocket;
+    if (!opts.foreground && shimWanted(opts.shim ?? 'never', ownTerminal)) {
       plan.shim = planShim({
         policy: opts.shim!,
-        ownTerminal: spec.process?.terminal === true && !consoleSocket,
+        ownTerminal,
         stdin: opts.stdin === true,
         logMax: opts.logMaxSize,
         dir: dir.dir,

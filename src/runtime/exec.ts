@@ -6,7 +6,7 @@
  * caller is none, to a shim of its own: log and exit record in <state>/execs/<pid>) and writing the pid file
  * only then; in the foreground it relays the terminal and returns the process's exit status.
  */
-import { closeSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
 import { log } from '../log.js';
@@ -17,10 +17,10 @@ import { writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
 import { managerOf } from './cgroup.js';
 import { exitCodeOf, finishDetached, launch, waitForeground, type Launched } from './launcher.js';
-import { parsePasswdHome } from './passwd.js';
-import { FORWARDED } from './signals.js';
+import { passwdHome } from './passwd.js';
+import { forwardSignals } from './signals.js';
 import { EXEC_SHIM_FILE, execDir } from './shim.js';
-import { planShim, type ShimPolicy } from './shim-plan.js';
+import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
 import { StateDir, statusOf, type ExecDefaults } from './state.js';
 
 export interface ExecArgs {
@@ -150,24 +150,6 @@ function checkArgs(p: SpecProcess, a: ExecArgs): void {
     throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
 }
 
-/** HOME of the process's uid from the container's /etc/passwd, read inside the container's root. */
-async function homeOf(pid: number, uid: number): Promise<string | undefined> {
-  const { native } = await import('../native/addon.js');
-  let fd: number;
-  try {
-    fd = native().openInRoot(`/proc/${pid}/root`, '/etc/passwd', 0);
-  } catch {
-    return undefined;
-  }
-  try {
-    return parsePasswdHome(readFileSync(fd, 'utf8'), uid);
-  } catch {
-    return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export async function execContainer(a: ExecArgs): Promise<number> {
   const dir = new StateDir(a.root, a.id);
   const st = dir.load();
@@ -221,17 +203,18 @@ export async function execContainer(a: ExecArgs): Promise<number> {
       setgroups: setgroupsAllowed(st.pid),
       noNewKeyring: st.exec?.noNewKeyring ?? false,
     },
-    { detach: a.detach, consoleSocket, preserveFds: a.preserveFds, home: await homeOf(st.pid, proc.user?.uid ?? 0), seccomp },
+    { detach: a.detach, consoleSocket, preserveFds: a.preserveFds, home: passwdHome(`/proc/${st.pid}/root`, proc.user?.uid ?? 0), seccomp },
     readHostFacts(),
   );
   for (const w of plan.warnings) log.warn(w);
 
   // exec -d: the shim's files go to a directory named after the process once it exists.
   let shimDir: string | undefined;
-  if (a.detach && (a.shim ?? 'never') !== 'never') {
+  const ownTerminal = proc.terminal === true && !consoleSocket;
+  if (a.detach && shimWanted(a.shim ?? 'never', ownTerminal)) {
     mkdirSync(join(dir.dir, 'execs'), { recursive: true, mode: 0o711 });
     shimDir = mkdtempSync(join(dir.dir, 'execs', '.new-'));
-    plan.shim = planShim({ policy: a.shim!, ownTerminal: proc.terminal === true && !consoleSocket, stdin: false, dir: shimDir, cgroup: cg });
+    plan.shim = planShim({ policy: a.shim!, ownTerminal, stdin: false, dir: shimDir, cgroup: cg });
   }
 
   let launched: Launched;
@@ -254,19 +237,12 @@ export async function execContainer(a: ExecArgs): Promise<number> {
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
     return 0;
   }
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(launched.pid, sig);
-    } catch {
-      // exited; its status is on its way
-    }
-  };
-  for (const s of FORWARDED) process.on(s, forward);
+  const stopForwarding = forwardSignals(launched.pid);
   try {
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
     return exitCodeOf(await waitForeground(launched));
   } finally {
-    for (const s of FORWARDED) process.off(s, forward);
+    stopForwarding();
   }
 }
 

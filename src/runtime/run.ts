@@ -8,7 +8,7 @@ import { createContainer, type CreateOptions } from './create.js';
 import { destroy, killAndWait } from './delete.js';
 import { exitCodeOf, waitForeground } from './launcher.js';
 import { bindNotifySocket, forwardReady, hostNotifySocket } from './notify-socket.js';
-import { FORWARDED } from './signals.js';
+import { forwardSignals } from './signals.js';
 import { poststart, release } from './start.js';
 
 export interface RunOptions extends CreateOptions {
@@ -33,14 +33,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     if (sock >= 0) forwardReady(sock, notifyHost!, state.pid);
     return 0;
   }
-  const forward = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(state.pid, sig);
-    } catch {
-      // the init is gone; its exit status is on its way
-    }
-  };
-  for (const s of FORWARDED) process.on(s, forward);
+  const stopForwarding = forwardSignals(state.pid);
   let status: number;
   try {
     release(dir, state);
@@ -53,7 +46,7 @@ export async function runContainer(opts: RunOptions): Promise<number> {
     destroy(dir, state);
     throw err;
   } finally {
-    for (const s of FORWARDED) process.off(s, forward);
+    stopForwarding();
   }
   if (!opts.keep) destroy(dir, state);
   else log.debug(`container ${state.id} kept`);

@@ -23,7 +23,7 @@ function isRegularFile(fd: number): boolean {
  */
 const SUPERVISORS = new Set(['containerd-shim', 'conmon', 'conmon-rs']);
 
-export function callerIsKnownSupervisor(): boolean {
+function callerIsKnownSupervisor(): boolean {
   try {
     return SUPERVISORS.has(readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim());
   } catch {
@@ -31,7 +31,15 @@ export function callerIsKnownSupervisor(): boolean {
   }
 }
 
-/** The shim's plan record; undefined when a known supervisor will adopt the process (auto mode). */
+/**
+ * Whether a detached process may get a shim: never with --shim never, nor in auto mode under a known supervisor
+ * (unless a terminal has nowhere else to go). Otherwise the launcher decides (auto) or starts one (always).
+ */
+export function shimWanted(policy: ShimPolicy, ownTerminal: boolean): boolean {
+  if (policy === 'never') return false;
+  return policy === 'always' || ownTerminal || !callerIsKnownSupervisor();
+}
+
 export function planShim(o: {
   policy: ShimPolicy;
   /** a terminal without a console socket: nobody but the shim can hold it */
@@ -40,8 +48,7 @@ export function planShim(o: {
   logMax?: number;
   dir: string;
   cgroup?: CgroupRecord;
-}): PlanShim | undefined {
-  if (o.policy === 'auto' && !o.ownTerminal && callerIsKnownSupervisor()) return undefined;
+}): PlanShim {
   const p = o.cgroup?.paths;
   let oomFile = '';
   if (o.cgroup && p) oomFile = o.cgroup.layout.mode === 'v2' ? (p.v2 ? join(p.v2, 'memory.events') : '') : p.v1.memory ? join(p.v1.memory, 'memory.oom_control') : '';

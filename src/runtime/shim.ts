@@ -8,7 +8,7 @@ import { native } from '../native/addon.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameLiveProcess } from '../util/proc.js';
-import { EXIT_FILE, StateDir, type ExitRecord } from './state.js';
+import { StateDir } from './state.js';
 
 const POLLIN = 1;
 
@@ -47,14 +47,6 @@ export function findSupervised(root: string, id: string, execPid?: number): Supe
   if (!existsSync(file)) throw new TsrunError(`process ${execPid} of container ${id} is not supervised by tsrun's shim: its caller supervises it`);
   const rec = JSON.parse(readFileSync(file, 'utf8')) as ShimRef & { terminal?: boolean };
   return { what: `process ${execPid} of container ${id}`, dir: d, shim: { pid: rec.pid, startTime: rec.startTime }, terminal: rec.terminal === true };
-}
-
-export function exitRecordIn(dir: string): ExitRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(join(dir, EXIT_FILE), 'utf8')) as ExitRecord;
-  } catch {
-    return undefined;
-  }
 }
 
 export function shimAlive(s: { shim?: ShimRef }): boolean {

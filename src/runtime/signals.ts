@@ -31,3 +31,18 @@ export const FORWARDED: NodeJS.Signals[] = [
   'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGCONT',
   'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGXCPU', 'SIGXFSZ', 'SIGPWR',
 ];
+
+/** Passes every FORWARDED signal tsrun receives on to `pid` (a foreground run or exec); returns the undo. */
+export function forwardSignals(pid: number): () => void {
+  const forward = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // the process is gone; its exit status is on its way
+    }
+  };
+  for (const s of FORWARDED) process.on(s, forward);
+  return () => {
+    for (const s of FORWARDED) process.off(s, forward);
+  };
+}

@@ -57,6 +57,15 @@ export interface ExitRecord {
 }
 
 export const EXIT_FILE = 'exit.json';
+
+/** The exit record a shim wrote in `dir` (a container's state directory or an exec'd process's). */
+export function readExitRecord(dir: string): ExitRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, EXIT_FILE), 'utf8')) as ExitRecord;
+  } catch {
+    return undefined;
+  }
+}
 export const LOG_FILE = 'container.log';
 export const ATTACH_SOCKET = 'attach.sock';
 
@@ -110,11 +119,7 @@ export class StateDir {
 
   /** The shim's exit record, once it has written one. */
   exitRecord(): ExitRecord | undefined {
-    try {
-      return JSON.parse(readFileSync(join(this.dir, EXIT_FILE), 'utf8')) as ExitRecord;
-    } catch {
-      return undefined;
-    }
+    return readExitRecord(this.dir);
   }
 
   exists(): boolean {
