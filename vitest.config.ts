@@ -1,4 +1,10 @@
 import { defineConfig } from 'vitest/config';
+// @ts-expect-error: plain JS module shared with the scripts
+import { makeEnvHermetic } from './scripts/lib/hermetic-env.mjs';
+
+// `npx vitest` directly gets the same explicit environment as `npm test`: the runtimes and engines the tests
+// start inherit it.
+makeEnvHermetic();
 
 export default defineConfig({
   test: {

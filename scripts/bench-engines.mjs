@@ -6,6 +6,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Engines, RUNTIME_NAME, missingEngines } from './lib/engines.mjs';
+import { makeEnvHermetic } from './lib/hermetic-env.mjs';
+
+// Measured in the environment users have (no NODE_EXTRA_CA_CERTS, NODE_OPTIONS, ...): see lib/hermetic-env.mjs.
+makeEnvHermetic();
 
 const repo = resolve(import.meta.dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 10);

@@ -7,6 +7,10 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Engines, missingEngines } from './lib/engines.mjs';
+import { makeEnvHermetic } from './lib/hermetic-env.mjs';
+
+// Measured in the environment users have (no NODE_EXTRA_CA_CERTS, NODE_OPTIONS, ...): see lib/hermetic-env.mjs.
+makeEnvHermetic();
 
 const repo = resolve(import.meta.dirname, '..');
 const N = Number(process.env.BENCH_CONTAINERS ?? 10);

@@ -4,6 +4,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { makeEnvHermetic } from './lib/hermetic-env.mjs';
+
+// Measured in the environment users have (no NODE_EXTRA_CA_CERTS, NODE_OPTIONS, ...): see lib/hermetic-env.mjs.
+makeEnvHermetic();
 
 const repo = resolve(import.meta.dirname, '..');
 const runs = Number(process.env.BENCH_RUNS ?? 20);

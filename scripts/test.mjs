@@ -10,6 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeEnvHermetic } from './lib/hermetic-env.mjs';
+
+// The suite's environment is its own, not the caller's (see lib/hermetic-env.mjs): the VM and vitest inherit it.
+makeEnvHermetic();
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const reports = join(repo, '.cache', 'test-reports');

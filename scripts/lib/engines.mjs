@@ -1,7 +1,9 @@
 // Private instances of the engines that drive an OCI runtime: containerd (+ ctr), dockerd (on that containerd)
 // and podman (+ conmon, no daemon). Everything lives under one work directory: sockets, data, exec roots,
-// storage; nothing of the host's engines is touched and no firewall rule is added (dockerd: --iptables=false
-// --bridge=none; podman: no network). Used by the engine tests and by `npm run bench -- --engines`.
+// storage, client configuration; nothing of the host's engines or their configuration files (/etc/docker,
+// /etc/containers, ~/.docker) is read or touched, and no firewall rule is added (dockerd: --iptables=false
+// --bridge=none; containers get no network: docker --network=none, podman netns "none"). Used by the engine tests
+// and by the benchmarks.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -74,10 +76,15 @@ export class Engines {
 
   startDockerd() {
     const dir = join(this.work, 'docker');
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(join(dir, 'client'), { recursive: true });
+    // Not the host's /etc/docker/daemon.json: a setting there (or one that conflicts with a flag) would change
+    // the daemon, or stop it from starting.
+    writeFileSync(join(dir, 'daemon.json'), '{}\n');
+    writeFileSync(join(dir, 'client', 'config.json'), '{}\n');
     this.spawnDaemon(
       'dockerd',
       [
+        '--config-file', join(dir, 'daemon.json'),
         '--data-root', join(dir, 'data'),
         '--exec-root', join(dir, 'exec'),
         '--pidfile', join(dir, 'docker.pid'),
@@ -97,6 +104,10 @@ export class Engines {
   configurePodman() {
     const dir = join(this.work, 'podman');
     mkdirSync(join(dir, 'tmp'), { recursive: true });
+    mkdirSync(join(dir, 'hooks.d'), { recursive: true });
+    // Storage as the command line gives it (podman() passes --root, --runroot and the driver), not the host's
+    // /etc/containers/storage.conf.
+    writeFileSync(join(dir, 'storage.conf'), `[storage]\ndriver = "overlay"\ngraphroot = "${dir}/storage"\nrunroot = "${dir}/run"\n`);
     // Podman raises RLIMIT_NOFILE/NPROC to the kernel's maximum by default; without CAP_SYS_RESOURCE (as on a
     // host that lacks it) no runtime may, so the defaults stay within the caller's hard limits.
     writeFileSync(
@@ -108,6 +119,8 @@ export class Engines {
         // Debian's podman has no catatonit: --init runs tini, which takes the same `-- cmd` form.
         ...(existsSync('/usr/bin/tini-static') ? ['init_path = "/usr/bin/tini-static"'] : []),
         '[engine]',
+        // Not the host's OCI hooks (/usr/share/containers/oci/hooks.d): they would run in every container.
+        `hooks_dir = ["${dir}/hooks.d"]`,
         'cgroup_manager = "cgroupfs"',
         'events_logger = "file"',
         `events_logfile_path = "${dir}/events.log"`,
@@ -133,8 +146,16 @@ export class Engines {
     return ['ctr', ['--address', this.containerdSock, ...args]];
   }
 
+  /**
+   * `run` and `create` get `--network=none` unless a network is named: with `--bridge=none` that is what a
+   * container gets anyway, said explicitly, and dockerd then does not warn on stderr that IPv4 forwarding is off
+   * (a warning that depends on the host's net.ipv4.ip_forward, not on the runtime).
+   */
   docker(...args) {
-    return [DOCKER_CLI, ['-H', `unix://${this.dockerSock}`, ...args]];
+    const [cmd, ...rest] = args;
+    const names = rest.some((a) => /^--net(work)?(=|$)/.test(a));
+    const net = (cmd === 'run' || cmd === 'create') && !names ? ['--network=none'] : [];
+    return [DOCKER_CLI, ['--config', join(this.work, 'docker', 'client'), '-H', `unix://${this.dockerSock}`, ...(cmd === undefined ? [] : [cmd]), ...net, ...rest]];
   }
 
   podman(...args) {
@@ -147,7 +168,7 @@ export class Engines {
 
   /** Environment for podman commands (its configuration file). */
   podmanEnv() {
-    return { ...process.env, CONTAINERS_CONF: this.podmanConf };
+    return { ...process.env, CONTAINERS_CONF: this.podmanConf, CONTAINERS_STORAGE_CONF: join(this.work, 'podman', 'storage.conf') };
   }
 
   /**
