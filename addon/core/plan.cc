@@ -224,6 +224,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         plan->shim_flags = r.u64();
         plan->shim_dir = r.str();
         plan->shim_oom_file = r.str();
+        plan->shim_log_dir = r.str();
         break;
       case Tag::SECCOMP_LISTENER:
         plan->listener_path = r.str();

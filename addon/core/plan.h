@@ -99,6 +99,7 @@ struct Plan {
   uint64_t shim_flags = 0;
   const char* shim_dir = nullptr;
   const char* shim_oom_file = "";
+  const char* shim_log_dir = nullptr;
   const char* listener_path = nullptr;
   const char* listener_payload[3] = {"", "", ""};
   std::vector<IdmapMount> idmap_mounts;

@@ -2,8 +2,9 @@
 // launcher process splits before doing anything else. Its parent half stays as the shim: child subreaper (the
 // init is re-parented to it when the launcher half exits), own session, stdio on /dev/null, cwd "/", outside
 // the container's cgroup. It
-//   - reads the container's stdout/stderr pipes (or its pty master) into <state>/container.log in the CRI line
-//     format (RFC 3339 nano timestamp, stream, P/F tag, text), rotated to container.log.1 past the size limit;
+//   - reads the container's stdout/stderr pipes (or its pty master) into <log dir>/container.log in the CRI
+//     line format (RFC 3339 nano timestamp, stream, P/F tag, text), rotated to container.log.1 past the size
+//     limit; the log dir is not the state directory (a small tmpfs that output must never fill);
 //   - serves <state>/attach.sock: live output to every client, stdin and terminal resizes from them (frames:
 //     u8 type, u32 little-endian length, payload);
 //   - holds the write end of the container's stdin pipe and the pty master, so a client going away never gives
@@ -67,6 +68,9 @@ std::string now_rfc3339nano() {
 
 void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
+// container.log in the log directory tsrun made for this container (0700, its own): never through a symlink.
+int open_log(int log_dir) { return openat(log_dir, kLog, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640); }
+
 struct Client {
   Fd fd;
   std::vector<uint8_t> in;
@@ -74,7 +78,8 @@ struct Client {
 
 class Shim {
  public:
-  Shim(int dir, pid_t launcher, uint64_t log_max) : dir_(dir), launcher_(launcher), log_max_(log_max) {}
+  Shim(int dir, int log_dir, pid_t launcher, uint64_t log_max)
+      : dir_(dir), log_dir_(log_dir), launcher_(launcher), log_max_(log_max) {}
 
   Fd log, out, err, in, master, console, listener, pid_pipe, oom;
 
@@ -94,6 +99,7 @@ class Shim {
 
  private:
   int dir_;
+  int log_dir_;
   pid_t launcher_;
   pid_t init_ = 0;
   bool init_exited_ = false;
@@ -245,8 +251,8 @@ class Shim {
   }
 
   void rotate() {
-    if (renameat(dir_, kLog, dir_, kLogOld) < 0) return;
-    Fd fresh(openat(dir_, kLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+    if (renameat(log_dir_, kLog, log_dir_, kLogOld) < 0) return;
+    Fd fresh(open_log(log_dir_));
     if (!fresh.valid()) return;
     log = std::move(fresh);
     log_size_ = 0;
@@ -431,6 +437,8 @@ bool shim_needed(const Plan& plan) {
 bool start_shim(const Plan& plan, int ctl, ShimChild* out) {
   Fd dir(open(plan.shim_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid()) return false;
+  Fd log_dir(open(plan.shim_log_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!log_dir.valid()) return false;
   const bool terminal = (plan.process_flags & ProcessFlag::TERMINAL) != 0;
   const bool own_console = terminal && (plan.console_socket == nullptr || plan.console_socket[0] == 0);
   const bool pipes = !terminal;
@@ -465,7 +473,7 @@ bool start_shim(const Plan& plan, int ctl, ShimChild* out) {
   if (pipe2(fds, O_CLOEXEC) < 0) return false;
   pid_r.reset(fds[0]);
   pid_w.reset(fds[1]);
-  Fd log(openat(dir.get(), kLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640));
+  Fd log(open_log(log_dir.get()));
   if (!log.valid()) return false;
   Fd devnull(open("/dev/null", O_RDWR | O_CLOEXEC));
   if (!devnull.valid()) return false;
@@ -510,7 +518,7 @@ bool start_shim(const Plan& plan, int ctl, ShimChild* out) {
   }
   adj.reset();
 
-  Shim shim(dir.release(), child, plan.shim_log_max);
+  Shim shim(dir.release(), log_dir.release(), child, plan.shim_log_max);
   shim.log = std::move(log);
   shim.out = std::move(out_r);
   shim.err = std::move(err_r);

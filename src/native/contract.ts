@@ -50,7 +50,7 @@ export const Tag = {
   SECCOMP_LISTENER: 33, // str socket path; str payload before the pid, between the two pids, after: runc's ContainerProcessState
   CGROUP_DIR: 34, // str cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP)
   EXEC_ROOT: 35, // str the running container's root (/proc/<pid>/root), opened by the launcher before joining; the ops' root
-  SHIM: 36, // u64 ShimMode, caller pid, log size limit (0: none), ShimFlag bits; str state dir, str OOM counter file ("" if none)
+  SHIM: 36, // u64 ShimMode, caller pid, log size limit (0: none), ShimFlag bits; str state dir, str OOM counter file ("" if none), str log dir
 } as const;
 
 /** Whether the launcher leaves a shim as the init's parent (create / run -d). */

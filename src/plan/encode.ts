@@ -90,7 +90,7 @@ export function encodePlan(plan: Plan): Buffer {
   if (plan.execRoot) w.str(plan.execRoot).end(Tag.EXEC_ROOT);
   if (plan.shim) {
     const sh = plan.shim;
-    w.u64(sh.mode).u64(sh.caller).u64(sh.logMax).u64(sh.flags).str(sh.dir).str(sh.oomFile).end(Tag.SHIM);
+    w.u64(sh.mode).u64(sh.caller).u64(sh.logMax).u64(sh.flags).str(sh.dir).str(sh.oomFile).str(sh.logDir).end(Tag.SHIM);
   }
   if (plan.seccompListener) {
     const l = plan.seccompListener;

@@ -122,8 +122,10 @@ export interface PlanShim {
   logMax: number;
   /** ShimFlag bits. */
   flags: number;
-  /** The container's state directory (log, attach socket, exit record). */
+  /** The container's state directory (attach socket, exit record). */
   dir: string;
+  /** Where container.log is kept: outside the state directory, so output cannot fill the state's filesystem. */
+  logDir: string;
   /** The cgroup file counting OOM kills (v2 memory.events, v1 memory.oom_control), or "". */
   oomFile: string;
 }

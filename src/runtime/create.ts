@@ -22,6 +22,7 @@ import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
 import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
+import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js';
 import { passwdHome } from './passwd.js';
 import { StateDir, hookStateOf, type ContainerState, type ExecDefaults } from './state.js';
 
@@ -44,6 +45,8 @@ export interface CreateOptions {
   stdin?: boolean;
   /** Under a shim: container.log is rotated past this size in bytes (0: never). */
   logMaxSize?: number;
+  /** Under a shim: where container logs are kept (<logRoot>/<id>/container.log); see log-dir.ts. */
+  logRoot?: string;
 }
 
 
@@ -101,6 +104,7 @@ export function createContainer(opts: CreateOptions): Created {
   dir.create();
   let launched: Launched | undefined;
   let cgroup: CgroupRecord | undefined;
+  let logDir: string | undefined;
   try {
     const addon = native();
     dir.lock(addon.flock);
@@ -163,12 +167,14 @@ export function createContainer(opts: CreateOptions): Created {
     }
     const ownTerminal = spec.process?.terminal === true && !consoleSocket;
     if (!opts.foreground && shimWanted(opts.shim ?? 'never', ownTerminal)) {
+      logDir = makeContainerLogDir(opts.logRoot ?? defaultLogRoot(), opts.id);
       plan.shim = planShim({
         policy: opts.shim!,
         ownTerminal,
         stdin: opts.stdin === true,
         logMax: opts.logMaxSize,
         dir: dir.dir,
+        logDir,
         cgroup,
       });
     }
@@ -216,6 +222,10 @@ export function createContainer(opts: CreateOptions): Created {
       const shimStat = readProcStat(launched.shimPid);
       if (!shimStat) throw new TsrunError('the container shim exited during create');
       state.shim = { pid: launched.shimPid, startTime: shimStat.startTime };
+      state.logDir = logDir;
+    } else {
+      // The caller adopted the init (auto mode): no shim, no log.
+      removeLogDir(logDir);
     }
     dir.write(state);
     if (!opts.foreground) finishDetached(launched);
@@ -248,6 +258,7 @@ export function createContainer(opts: CreateOptions): Created {
         log.warn(`removing the cgroup after a failed create: ${(e as Error).message}`);
       }
     }
+    removeLogDir(logDir);
     dir.remove();
     throw err;
   }

@@ -7,6 +7,7 @@ import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
 import { destroyCgroup, managerOf } from './cgroup.js';
 import { runHooksLogged } from './hooks.js';
+import { removeLogDir } from './log-dir.js';
 import { waitShimSync } from './shim.js';
 import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
 
@@ -40,6 +41,7 @@ export function destroy(dir: StateDir, st: ContainerState): void {
   if (st.shim) waitShimSync(st, 10_000);
   if (st.cgroup) destroyCgroup(st.cgroup);
   dir.remove();
+  removeLogDir(st.logDir);
   if (st.hooks?.poststop?.length) runHooksLogged('poststop', st.hooks.poststop, hookStateOf(st, 'stopped'), st.bundle);
 }
 

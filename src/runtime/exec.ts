@@ -15,8 +15,10 @@ import { namespaceFlag } from '../plan/tables.js';
 import type { Spec, SpecProcess } from '../spec/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
+import { native } from '../native/addon.js';
 import { managerOf } from './cgroup.js';
 import { exitCodeOf, finishDetached, launch, waitForeground, type Launched } from './launcher.js';
+import { defaultLogRoot, makeContainerLogDir, makeExecLogDir, nameExecLogDir, removeLogDir } from './log-dir.js';
 import { passwdHome } from './passwd.js';
 import { forwardSignals } from './signals.js';
 import { EXEC_SHIM_FILE, execDir } from './shim.js';
@@ -208,13 +210,16 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   );
   for (const w of plan.warnings) log.warn(w);
 
-  // exec -d: the shim's files go to a directory named after the process once it exists.
+  // exec -d: the shim's files (and its log, kept with the container's) go to directories named after the
+  // process once it exists.
   let shimDir: string | undefined;
+  let logDir: string | undefined;
   const ownTerminal = proc.terminal === true && !consoleSocket;
   if (a.detach && shimWanted(a.shim ?? 'never', ownTerminal)) {
-    mkdirSync(join(dir.dir, 'execs'), { recursive: true, mode: 0o711 });
+    mkdirSync(join(dir.dir, 'execs'), { recursive: true, mode: 0o700 });
     shimDir = mkdtempSync(join(dir.dir, 'execs', '.new-'));
-    plan.shim = planShim({ policy: a.shim!, ownTerminal, stdin: false, dir: shimDir, cgroup: cg });
+    logDir = makeExecLogDir(containerLogDir(dir));
+    plan.shim = planShim({ policy: a.shim!, ownTerminal, stdin: false, dir: shimDir, logDir, cgroup: cg });
   }
 
   let launched: Launched;
@@ -227,13 +232,14 @@ export async function execContainer(a: ExecArgs): Promise<number> {
     });
   } catch (err) {
     if (shimDir) rmSync(shimDir, { recursive: true, force: true });
+    removeLogDir(logDir);
     // runc's wording, which engines show as is (and podman classifies: "executable file not found" → 127).
     if (err instanceof TsrunError) throw new TsrunError(`unable to start container process: ${err.message}`, err.exitCode);
     throw err;
   }
   if (a.detach) {
     finishDetached(launched);
-    if (shimDir) keepExecShim(shimDir, launched, dir.dir, proc.terminal === true);
+    if (shimDir && logDir) keepExecShim(shimDir, logDir, launched, dir.dir, proc.terminal === true);
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
     return 0;
   }
@@ -246,17 +252,38 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   }
 }
 
-/** Under a shim the exec'd process's files are found by its pid; without one the directory is not needed. */
-function keepExecShim(tmp: string, l: Launched, stateDir: string, terminal: boolean): void {
+/** Under a shim the exec'd process's files are found by its pid; without one the directories are not needed. */
+function keepExecShim(tmp: string, logTmp: string, l: Launched, stateDir: string, terminal: boolean): void {
   if (!l.shimPid) {
     rmSync(tmp, { recursive: true, force: true });
+    removeLogDir(logTmp);
     return;
   }
+  nameExecLogDir(logTmp, l.pid);
   const final = execDir(stateDir, l.pid);
   rmSync(final, { recursive: true, force: true }); // a pid used before by another exec'd process
   renameSync(tmp, final);
   const startTime = readProcStat(l.shimPid)?.startTime ?? '';
   writeFileAtomic(join(final, EXEC_SHIM_FILE), JSON.stringify({ pid: l.shimPid, startTime, terminal }), 0o600);
+}
+
+/**
+ * The container's log directory; one is made (and recorded in its state) for a container whose init has no
+ * shim, so that the logs of processes exec'd into it are removed with it.
+ */
+function containerLogDir(dir: StateDir): string {
+  const known = dir.load().logDir;
+  if (known) return known;
+  dir.lock(native().flock);
+  try {
+    const st = dir.load();
+    if (st.logDir) return st.logDir;
+    st.logDir = makeContainerLogDir(defaultLogRoot(), st.id);
+    dir.write(st);
+    return st.logDir;
+  } finally {
+    dir.unlock();
+  }
 }
 
 /** setgroups(2) works in the container unless its user namespace has "deny" in /proc/<pid>/setgroups. */

@@ -82,7 +82,7 @@ function readFrom(fd: number, pos: number): { text: string; pos: number } {
 
 export async function containerLogs(root: string, id: string, opts: LogsOptions, execPid?: number): Promise<void> {
   const st = findSupervised(root, id, execPid);
-  const current = join(st.dir, LOG_FILE);
+  const current = join(st.logDir, LOG_FILE);
   if (!st.shim || !existsSync(current)) throw new TsrunError(`${st.what} has no log: its output goes where its caller put it`);
   const asm = new LineAssembler();
   // What is there now: the rotated file first, then the current one.
@@ -123,7 +123,7 @@ export async function containerLogs(root: string, id: string, opts: LogsOptions,
       pos = 0;
     }
   };
-  const watcher = watch(st.dir, () => drain());
+  const watcher = watch(st.logDir, () => drain());
   try {
     await waitShim(st);
     drain();

@@ -47,6 +47,7 @@ export function planShim(o: {
   stdin: boolean;
   logMax?: number;
   dir: string;
+  logDir: string;
   cgroup?: CgroupRecord;
 }): PlanShim {
   const p = o.cgroup?.paths;
@@ -58,6 +59,7 @@ export function planShim(o: {
     logMax: o.logMax ?? DEFAULT_LOG_MAX,
     flags: (o.stdin ? ShimFlag.STDIN : 0) | (isRegularFile(1) ? ShimFlag.KEEP_STDOUT : 0) | (isRegularFile(2) ? ShimFlag.KEEP_STDERR : 0),
     dir: o.dir,
+    logDir: o.logDir,
     oomFile,
   };
 }

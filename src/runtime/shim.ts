@@ -8,6 +8,7 @@ import { native } from '../native/addon.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isSameLiveProcess } from '../util/proc.js';
+import { execLogDir } from './log-dir.js';
 import { StateDir } from './state.js';
 
 const POLLIN = 1;
@@ -24,8 +25,10 @@ export interface ShimRef {
 export interface Supervised {
   /** For messages: `container X`, `process P of container X`. */
   what: string;
-  /** Where the shim keeps its log, socket and exit record. */
+  /** Where the shim keeps its socket and exit record. */
   dir: string;
+  /** Where it keeps container.log (see log-dir.ts). */
+  logDir: string;
   /** undefined: the caller supervises it, not tsrun's shim. */
   shim?: ShimRef;
   terminal: boolean;
@@ -41,12 +44,19 @@ export const EXEC_SHIM_FILE = 'shim.json';
 export function findSupervised(root: string, id: string, execPid?: number): Supervised {
   const dir = new StateDir(root, id);
   const st = dir.load();
-  if (execPid === undefined) return { what: `container ${id}`, dir: dir.dir, shim: st.shim, terminal: st.terminal === true };
+  // State written before logs moved out of the state directory has no logDir: the log is beside the state.
+  if (execPid === undefined) return { what: `container ${id}`, dir: dir.dir, logDir: st.logDir ?? dir.dir, shim: st.shim, terminal: st.terminal === true };
   const d = execDir(dir.dir, execPid);
   const file = join(d, EXEC_SHIM_FILE);
   if (!existsSync(file)) throw new TsrunError(`process ${execPid} of container ${id} is not supervised by tsrun's shim: its caller supervises it`);
   const rec = JSON.parse(readFileSync(file, 'utf8')) as ShimRef & { terminal?: boolean };
-  return { what: `process ${execPid} of container ${id}`, dir: d, shim: { pid: rec.pid, startTime: rec.startTime }, terminal: rec.terminal === true };
+  return {
+    what: `process ${execPid} of container ${id}`,
+    dir: d,
+    logDir: st.logDir ? execLogDir(st.logDir, execPid) : d,
+    shim: { pid: rec.pid, startTime: rec.startTime },
+    terminal: rec.terminal === true,
+  };
 }
 
 export function shimAlive(s: { shim?: ShimRef }): boolean {

@@ -42,6 +42,8 @@ export interface ContainerState {
   terminal?: boolean;
   /** tsrun's shim supervising the init (absent when the caller does): its pid and /proc start time. */
   shim?: { pid: number; startTime: string };
+  /** Under the shim: the directory holding container.log (see log-dir.ts). */
+  logDir?: string;
 }
 
 /** What the shim writes when the init has exited (exit.json). */

@@ -50,6 +50,8 @@ let counter = 0;
 export class Harness {
   readonly root: string;
   readonly work: string;
+  /** tsrun's shim keeps container logs here (create/run --log-dir), not in the host's /var/log/tsrun. */
+  readonly logs: string;
   private ids = new Set<string>();
 
   constructor() {
@@ -57,6 +59,20 @@ export class Harness {
     // Searchable by everyone: a container root mapped to an unprivileged host uid must reach its bundle.
     chmodSync(this.work, 0o755);
     this.root = join(this.work, 'state');
+    this.logs = join(this.work, 'logs');
+  }
+
+  /** The runtime's argv: the private state root, and for tsrun's create/run the private log directory. */
+  argv(args: string[]): string[] {
+    const i = args.findIndex((a) => a === 'create' || a === 'run');
+    if (!IS_TSRUN || i < 0) return ['--root', this.root, ...args];
+    return ['--root', this.root, ...args.slice(0, i + 1), '--log-dir', this.logs, ...args.slice(i + 1)];
+  }
+
+  /** Where tsrun's shim keeps the log of container `id` (or of process `execPid` exec'd into it). */
+  logDir(id: string, execPid?: number): string {
+    const st = JSON.parse(readFileSync(join(this.root, id, 'state.json'), 'utf8')) as { logDir: string };
+    return execPid === undefined ? st.logDir : join(st.logDir, 'execs', String(execPid));
   }
 
   /** A unique container id for this test run. */
@@ -89,7 +105,7 @@ export class Harness {
     const out = openSync(outPath, 'w+');
     const err = openSync(errPath, 'w+');
     try {
-      const r = spawnSync(RUNTIME, ['--root', this.root, ...args], {
+      const r = spawnSync(RUNTIME, this.argv(args), {
         encoding: 'utf8',
         input: opts.input ?? '',
         stdio: ['pipe', out, err, ...(opts.extraFds ?? [])],
@@ -109,7 +125,7 @@ export class Harness {
 
   /** Like rt, but asynchronous (for a foreground run that the test signals meanwhile). */
   rtAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
-    return spawn(RUNTIME, ['--root', this.root, ...args], { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    return spawn(RUNTIME, this.argv(args), { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   state(id: string): { status: string; pid: number; [k: string]: unknown } {

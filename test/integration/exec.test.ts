@@ -174,7 +174,7 @@ describe('exec and the container\'s state', () => {
     expect(r.status).toBe(255);
     expect(r.stderr).toContain('cannot exec in a paused container (use --ignore-paused to override)');
     // With --ignore-paused the process is born frozen: exec completes after resume.
-    const p = spawn(RUNTIME, ['--root', h.root, 'exec', '--ignore-paused', c.id, 'echo', 'thawed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(RUNTIME, h.argv(['exec', '--ignore-paused', c.id, 'echo', 'thawed']), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const done = new Promise<number | null>((res) => p.on('exit', res));

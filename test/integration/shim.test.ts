@@ -1,7 +1,7 @@
 // tsrun's own shim: a container nobody supervises keeps its output and exit status after tsrun has exited.
 // Runtimes without a shim (runc) have nothing to test here.
-import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, readlinkSync, renameSync, statSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ const CRI_LINE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z (stdout|stderr) [
  * from a process that exits right after.
  */
 function rtNull(args: string[]) {
-  const r = spawnSync(RUNTIME, ['--root', h.root, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(RUNTIME, h.argv(args), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -34,11 +34,11 @@ function startDetached(cfg: Config, extra: string[] = []) {
 }
 
 function waitStatus(id: string): number | null {
-  return spawnSync(RUNTIME, ['--root', h.root, 'wait', id], { stdio: 'ignore', timeout: 30_000 }).status;
+  return spawnSync(RUNTIME, h.argv(['wait', id]), { stdio: 'ignore', timeout: 30_000 }).status;
 }
 
 function logs(id: string, ...args: string[]) {
-  const r = spawnSync(RUNTIME, ['--root', h.root, 'logs', ...args, id], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(RUNTIME, h.argv(['logs', ...args, id]), { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -88,7 +88,7 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     const c = startDetached(baseConfig(['sh', '-c', 'echo out1; echo err1 >&2; printf unfinished; exit 3']));
     expect(c.shim).toBeGreaterThan(0);
     expect(waitStatus(c.id)).toBe(3);
-    const log = readFileSync(join(h.root, c.id, 'container.log'), 'utf8').trimEnd().split('\n');
+    const log = readFileSync(join(h.logDir(c.id), 'container.log'), 'utf8').trimEnd().split('\n');
     for (const l of log) expect(l).toMatch(CRI_LINE);
     // Within a stream in order; the two streams are separate pipes, so their interleaving is the reader's.
     const records = log.map((l) => l.split(' ').slice(1).join(' '));
@@ -177,7 +177,7 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     one.stdin('hello\n');
     await until(() => one.output().includes('first:hello') && two.output().includes('first:hello'));
     // A client leaving does not close the container's stdin; a later one writes to it.
-    const three = spawn(RUNTIME, ['--root', h.root, 'attach', c.id], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const three = spawn(RUNTIME, h.argv(['attach', c.id]), { stdio: ['pipe', 'pipe', 'pipe'] });
     let err = '';
     three.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const code = new Promise<number | null>((resolve) => three.on('close', (s) => resolve(s)));
@@ -210,7 +210,7 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     const cfg = baseConfig(['sh', '-c', 'echo before; exec </dev/null >/dev/null 2>&1; sleep 2; exit 7']);
     cfg.process.terminal = true;
     const c = startDetached(cfg);
-    const log = join(h.root, c.id, 'container.log');
+    const log = join(h.logDir(c.id), 'container.log');
     expect(waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('before'))).toBe(true);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
     // CPU ticks (utime + stime) of the live shim after a second of hang-up: a poll loop on it would use ~100.
@@ -228,7 +228,7 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     const f = logs(c.id, '--follow');
     expect(f.status).toBe(0);
     // Rotated: both files are bounded, and together they hold the newest lines in order.
-    const dir = join(h.root, c.id);
+    const dir = h.logDir(c.id);
     expect(existsSync(join(dir, 'container.log.1'))).toBe(true);
     expect(statSync(join(dir, 'container.log')).size).toBeLessThanOrEqual(2048);
     expect(statSync(join(dir, 'container.log.1')).size).toBeLessThanOrEqual(2048);
@@ -256,7 +256,7 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     const r = h.rt(['run', '-d', '--bundle', bundle, id]);
     expect(r.status).toBe(0);
     expect(waitStatus(id)).toBe(0);
-    expect(readFileSync(join(h.root, id, 'container.log'), 'utf8')).toBe('');
+    expect(readFileSync(join(h.logDir(id), 'container.log'), 'utf8')).toBe('');
     expect(h.rt(['delete', id]).status).toBe(0);
   });
 
@@ -264,7 +264,7 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     for (const how of ['subreaper', 'never'] as const) {
       const id = h.id('sh');
       const bundle = h.bundle(baseConfig(['sleep', '1000']));
-      const args = ['--root', h.root, ...(how === 'never' ? ['--shim', 'never'] : []), 'create', '--bundle', bundle, id];
+      const args = h.argv([...(how === 'never' ? ['--shim', 'never'] : []), 'create', '--bundle', bundle, id]);
       const cmd = how === 'subreaper' ? [PAYLOAD, 'subreaper', RUNTIME, ...args] : [RUNTIME, ...args];
       const p = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
@@ -289,16 +289,59 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    const w = spawnSync(RUNTIME, ['--root', h.root, 'wait', '--exec', String(pid), c.id], { stdio: 'ignore', timeout: 30_000 });
+    const w = spawnSync(RUNTIME, h.argv(['wait', '--exec', String(pid), c.id]), { stdio: 'ignore', timeout: 30_000 });
     expect(w.status).toBe(6);
     const l = logs(c.id, '--exec', String(pid));
     expect(l.stdout).toBe('from-exec\n');
     expect(l.stderr).toBe('oops\n');
     expect(JSON.parse(readFileSync(join(h.root, c.id, 'execs', String(pid), 'exit.json'), 'utf8'))).toMatchObject({ pid, exitCode: 6, signal: 0 });
+    expect(readFileSync(join(h.logDir(c.id, pid), 'container.log'), 'utf8')).toMatch(/ stdout F from-exec\n/);
     // The container itself is untouched.
     expect(h.state(c.id).status).toBe('running');
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
     expect(existsSync(join(h.root, c.id))).toBe(false);
+  });
+
+  it('keeps logs out of the state root: chatty containers cannot fill it, and delete removes them', () => {
+    // The state root on a 1 MiB tmpfs (as /run often is, only smaller); the logs go to --log-dir.
+    const small = new Harness();
+    mkdirSync(small.root, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=700', 'tsrun-small-state', small.root]);
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const id = small.id('chatty');
+        const bundle = small.bundle(baseConfig(['sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" x | fold -w 100; echo done']));
+        const r = spawnSync(RUNTIME, small.argv(['run', '-d', '--log-size-max', '0', '--bundle', bundle, id]), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+        expect(r.stderr).toBe('');
+        expect(r.status).toBe(0);
+        expect(spawnSync(RUNTIME, small.argv(['wait', id])).status).toBe(0);
+        ids.push(id);
+      }
+      // 6 MB of output were kept, none of it in the 1 MiB state root, and a third container still starts.
+      for (const id of ids) expect(statSync(join(small.logDir(id), 'container.log')).size).toBeGreaterThan(3_000_000);
+      const third = small.id('after');
+      expect(small.rt(['run', '--bundle', small.bundle(baseConfig(['true'])), third]).status).toBe(0);
+      const dirs = ids.map((id) => small.logDir(id));
+      for (const id of ids) expect(small.rt(['delete', id]).status).toBe(0);
+      for (const d of dirs) expect(existsSync(d)).toBe(false);
+    } finally {
+      small.cleanup();
+      spawnSync('umount', ['-l', small.root]);
+    }
+  });
+
+  it('refuses a log directory that others can write, and leaves nothing behind', () => {
+    const shared = join(h.work, 'shared-logs');
+    mkdirSync(shared, { mode: 0o777 });
+    chmodSync(shared, 0o1777);
+    const id = h.id('sh');
+    const bundle = h.bundle(baseConfig(['true']));
+    const r = spawnSync(RUNTIME, ['--root', h.root, 'run', '-d', '--log-dir', shared, '--bundle', bundle, id], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`log directory "${shared}" must be a directory owned by uid 0 and writable by nobody else`);
+    expect(existsSync(join(h.root, id))).toBe(false);
+    expect(readdirSync(shared)).toEqual([]);
   });
 
   it('wait, attach and logs explain themselves for a container its caller supervises', () => {

@@ -13,6 +13,7 @@ export interface CreateArgs extends GlobalArgs {
   'preserve-fds': number;
   stdin: boolean;
   'log-size-max': string;
+  'log-dir'?: string;
 }
 
 /** Options shared by create and run. */
@@ -28,6 +29,10 @@ export function withCreateOptions(y: Argv<GlobalArgs>): Argv<CreateArgs> {
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (from 3) to the container' })
     .option('stdin', { type: 'boolean', default: false, describe: "under tsrun's shim: keep the container's stdin open for attach" })
     .option('log-size-max', { type: 'string', default: '10m', describe: "under tsrun's shim: rotate container.log past this size (bytes, k/m/g; 0: never)" })
+    .option('log-dir', {
+      type: 'string',
+      describe: "under tsrun's shim: where container logs are kept (default /var/log/tsrun as root, ~/.local/state/tsrun/logs otherwise)",
+    })
     .check((a) => {
       if (!Number.isInteger(a['preserve-fds']) || a['preserve-fds'] < 0) throw new Error('--preserve-fds must be a non-negative integer');
       parseSize(a['log-size-max']);
@@ -50,6 +55,7 @@ export function createOptions(a: CreateArgs): CreateOptions {
     shim: a.shim,
     stdin: a.stdin,
     logMaxSize: parseSize(a['log-size-max']),
+    logRoot: a['log-dir'],
   };
 }
 
