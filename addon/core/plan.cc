@@ -55,6 +55,40 @@ class Reader {
   bool ok_ = true;
 };
 
+// Ids the kernel takes as ids: (uid_t)-1 means "leave unchanged" to setresuid/setresgid, so a plan with it
+// would run the process as root. runc and the spec's schema allow 0..2^31-1.
+constexpr uint64_t MAX_ID = 2147483647;
+
+bool check_id(const char* what, uint64_t v, std::string* err) {
+  if (v <= MAX_ID) return true;
+  *err = std::string(what) + " " + std::to_string(v) + " out of range (0.." + std::to_string(MAX_ID) + ")";
+  return false;
+}
+
+// What the kernel accepts in uid_map/gid_map: ids within u32 but never (u32)-1, a non-empty range whose
+// end does not wrap around u32.
+bool check_maps(const char* what, const std::vector<IdMap>& maps, std::string* err) {
+  constexpr uint64_t U32 = 0xffffffff;
+  for (const IdMap& m : maps) {
+    if (m.size >= 1 && m.inside < U32 && m.outside < U32 && m.size <= U32 && m.inside + m.size <= U32 &&
+        m.outside + m.size <= U32)
+      continue;
+    *err = std::string(what) + " mapping " + std::to_string(m.inside) + " " + std::to_string(m.outside) + " " +
+           std::to_string(m.size) + " out of range";
+    return false;
+  }
+  return true;
+}
+
+bool check_ids(const Plan& p, std::string* err) {
+  if (!check_id("uid", p.uid, err) || !check_id("gid", p.gid, err)) return false;
+  if (!check_maps("uid", p.uid_maps, err) || !check_maps("gid", p.gid_maps, err)) return false;
+  for (const IdmapMount& m : p.idmap_mounts)
+    if (!check_maps("idmapped mount uid", m.uid_maps, err) || !check_maps("idmapped mount gid", m.gid_maps, err))
+      return false;
+  return true;
+}
+
 }  // namespace
 
 bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) {
@@ -124,7 +158,12 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         plan->gid = r.u64();
         plan->umask = r.u64();
         break;
-      case Tag::GROUP: plan->groups.push_back(static_cast<gid_t>(r.u64())); break;
+      case Tag::GROUP: {
+        uint64_t g = r.u64();  // checked before the cast to gid_t could truncate it
+        if (!check_id("additional gid", g, err)) return false;
+        plan->groups.push_back(static_cast<gid_t>(g));
+        break;
+      }
       case Tag::CAPS:
         plan->has_caps = true;
         plan->cap_bounding = r.u64();
@@ -248,6 +287,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
     *err = "plan has no process, or no fifo directory (create) or root (exec)";
     return false;
   }
+  if (!check_ids(*plan, err)) return false;
   plan->argv.push_back(nullptr);
   plan->envp.push_back(nullptr);
   return true;
