@@ -23,6 +23,9 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+#ifndef DEVPTS_SUPER_MAGIC
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+#endif
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
@@ -355,6 +358,31 @@ void op_unlink(const Op& op, int32_t index) {
   if (dfd != g->root_fd) close(dfd);
 }
 
+// Binds the file behind src on the file behind dst by fd alone (a detached copy of src moved onto dst): no
+// path, so nothing in the container's /proc can redirect it.
+int bind_fd(int src, int dst) {
+  int tree = sys_open_tree(src, "", TS_OPEN_TREE_CLONE | TS_AT_EMPTY_PATH | O_CLOEXEC);
+  if (tree < 0) return -1;
+  int r = sys_move_mount(tree, "", dst, "", TS_MOVE_MOUNT_F_EMPTY_PATH | TS_MOVE_MOUNT_T_EMPTY_PATH);
+  int e = errno;
+  close(tree);
+  errno = e;
+  return r;
+}
+
+// The container's /dev/null, opened once, inside the root, following no symlink, and checked to be the null
+// device (1:3): anything else the rootfs put there would be bound on every masked path (errno 0: not it).
+int null_device(int32_t index) {
+  if (g->null_fd >= 0) return g->null_fd;
+  int fd = sys_openat2(g->root_fd, "/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+  if (fd < 0) fail(Step::OP_NULL_DEVICE, errno, index);
+  struct stat st;
+  if (fstat(fd, &st) < 0) fail(Step::OP_NULL_DEVICE, errno, index);
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) fail(Step::OP_NULL_DEVICE, 0, index);
+  g->null_fd = fd;
+  return fd;
+}
+
 void op_mask(const Op& op, int32_t index) {
   int fd = open_in(op.s[0], O_PATH);
   if (fd < 0) {
@@ -363,15 +391,11 @@ void op_mask(const Op& op, int32_t index) {
   }
   struct stat st;
   if (fstat(fd, &st) < 0) fail(Step::OP_MASK, errno, index);
-  char tgtbuf[32], srcbuf[32];
-  const char* tgt = proc_fd_path(tgtbuf, fd);
   if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", tgt, "tmpfs", MS_RDONLY, nullptr) < 0) fail(Step::OP_MASK, errno, index);
+    char tgtbuf[32];
+    if (mount("tmpfs", proc_fd_path(tgtbuf, fd), "tmpfs", MS_RDONLY, nullptr) < 0) fail(Step::OP_MASK, errno, index);
   } else {
-    int nul = open_in("/dev/null", O_PATH);
-    if (nul < 0) fail(Step::OP_MASK, errno, index);
-    if (mount(proc_fd_path(srcbuf, nul), tgt, nullptr, MS_BIND, nullptr) < 0) fail(Step::OP_MASK, errno, index);
-    close(nul);
+    if (bind_fd(null_device(index), fd) < 0) fail(Step::OP_MASK, errno, index);
   }
   close(fd);
 }
@@ -408,11 +432,59 @@ void op_sysctl(const Op& op, int32_t index) {
   close(fd);
 }
 
+// Where the console is bound: /dev/console of the container, reached without any symlink (one there, or on
+// the way, could point the pty's bind at a sysctl or any file of /proc), a regular file or a character device;
+// created as an empty file if missing. Errno 0: neither a regular file nor a character device.
+int console_target(const char* path, int32_t index) {
+  char buf[PATH_MAX];
+  size_t len = 0;
+  buf[0] = 0;
+  if (!str_append(buf, sizeof(buf), &len, path)) fail(Step::OP_CONSOLE_TARGET, ENAMETOOLONG, index);
+  size_t slash = len;
+  while (slash > 0 && buf[slash - 1] != '/') slash--;
+  const char* base = buf + slash;
+  if (slash > 0) buf[slash - 1] = 0;
+  const uint64_t strict = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS;
+  int dfd = sys_openat2(g->root_fd, slash > 1 ? buf : "/", O_PATH | O_DIRECTORY | O_CLOEXEC, strict);
+  if (dfd < 0) fail(Step::OP_CONSOLE_TARGET, errno, index);
+  int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    int c = openat(dfd, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+    if (c < 0) fail(Step::OP_CONSOLE_TARGET, errno, index);
+    close(c);
+    fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  }
+  if (fd < 0) fail(Step::OP_CONSOLE_TARGET, errno, index);
+  close(dfd);
+  struct stat st;
+  if (fstat(fd, &st) < 0) fail(Step::OP_CONSOLE_TARGET, errno, index);
+  if (S_ISLNK(st.st_mode)) fail(Step::OP_CONSOLE_TARGET, ELOOP, index);
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) fail(Step::OP_CONSOLE_TARGET, 0, index);
+  return fd;
+}
+
+// The pty multiplexer must be devpts's own (a pty master whose number TIOCGPTN gives): checked on an O_PATH fd
+// before it is opened for real (opening some other device can have effects), and on the opened master again.
+int open_ptmx(const char* path, int32_t index) {
+  struct statfs sf;
+  struct stat st;
+  int probe = open_in(path, O_PATH);
+  if (probe < 0) fail(Step::OP_CONSOLE, errno, index);
+  if (fstatfs(probe, &sf) < 0 || fstat(probe, &st) < 0) fail(Step::OP_PTMX, errno, index);
+  if (sf.f_type != DEVPTS_SUPER_MAGIC || !S_ISCHR(st.st_mode)) fail(Step::OP_PTMX, 0, index);
+  close(probe);
+  int master = open_in(path, O_RDWR | O_NOCTTY);
+  if (master < 0) fail(Step::OP_CONSOLE, errno, index);
+  unsigned ptn = 0;
+  if (fstatfs(master, &sf) < 0) fail(Step::OP_PTMX, errno, index);
+  if (sf.f_type != DEVPTS_SUPER_MAGIC || ioctl(master, TIOCGPTN, &ptn) < 0) fail(Step::OP_PTMX, 0, index);
+  return master;
+}
+
 // Allocates the container's terminal from its own devpts, binds the slave on /dev/console and hands the
 // master to whoever supervises the container (the caller's console socket, or the foreground launcher).
 void op_console(const Op& op, int32_t index) {
-  int master = open_in(op.s[0], O_RDWR | O_NOCTTY);
-  if (master < 0) fail(Step::OP_CONSOLE, errno, index);
+  int master = open_ptmx(op.s[0], index);
   int unlock = 0;
   if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(Step::OP_CONSOLE, errno, index);
   int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -425,14 +497,8 @@ void op_console(const Op& op, int32_t index) {
     if (ioctl(master, TIOCSWINSZ, &ws) < 0) fail(Step::OP_CONSOLE, errno, index);
   }
   if (op.s[2][0] != 0) {
-    Op bind = op;
-    bind.s[1] = op.s[2];
-    bind.flags = OpFlag::MK_FILE;
-    int tfd = resolve_target(bind, index);
-    if (tfd < 0) fail(Step::OP_CONSOLE, errno, index);
-    char sbuf[32], tbuf[32];
-    if (mount(proc_fd_path(sbuf, slave), proc_fd_path(tbuf, tfd), nullptr, MS_BIND, nullptr) < 0)
-      fail(Step::OP_CONSOLE, errno, index);
+    int tfd = console_target(op.s[2], index);
+    if (bind_fd(slave, tfd) < 0) fail(Step::OP_CONSOLE, errno, index);
     close(tfd);
   }
   // One message, as runc sends it: the master's file name as payload (receivers need it non-empty) and

@@ -16,6 +16,7 @@ struct ChildCtx {
   // Set while the script runs.
   int root_fd = -1;
   int tty_slave = -1;
+  int null_fd = -1;  // the container's verified /dev/null, opened by the first mask of a file
 };
 
 [[noreturn]] void run_child(ChildCtx* ctx);

@@ -192,6 +192,9 @@ constexpr int32_t OP_READONLY = 119;
 constexpr int32_t OP_SOURCE = 120;
 constexpr int32_t OP_SETATTR = 121;
 constexpr int32_t OP_MOVE_MOUNT = 122;
+constexpr int32_t OP_NULL_DEVICE = 123;
+constexpr int32_t OP_CONSOLE_TARGET = 124;
+constexpr int32_t OP_PTMX = 125;
 }  // namespace Step
 
 struct Msg16 {

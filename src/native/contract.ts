@@ -252,6 +252,12 @@ export const Step = {
   OP_SOURCE: 120,
   OP_SETATTR: 121,
   OP_MOVE_MOUNT: 122,
+  /** MASK: /dev/null of the container could not be opened without symlinks (errno), or is not 1:3 (errno 0). */
+  OP_NULL_DEVICE: 123,
+  /** CONSOLE: /dev/console is a symlink or under one (ELOOP), neither a file nor a character device (0), or errno. */
+  OP_CONSOLE_TARGET: 124,
+  /** CONSOLE: /dev/ptmx is not devpts's pty multiplexer (errno 0), or errno. */
+  OP_PTMX: 125,
 } as const;
 
 export type StepValue = (typeof Step)[keyof typeof Step];

@@ -5,6 +5,7 @@ import type { Plan } from '../plan/plan.js';
 
 const ENOENT = 2;
 const EACCES = 13;
+const ELOOP = 40;
 
 function statusText(status: number): string {
   const sig = status & 0x7f;
@@ -30,6 +31,17 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
         return msg(`${what}: chown`);
       case Step.OP_CONSOLE_SEND:
         return msg(`${what}: send the terminal to the console socket`);
+      case Step.OP_NULL_DEVICE:
+        if (errno === 0) return new TsrunError(`${what}: /dev/null is not the null device (character device 1:3)`);
+        if (errno === ELOOP) return new TsrunError(`${what}: /dev/null is under a symbolic link: refused`);
+        return msg(`${what}: open /dev/null`);
+      case Step.OP_CONSOLE_TARGET:
+        if (errno === 0) return new TsrunError(`${what}: /dev/console is neither a regular file nor a character device`);
+        if (errno === ELOOP) return new TsrunError(`${what}: /dev/console is a symbolic link or lies under one: refused`);
+        return msg(`${what}: /dev/console`);
+      case Step.OP_PTMX:
+        if (errno === 0) return new TsrunError(`${what}: /dev/ptmx is not a pty master (devpts)`);
+        return msg(`${what}: /dev/ptmx`);
       default:
         return msg(what);
     }

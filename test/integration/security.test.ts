@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { native } from '../../src/native/addon.js';
 import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
 
 const h = new Harness();
@@ -149,5 +151,126 @@ describe('AppArmor and SELinux on a host without them', () => {
     const r = run(cfg);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('SELinux is disabled or not supported');
+  });
+});
+
+/** The config without its /dev tmpfs: /dev is the rootfs's own directory, whatever the image put there. */
+function withoutDevTmpfs(cfg: ReturnType<typeof baseConfig>) {
+  cfg.mounts = cfg.mounts.filter((m: { destination: string }) => m.destination !== '/dev');
+  return cfg;
+}
+
+function nothingLeft(id: string, bundle: string) {
+  expect(stateDirExists(h, id)).toBe(false);
+  expect(processesUsing(bundle)).toEqual([]);
+}
+
+describe('masked paths use the real null device', () => {
+  // runc 1.1.5 binds whatever the rootfs's /dev/null resolves to (crun and tsrun refuse).
+  it.skipIf(!IS_TSRUN)('refuses a rootfs whose /dev/null is a symlink to a procfs file, naming /dev/null', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    const id = h.id('nul');
+    const bundle = h.bundle(cfg);
+    symlinkSync('/proc/sys/kernel/domainname', join(bundle, 'rootfs/dev/null'));
+    const r = h.rt(['run', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/mask "\/proc\/[a-z_]+": \/dev\/null is not the null device \(character device 1:3\)/);
+    nothingLeft(id, bundle);
+  });
+
+  it.skipIf(!IS_TSRUN)('refuses a rootfs /dev/null that is a regular file', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    const id = h.id('nul');
+    const bundle = h.bundle(cfg);
+    writeFileSync(join(bundle, 'rootfs/dev/null'), 'not null');
+    const r = h.rt(['run', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/dev/null is not the null device (character device 1:3)');
+    nothingLeft(id, bundle);
+  });
+
+  it('masks with the null device made in a rootfs /dev without a tmpfs', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['sh', '-c', 'stat -c %t:%T /proc/kcore /proc/timer_list 2>&1; cat /proc/timer_list | wc -c']));
+    const r = run(cfg);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n').filter((l) => !/No such file/.test(l))).toContain('1:3');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('0');
+  });
+});
+
+describe('the console is bound only on a file of the container', () => {
+  /** create with a console socket; the master is received (to close once done: its hangup ends runc's init). */
+  function createWithConsole(bundle: string, id: string) {
+    const addon = native();
+    const sock = join(h.work, `${id}.sock`);
+    const listener = addon.listenUnix(sock);
+    try {
+      const r = h.rt(['create', '--bundle', bundle, '--console-socket', sock, id]);
+      let master = -1;
+      if (r.status === 0) {
+        const conn = addon.accept(listener);
+        master = addon.recvFd(conn).fd;
+        closeSync(conn);
+      }
+      return { ...r, master };
+    } finally {
+      closeSync(listener);
+    }
+  }
+
+  // runc 1.1.5 follows the link (CVE-2025-52565): the pty lands on the sysctl file.
+  it.skipIf(!IS_TSRUN)('refuses a /dev/console that is a symlink (here to a sysctl file)', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    cfg.process.terminal = true;
+    const id = h.id('con');
+    const bundle = h.bundle(cfg);
+    symlinkSync('/proc/sys/kernel/domainname', join(bundle, 'rootfs/dev/console'));
+    const r = createWithConsole(bundle, id);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/dev/console is a symbolic link');
+    nothingLeft(id, bundle);
+  });
+
+  it.skipIf(!IS_TSRUN)('refuses a /dev/console that is a directory', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    cfg.process.terminal = true;
+    const id = h.id('con');
+    const bundle = h.bundle(cfg);
+    mkdirSync(join(bundle, 'rootfs/dev/console'));
+    const r = createWithConsole(bundle, id);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/dev/console is neither a regular file nor a character device');
+    nothingLeft(id, bundle);
+  });
+
+  it.skipIf(!IS_TSRUN)('refuses a /dev/ptmx that is not the devpts pty multiplexer', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    cfg.mounts = cfg.mounts.filter((m: { destination: string }) => m.destination !== '/dev/pts');
+    cfg.process.terminal = true;
+    const id = h.id('con');
+    const bundle = h.bundle(cfg);
+    mkdirSync(join(bundle, 'rootfs/dev/pts'));
+    writeFileSync(join(bundle, 'rootfs/dev/pts/ptmx'), '');
+    const r = createWithConsole(bundle, id);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/dev/ptmx is not a pty master (devpts)');
+    nothingLeft(id, bundle);
+  });
+
+  it('binds the terminal on a missing /dev/console (created) and on a regular file', () => {
+    for (const existing of [false, true]) {
+      const cfg = withoutDevTmpfs(baseConfig(['true']));
+      cfg.process.terminal = true;
+      const id = h.id('con');
+      const bundle = h.bundle(cfg);
+      if (existing) writeFileSync(join(bundle, 'rootfs/dev/console'), '');
+      const r = createWithConsole(bundle, id);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const pid = h.state(id).pid;
+      expect(statSync(`/proc/${pid}/root/dev/console`).isCharacterDevice()).toBe(true);
+      expect(h.rt(['delete', '--force', id]).status).toBe(0);
+      closeSync(r.master);
+    }
   });
 });

@@ -68,6 +68,22 @@ describe('describeInitError', () => {
     );
   });
 
+  it('names /dev/null, /dev/console and /dev/ptmx when the container\'s own files are refused', () => {
+    const p = plan();
+    p.ops.push(op(OpKind.MASK, 'mask "/proc/kcore"'), op(OpKind.CONSOLE, 'set up the console'));
+    expect(describeInitError(p, Step.OP_NULL_DEVICE, 0, 3).message).toBe(
+      'mask "/proc/kcore": /dev/null is not the null device (character device 1:3)',
+    );
+    expect(describeInitError(p, Step.OP_NULL_DEVICE, ENOENT, 3).message).toBe('mask "/proc/kcore": open /dev/null: no such file or directory');
+    expect(describeInitError(p, Step.OP_CONSOLE_TARGET, 40, 4).message).toBe(
+      'set up the console: /dev/console is a symbolic link or lies under one: refused',
+    );
+    expect(describeInitError(p, Step.OP_CONSOLE_TARGET, 0, 4).message).toBe(
+      'set up the console: /dev/console is neither a regular file nor a character device',
+    );
+    expect(describeInitError(p, Step.OP_PTMX, 0, 4).message).toBe('set up the console: /dev/ptmx is not a pty master (devpts)');
+  });
+
   it('falls back to the step index for an op index out of range', () => {
     expect(describeInitError(plan(), Step.OP_MOUNT, ENOENT, 99).message).toBe('step 99: no such file or directory');
   });
