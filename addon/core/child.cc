@@ -23,6 +23,9 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
 #ifndef DEVPTS_SUPER_MAGIC
 #define DEVPTS_SUPER_MAGIC 0x1cd1
 #endif
@@ -305,14 +308,14 @@ void op_pivot(const Op& op, int32_t index) {
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail(Step::OP_PIVOT, errno, index);
     if (chroot(".") < 0) fail(Step::OP_PIVOT, errno, index);
   } else {
-    int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (oldroot < 0) fail(Step::OP_PIVOT, errno, index);
+    // pivot_root(".", ".") stacks the old root on the new one at "/"; cwd and root stay on the new root, so
+    // no fd or cwd of the host's root is ever held (runc fchdirs into an fd of the old root instead). From
+    // the new root, ".." follows the mounts stacked on it to the old root: make that tree a slave, so that
+    // detaching it does not propagate unmounts to the host, then detach it ("." in umount2 resolves to the
+    // topmost mount too).
     if (sys_pivot_root(".", ".") < 0) fail(Step::OP_PIVOT, errno, index);
-    // The old root now sits under the new one: detach it without propagating the unmount to the host.
-    if (fchdir(oldroot) < 0) fail(Step::OP_PIVOT, errno, index);
-    if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail(Step::OP_PIVOT, errno, index);
+    if (mount(nullptr, "..", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail(Step::OP_PIVOT, errno, index);
     if (umount2(".", MNT_DETACH) < 0) fail(Step::OP_PIVOT, errno, index);
-    close(oldroot);
   }
   if (chdir("/") < 0) fail(Step::OP_PIVOT, errno, index);
   int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -699,6 +702,32 @@ void send_notify_fd(int nfd) {
   g->listener_fd = -1;
 }
 
+// exec.fifo for writing, from the O_PATH fd the launcher opened (as runc: the init never holds the state
+// directory). Reopened through the container's /proc, which must be a procfs reached without crossing a mount
+// below it, and checked to be the very fifo (st_dev/st_ino), so that a fake /proc cannot point the open
+// elsewhere. Opened after setresuid: the fifo is the process user's (0600); no directory on the way is searched.
+int reopen_fifo(int path_fd) {
+  int proc = open_in("/proc", O_PATH | O_DIRECTORY);
+  if (proc < 0) fail(Step::FIFO_REOPEN, errno, 0);
+  struct statfs sf;
+  if (fstatfs(proc, &sf) < 0) fail(Step::FIFO_REOPEN, errno, 0);
+  if (sf.f_type != PROC_SUPER_MAGIC) fail(Step::FIFO_REOPEN, 0, 1);
+  int fds = sys_openat2(proc, "self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC,
+                        RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
+  if (fds < 0) fail(Step::FIFO_REOPEN, errno, 0);
+  close(proc);
+  char name[24];
+  name[fmt_i64(name, path_fd)] = 0;
+  int fifo = openat(fds, name, O_WRONLY | O_CLOEXEC);  // blocks until `start` opens it for reading
+  if (fifo < 0) fail(Step::FIFO_WAIT, errno);
+  close(fds);
+  struct stat want, got;
+  if (fstat(path_fd, &want) < 0 || fstat(fifo, &got) < 0) fail(Step::FIFO_REOPEN, errno, 0);
+  if (want.st_dev != got.st_dev || want.st_ino != got.st_ino || !S_ISFIFO(got.st_mode)) fail(Step::FIFO_REOPEN, 0, 2);
+  close(path_fd);
+  return fifo;
+}
+
 // exec.LookPath semantics over candidates prepared in advance: the first regular, executable file.
 const char* lookup_exe(const Plan& p) {
   int err = ENOENT;
@@ -822,9 +851,8 @@ void run_child(ChildCtx* ctx) {
   if (send_msg(ctx->sync_fd, Msg::READY) < 0) _exit(1);
 
   // Block until `start` opens the fifo for reading (an exec'd process has no fifo: it runs at once).
-  if (ctx->fifo_dir_fd >= 0) {
-    int fifo = openat(ctx->fifo_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-    if (fifo < 0) fail(Step::FIFO_WAIT, errno);
+  if (ctx->fifo_fd >= 0) {
+    int fifo = reopen_fifo(ctx->fifo_fd);
     if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
     // Kept open (close-on-exec): `start` sees EOF once the user's program is executing (or the init is gone),
     // and only then runs the poststart hooks.

@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include <sched.h>
+
 #include <cstring>
 
 #include "contract.h"
@@ -80,6 +82,15 @@ bool check_maps(const char* what, const std::vector<IdMap>& maps, std::string* e
   return true;
 }
 
+// A new pid namespace, none joined (nor a cgroup namespace: clone3 refuses CLONE_INTO_CGROUP from outside its
+// root), and not an exec: the child is born where no other process of the container can open its /proc files.
+bool clone_unseen(const Plan& p) {
+  if (!(p.ns_new & CLONE_NEWPID) || (p.process_flags & ProcessFlag::EXEC)) return false;
+  for (const NsJoin& j : p.joins)
+    if (j.type == CLONE_NEWPID || j.type == CLONE_NEWCGROUP) return false;
+  return true;
+}
+
 bool check_ids(const Plan& p, std::string* err) {
   if (!check_id("uid", p.uid, err) || !check_id("gid", p.gid, err)) return false;
   if (!check_maps("uid", p.uid_maps, err) || !check_maps("gid", p.gid_maps, err)) return false;
@@ -131,7 +142,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         break;
       }
       case Tag::SETGROUPS_DENY: plan->setgroups_deny = true; break;
-      case Tag::FIFO_DIR: plan->fifo_dir = r.str(); break;
+      case Tag::FIFO: plan->fifo = r.str(); break;
       case Tag::CONSOLE_SOCKET: plan->console_socket = r.str(); break;
       case Tag::CONSOLE_SIZE:
         plan->console_rows = r.u64();
@@ -283,8 +294,13 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
   }
   // A container's init waits on the fifo; an exec'd process has none but runs inside an existing root.
   bool exec = (plan->process_flags & ProcessFlag::EXEC) != 0;
-  if (plan->argv.empty() || (!exec && plan->fifo_dir == nullptr) || (exec && plan->exec_root == nullptr)) {
-    *err = "plan has no process, or no fifo directory (create) or root (exec)";
+  if (plan->argv.empty() || (!exec && plan->fifo == nullptr) || (exec && plan->exec_root == nullptr)) {
+    *err = "plan has no process, or no fifo (create) or root (exec)";
+    return false;
+  }
+  // CLONE_INTO_CGROUP gives the child a host directory fd at birth: only where nobody can see it then.
+  if (plan->cgroup_dir != nullptr && !clone_unseen(*plan)) {
+    *err = "plan clones into a cgroup a process that is not alone in a new pid namespace";
     return false;
   }
   if (!check_ids(*plan, err)) return false;

@@ -49,8 +49,16 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
   switch (step) {
     case Step.PLAN:
       return msg('container launcher: invalid plan');
-    case Step.FIFO_DIR:
-      return msg(`open state directory "${plan.fifoDir}"`);
+    case Step.FIFO:
+      return msg(`open exec fifo "${plan.fifo}"`);
+    case Step.FIFO_REOPEN:
+      if (index === 1) return new TsrunError("reopen exec fifo: the container's /proc is not a procfs");
+      if (index === 2) return new TsrunError("reopen exec fifo: /proc/self/fd of the container does not lead to it");
+      return msg("reopen exec fifo through the container's /proc/self/fd");
+    case Step.USERNS:
+      return msg('create the user namespace');
+    case Step.CWD:
+      return msg('enter an empty directory');
     case Step.CONSOLE_CONNECT:
       return msg(`connect to console socket "${plan.consoleSocket ?? ''}"`);
     case Step.SETNS: {

@@ -22,7 +22,7 @@ interface Dumped {
   uidMaps: number[][];
   gidMaps: number[][];
   setgroupsDeny: boolean;
-  fifoDir: string;
+  fifo: string;
   consoleSocket: string | null;
   consoleSize: number[];
   ops: { kind: number; flags: number; a: string; b: string; c: string; d: string; s: string[] }[];
@@ -82,7 +82,7 @@ function fullPlan(): Plan {
     ],
     gidMaps: [{ containerID: 0, hostID: 200000, size: 1000 }],
     setgroupsDeny: true,
-    fifoDir: '/run/tsrun/c1',
+    fifo: '/run/tsrun/c1/exec.fifo',
     consoleSocket: '/tmp/console.sock',
     consoleSize: { rows: 24, cols: 132 },
     ops: [
@@ -158,7 +158,7 @@ describe('plan round trip through the C++ decoder', () => {
   });
 
   it('keeps the fifo dir and the console', () => {
-    expect(d.fifoDir).toBe('/run/tsrun/c1');
+    expect(d.fifo).toBe('/run/tsrun/c1/exec.fifo');
     expect(d.consoleSocket).toBe('/tmp/console.sock');
     expect(d.consoleSize).toEqual([24, 132]);
   });
@@ -258,7 +258,7 @@ describe('plan round trip through the C++ decoder', () => {
   it('decodes the plan of the default spec op for op', () => {
     const plan = specToPlan(
       parseSpec(defaultSpec()),
-      { id: 'c1', bundle: '/b', stateDir: '/run/tsrun/c1', foreground: false, noPivot: false, noNewKeyring: false, preserveFds: 0 },
+      { id: 'c1', bundle: '/b', fifo: '/run/tsrun/c1/exec.fifo', foreground: false, noPivot: false, noNewKeyring: false, preserveFds: 0 },
       { capLastCap: 40, capBounding: (1n << 41n) - 1n, hasKcore: true, cgroup: { v1: [], v2: { mountpoint: '/sys/fs/cgroup', path: '/sys/fs/cgroup/x' }, hybrid: false }, apparmorEnabled: false, selinuxEnabled: false, pathKind: () => 'dir' },
     );
     const m = dump(plan);

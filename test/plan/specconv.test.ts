@@ -43,7 +43,7 @@ function options(o: Partial<ConvertOptions> = {}): ConvertOptions {
   return {
     id: 'c1',
     bundle: BUNDLE,
-    stateDir: '/run/tsrun/c1',
+    fifo: '/run/tsrun/c1/exec.fifo',
     foreground: false,
     noPivot: false,
     noNewKeyring: false,
@@ -636,7 +636,7 @@ describe('specToPlan: process', () => {
       { preserveFds: 3 },
     );
     expect(q.process).toMatchObject({ uid: 1000, gid: 100, umask: 0o27, groups: [5, 6], oomScoreAdj: -500, preserveFds: 3 });
-    expect(q.fifoDir).toBe('/run/tsrun/c1');
+    expect(q.fifo).toBe('/run/tsrun/c1/exec.fifo');
   });
 
   it('uses the console socket and size only with a terminal', () => {

@@ -27,7 +27,7 @@ function plan(args: string[] = ['foo'], over: Partial<Plan['process']> = {}): Pl
     hooks: [],
     hookStates: [],
     idmapMounts: [],
-    fifoDir: '/run/tsrun/c1',
+    fifo: '/run/tsrun/c1/exec.fifo',
     ops: [op(OpKind.MOUNT, 'mount "proc" on "/proc"'), op(OpKind.REMOUNT_RO, 'remount "/" read-only'), op(OpKind.MOUNT, 'mount "/src" on "/dst"')],
     process: {
       args,
