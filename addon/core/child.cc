@@ -702,11 +702,12 @@ void send_notify_fd(int nfd) {
   g->listener_fd = -1;
 }
 
-// exec.fifo for writing, from the O_PATH fd the launcher opened (as runc: the init never holds the state
-// directory). Reopened through the container's /proc, which must be a procfs reached without crossing a mount
-// below it, and checked to be the very fifo (st_dev/st_ino), so that a fake /proc cannot point the open
-// elsewhere. Opened after setresuid: the fifo is the process user's (0600); no directory on the way is searched.
-int reopen_fifo(int path_fd) {
+// The container's /proc/self/fd, through which exec.fifo is reopened for writing from the O_PATH fd the
+// launcher opened (as runc: the init never holds the state directory). /proc must be a procfs, and nothing
+// may be mounted on the way below it (RESOLVE_NO_XDEV), so that a fake /proc cannot point the open elsewhere;
+// reopen_fifo checks the file it gets is the very fifo. Opened before READY: a container whose /proc is not
+// a procfs fails its create, not its start.
+int open_fd_dir() {
   int proc = open_in("/proc", O_PATH | O_DIRECTORY);
   if (proc < 0) fail(Step::FIFO_REOPEN, errno, 0);
   struct statfs sf;
@@ -716,11 +717,17 @@ int reopen_fifo(int path_fd) {
                         RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
   if (fds < 0) fail(Step::FIFO_REOPEN, errno, 0);
   close(proc);
+  return fds;
+}
+
+// Blocks until `start` opens exec.fifo for reading. The fifo is the process user's (0600) and the open runs
+// after setresuid; through the fd's magic link, no directory on the way is searched.
+int reopen_fifo(int fd_dir, int path_fd) {
   char name[24];
   name[fmt_i64(name, path_fd)] = 0;
-  int fifo = openat(fds, name, O_WRONLY | O_CLOEXEC);  // blocks until `start` opens it for reading
+  int fifo = openat(fd_dir, name, O_WRONLY | O_CLOEXEC);
   if (fifo < 0) fail(Step::FIFO_WAIT, errno);
-  close(fds);
+  close(fd_dir);
   struct stat want, got;
   if (fstat(path_fd, &want) < 0 || fstat(fifo, &got) < 0) fail(Step::FIFO_REOPEN, errno, 0);
   if (want.st_dev != got.st_dev || want.st_ino != got.st_ino || !S_ISFIFO(got.st_mode)) fail(Step::FIFO_REOPEN, 0, 2);
@@ -848,11 +855,13 @@ void run_child(ChildCtx* ctx) {
 
   const char* exe = lookup_exe(p);
 
+  int fd_dir = ctx->fifo_fd >= 0 ? open_fd_dir() : -1;
+
   if (send_msg(ctx->sync_fd, Msg::READY) < 0) _exit(1);
 
   // Block until `start` opens the fifo for reading (an exec'd process has no fifo: it runs at once).
   if (ctx->fifo_fd >= 0) {
-    int fifo = reopen_fifo(ctx->fifo_fd);
+    int fifo = reopen_fifo(fd_dir, ctx->fifo_fd);
     if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
     // Kept open (close-on-exec): `start` sees EOF once the user's program is executing (or the init is gone),
     // and only then runs the poststart hooks.

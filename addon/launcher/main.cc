@@ -393,6 +393,24 @@ int main(int argc, char** argv) {
 
   if (plan.process_flags & ProcessFlag::SUBREAPER) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+  // What the init holds at birth, and why each is acceptable (nothing is a directory or file of the host that
+  // a neighbour in a joined pid namespace could walk from through /proc/<pid>/fd or cwd):
+  //   0, 1, 2 and the preserved fds   the container's stdio and the fds the caller hands it, on purpose.
+  //   g_ctl, sync (both ends),        sockets (to Node, between launcher and init, to the caller's console
+  //   console, console_peer,          socket / the foreground launcher / the shim, to the seccomp agent) and
+  //   listener, shim.pid_pipe         a pipe to the shim: no filesystem path. The launcher-only ones (g_ctl,
+  //                                   its sync end, console_peer, cgroup, pid_pipe) are closed first thing.
+  //   fifo                            O_PATH of exec.fifo itself (create): a fifo, no directory to climb from.
+  //   exec_root                       O_PATH of the container's own root (exec): ".." of a mount namespace's
+  //                                   root stays there.
+  //   idmap_trees                     detached, idmapped copies of bind sources the container gets anyway:
+  //                                   ".." cannot leave a detached tree.
+  //   cgroup                          the v2 cgroup directory (CLONE_INTO_CGROUP), only for a create alone in
+  //                                   a new pid namespace, which nobody else can see before it closes it.
+  //   cwd                             the root of an empty, read-only, detached tmpfs (create; exec: the
+  //                                   container's root, set by setns(mnt)).
+  // Not held: the host's /proc (closed above), namespace files (closed after setns), the state directory.
+  // The init's root is still the host's until pivot_root, as in every runtime: its mounts need host paths.
   ChildCtx ctx;
   ctx.plan = &plan;
   ctx.sync_fd = sync_child.get();

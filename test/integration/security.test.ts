@@ -423,6 +423,41 @@ describe('exec.fifo belongs to the container process only', () => {
     expect(h.state(id).status).toBe('created');
     h.rt(['delete', '--force', id]);
   });
+
+  it.skipIf(!IS_TSRUN)("joining another container's user namespace: owned through that namespace's maps", () => {
+    const a = baseConfig(['sleep', '30']);
+    userns(a);
+    const ida = h.id('fifo');
+    expect(h.rt(['create', '--bundle', h.bundle(a), ida]).status).toBe(0);
+    const cfg = baseConfig(['sh', '-c', 'id -u > /tmp/ran']);
+    cfg.process.user = { uid: 7, gid: 8 };
+    cfg.linux.namespaces.push({ type: 'user', path: `/proc/${h.state(ida).pid}/ns/user` });
+    const id = h.id('fifo');
+    const bundle = h.bundle(cfg);
+    const c = h.rt(['create', '--bundle', bundle, id]);
+    expect(c.stderr).toBe('');
+    const fifo = statSync(join(h.root, id, 'exec.fifo'));
+    expect([fifo.mode & 0o7777, fifo.uid, fifo.gid]).toEqual([0o600, 200007, 300008]);
+    expect(h.rt(['start', id]).status).toBe(0);
+    expect(waitFor(() => fileLines(join(bundle, 'rootfs/tmp/ran')).length > 0)).toBe(true);
+    expect(readFileSync(join(bundle, 'rootfs/tmp/ran'), 'utf8').trim()).toBe('7');
+    h.rt(['delete', '--force', id]);
+    h.rt(['delete', '--force', ida]);
+  });
+
+  // runc 1.1.5 returns from create and its init fails at start; tsrun fails the create.
+  it.skipIf(!IS_TSRUN)('is reopened only through a real procfs: a container without /proc fails its create, naming it', () => {
+    const cfg = baseConfig(['true']);
+    cfg.mounts = cfg.mounts.filter((m: { destination: string }) => m.destination !== '/proc');
+    cfg.linux.maskedPaths = []; // masks and read-only paths are bound through /proc/self/fd too
+    cfg.linux.readonlyPaths = [];
+    const id = h.id('fifo');
+    const bundle = h.bundle(cfg);
+    const r = h.rt(['create', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("reopen exec fifo: the container's /proc is not a procfs");
+    nothingLeft(id, bundle);
+  });
 });
 
 describe('namespaces of a user-namespaced container', () => {

@@ -316,6 +316,14 @@ describe('plan round trip through the C++ decoder', () => {
         /idmapped mount gid mapping .* out of range/,
       );
     });
+    it('a cgroup to clone into for a process others could see at birth (no new pid namespace, or a joined one)', () => {
+      refused((p) => ((p.cgroupDir = '/sys/fs/cgroup/c'), (p.nsNew = CLONE.NEWNS)), /clones into a cgroup/);
+      refused((p) => ((p.cgroupDir = '/sys/fs/cgroup/c'), p.joins.push({ type: CLONE.NEWPID, path: '/proc/7/ns/pid', name: 'pid' })), /clones into a cgroup/);
+      refused((p) => ((p.cgroupDir = '/sys/fs/cgroup/c'), (p.process.flags |= ProcessFlag.EXEC), (p.execRoot = '/proc/7/root')), /clones into a cgroup/);
+      const ok = fullPlan();
+      ok.cgroupDir = '/sys/fs/cgroup/c';
+      expect(dumpRaw(encodePlan(ok)).status).toBe(0);
+    });
     it('keeps the largest valid values', () => {
       const p = fullPlan();
       p.process.uid = 2147483647;
