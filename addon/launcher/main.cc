@@ -289,9 +289,6 @@ int main(int argc, char** argv) {
     if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v.data(), v.size()) < 0) die(Step::OOM_SCORE_ADJ, errno);
   }
 
-  // The init's cwd until its root is set: inherited at the clone, it must not be a directory of the host.
-  if (enter_empty_dir() < 0) die(Step::CWD, errno);
-
   // exec.fifo itself, never its directory: the init reopens it for writing through /proc/self/fd at the end.
   Fd fifo;
   if (plan.fifo != nullptr && plan.fifo[0] != 0) {
@@ -369,6 +366,9 @@ int main(int argc, char** argv) {
     ns_fds.emplace_back(open(plan.joins[i].path, O_RDONLY | O_CLOEXEC));
     if (!ns_fds.back().valid()) die(Step::SETNS, errno, static_cast<int32_t>(i));
   }
+  // The init's cwd until its root is set: inherited at the clone, it must not be a directory of the host.
+  // After every path of the plan is opened (a relative one still means what it meant to the caller).
+  if (enter_empty_dir() < 0) die(Step::CWD, errno);
   for (size_t i = 0; i < plan.joins.size(); i++)
     if (setns(ns_fds[i].get(), static_cast<int>(plan.joins[i].type)) < 0)
       die(Step::SETNS, errno, static_cast<int32_t>(i));
