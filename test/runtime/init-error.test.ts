@@ -84,6 +84,14 @@ describe('describeInitError', () => {
     expect(describeInitError(p, Step.OP_PTMX, 0, 4).message).toBe('set up the console: /dev/ptmx is not a pty master (devpts)');
   });
 
+  it('names exec.fifo, not its directory, and says why its reopening was refused', () => {
+    expect(describeInitError(plan(), Step.FIFO, ENOENT, -1).message).toBe('open exec fifo "/run/tsrun/c1/exec.fifo": no such file or directory');
+    expect(describeInitError(plan(), Step.FIFO_REOPEN, 0, 1).message).toBe("reopen exec fifo: the container's /proc is not a procfs");
+    expect(describeInitError(plan(), Step.FIFO_REOPEN, 0, 2).message).toBe('reopen exec fifo: /proc/self/fd of the container does not lead to it');
+    expect(describeInitError(plan(), Step.FIFO_REOPEN, 18, 0).message).toBe("reopen exec fifo through the container's /proc/self/fd: invalid cross-device link");
+    expect(describeInitError(plan(), Step.USERNS, EPERM, -1).message).toBe('create the user namespace: operation not permitted');
+  });
+
   it('falls back to the step index for an op index out of range', () => {
     expect(describeInitError(plan(), Step.OP_MOUNT, ENOENT, 99).message).toBe('step 99: no such file or directory');
   });
