@@ -191,11 +191,13 @@ describe('masked paths use the real null device', () => {
   });
 
   it('masks with the null device made in a rootfs /dev without a tmpfs', () => {
-    const cfg = withoutDevTmpfs(baseConfig(['sh', '-c', 'stat -c %t:%T /proc/kcore /proc/timer_list 2>&1; cat /proc/timer_list | wc -c']));
+    // Only the node's identity: on a rootfs mounted nodev (as /tmp is in the cgroup v2 VM) it cannot be opened.
+    const cfg = withoutDevTmpfs(baseConfig(['sh', '-c', 'stat -c %F:%t:%T /proc/kcore /proc/timer_list 2>&1']));
     const r = run(cfg);
     expect(r.stderr).toBe('');
-    expect(r.stdout.trim().split('\n').filter((l) => !/No such file/.test(l))).toContain('1:3');
-    expect(r.stdout.trim().split('\n').at(-1)).toBe('0');
+    const lines = r.stdout.trim().split('\n').filter((l) => !/No such file/.test(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toBe('character special file:1:3');
   });
 });
 
