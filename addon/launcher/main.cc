@@ -74,12 +74,15 @@ std::string format_maps(const std::vector<IdMap>& maps) {
 
 // A user namespace holding `uids`/`gids`, as an fd: a child is created in it, mapped through the host's
 // /proc (setgroups "deny" first when asked, as the kernel requires before gid_map), named, and killed.
-int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMap>& gids, bool deny_setgroups) {
+// On failure *step says which part failed.
+int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMap>& gids, bool deny_setgroups,
+                int32_t* step) {
   int pidfd = -1;
   struct clone_args ca = {};
   ca.flags = CLONE_NEWUSER | CLONE_PIDFD;
   ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   ca.exit_signal = SIGCHLD;
+  *step = Step::USERNS;
   long pid = sys_clone3(&ca);
   if (pid < 0) return -1;
   if (pid == 0) {
@@ -89,10 +92,12 @@ int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMa
   std::string base = std::to_string(pid) + "/";
   std::string um = format_maps(uids), gm = format_maps(gids);
   int fd = -1;
-  if (write_file_at(proc, (base + "uid_map").c_str(), um.data(), um.size()) == 0 &&
-      (!deny_setgroups || write_file_at(proc, (base + "setgroups").c_str(), "deny", 4) == 0) &&
-      write_file_at(proc, (base + "gid_map").c_str(), gm.data(), gm.size()) == 0)
+  if ((*step = Step::UID_MAP, write_file_at(proc, (base + "uid_map").c_str(), um.data(), um.size()) == 0) &&
+      (*step = Step::SETGROUPS_DENY, !deny_setgroups || write_file_at(proc, (base + "setgroups").c_str(), "deny", 4) == 0) &&
+      (*step = Step::GID_MAP, write_file_at(proc, (base + "gid_map").c_str(), gm.data(), gm.size()) == 0)) {
+    *step = Step::USERNS;
     fd = openat(proc, (base + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+  }
   int e = errno;
   kill(static_cast<pid_t>(pid), SIGKILL);
   waitpid(static_cast<pid_t>(pid), nullptr, 0);
@@ -102,7 +107,8 @@ int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMa
 
 // A detached copy of `source`, idmapped through a user namespace made for its mappings.
 int make_idmapped_tree(int proc, const IdmapMount& m) {
-  Fd userns(make_userns(proc, m.uid_maps, m.gid_maps, false));
+  int32_t step;
+  Fd userns(make_userns(proc, m.uid_maps, m.gid_maps, false, &step));
   if (!userns.valid()) return -1;
   unsigned rec = m.recursive ? TS_AT_RECURSIVE : 0;
   Fd tree(sys_open_tree(AT_FDCWD, m.source, TS_OPEN_TREE_CLONE | O_CLOEXEC | rec));
@@ -322,8 +328,9 @@ int main(int argc, char** argv) {
   // namespaces it creates are owned by this user namespace exactly as with CLONE_NEWUSER.
   Fd userns;
   if (plan.ns_new & CLONE_NEWUSER) {
-    userns.reset(make_userns(proc.get(), plan.uid_maps, plan.gid_maps, plan.setgroups_deny));
-    if (!userns.valid()) die(Step::USERNS, errno);
+    int32_t step;
+    userns.reset(make_userns(proc.get(), plan.uid_maps, plan.gid_maps, plan.setgroups_deny, &step));
+    if (!userns.valid()) die(step, errno);
   }
 
   Fd console, console_peer;

@@ -16,7 +16,7 @@ export const PLAN_VERSION = 1;
 /** Plan record tags. */
 export const Tag = {
   MODE: 1, // u64 LaunchMode
-  NS_NEW: 2, // u64 clone flags of namespaces created for the init (never CLONE_NEWTIME)
+  NS_NEW: 2, // u64 CLONE_NEW* of namespaces created for the init (CLONE_NEWUSER: by the launcher before the clone; never CLONE_NEWTIME)
   NS_JOIN: 3, // u64 CLONE_NEW* type, str path; joined by the launcher, in plan order
   TIMENS: 4, // u64 boottime s, boottime ns, monotonic s, monotonic ns: a new time namespace with these offsets
   UID_MAP: 5, // u64 containerID, hostID, size
@@ -204,7 +204,7 @@ export const Step = {
   CGROUPNS: 47,
   /** reopening exec.fifo through the container's /proc: index 0 errno, 1 /proc not procfs, 2 not the same fifo. */
   FIFO_REOPEN: 48,
-  /** making the container's user namespace before the clone (helper child, maps, its ns file). */
+  /** making the container's user namespace before the clone (its helper child, its ns file) or entering it. */
   USERNS: 49,
   /** entering an empty detached tmpfs as the launcher's (and the init's) cwd. */
   CWD: 50,

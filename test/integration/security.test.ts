@@ -487,4 +487,20 @@ describe('namespaces of a user-namespaced container', () => {
     expect(readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '200000', '65536']);
     h.rt(['delete', '--force', id]);
   });
+
+  it.skipIf(!IS_TSRUN)('a map the kernel refuses fails the create, naming it, and leaves nothing behind', () => {
+    const cfg = baseConfig(['true']);
+    cfg.linux.namespaces.push({ type: 'user' });
+    cfg.linux.uidMappings = [
+      { containerID: 0, hostID: 200000, size: 100 },
+      { containerID: 50, hostID: 400000, size: 100 },
+    ];
+    cfg.linux.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+    const id = h.id('own');
+    const bundle = h.bundle(cfg);
+    const r = h.rt(['run', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('write uid_map: invalid argument');
+    nothingLeft(id, bundle);
+  });
 });
