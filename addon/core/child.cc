@@ -23,6 +23,12 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+#ifndef PROC_SUPER_MAGIC
+#define PROC_SUPER_MAGIC 0x9fa0
+#endif
+#ifndef DEVPTS_SUPER_MAGIC
+#define DEVPTS_SUPER_MAGIC 0x1cd1
+#endif
 #ifndef TIOCGPTPEER
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
@@ -302,14 +308,14 @@ void op_pivot(const Op& op, int32_t index) {
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) < 0) fail(Step::OP_PIVOT, errno, index);
     if (chroot(".") < 0) fail(Step::OP_PIVOT, errno, index);
   } else {
-    int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (oldroot < 0) fail(Step::OP_PIVOT, errno, index);
+    // pivot_root(".", ".") stacks the old root on the new one at "/"; cwd and root stay on the new root, so
+    // no fd or cwd of the host's root is ever held (runc fchdirs into an fd of the old root instead). From
+    // the new root, ".." follows the mounts stacked on it to the old root: make that tree a slave, so that
+    // detaching it does not propagate unmounts to the host, then detach it ("." in umount2 resolves to the
+    // topmost mount too).
     if (sys_pivot_root(".", ".") < 0) fail(Step::OP_PIVOT, errno, index);
-    // The old root now sits under the new one: detach it without propagating the unmount to the host.
-    if (fchdir(oldroot) < 0) fail(Step::OP_PIVOT, errno, index);
-    if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail(Step::OP_PIVOT, errno, index);
+    if (mount(nullptr, "..", nullptr, MS_SLAVE | MS_REC, nullptr) < 0) fail(Step::OP_PIVOT, errno, index);
     if (umount2(".", MNT_DETACH) < 0) fail(Step::OP_PIVOT, errno, index);
-    close(oldroot);
   }
   if (chdir("/") < 0) fail(Step::OP_PIVOT, errno, index);
   int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -355,6 +361,31 @@ void op_unlink(const Op& op, int32_t index) {
   if (dfd != g->root_fd) close(dfd);
 }
 
+// Binds the file behind src on the file behind dst by fd alone (a detached copy of src moved onto dst): no
+// path, so nothing in the container's /proc can redirect it.
+int bind_fd(int src, int dst) {
+  int tree = sys_open_tree(src, "", TS_OPEN_TREE_CLONE | TS_AT_EMPTY_PATH | O_CLOEXEC);
+  if (tree < 0) return -1;
+  int r = sys_move_mount(tree, "", dst, "", TS_MOVE_MOUNT_F_EMPTY_PATH | TS_MOVE_MOUNT_T_EMPTY_PATH);
+  int e = errno;
+  close(tree);
+  errno = e;
+  return r;
+}
+
+// The container's /dev/null, opened once, inside the root, following no symlink, and checked to be the null
+// device (1:3): anything else the rootfs put there would be bound on every masked path (errno 0: not it).
+int null_device(int32_t index) {
+  if (g->null_fd >= 0) return g->null_fd;
+  int fd = sys_openat2(g->root_fd, "/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC, RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS);
+  if (fd < 0) fail(Step::OP_NULL_DEVICE, errno, index);
+  struct stat st;
+  if (fstat(fd, &st) < 0) fail(Step::OP_NULL_DEVICE, errno, index);
+  if (!S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 || minor(st.st_rdev) != 3) fail(Step::OP_NULL_DEVICE, 0, index);
+  g->null_fd = fd;
+  return fd;
+}
+
 void op_mask(const Op& op, int32_t index) {
   int fd = open_in(op.s[0], O_PATH);
   if (fd < 0) {
@@ -363,15 +394,11 @@ void op_mask(const Op& op, int32_t index) {
   }
   struct stat st;
   if (fstat(fd, &st) < 0) fail(Step::OP_MASK, errno, index);
-  char tgtbuf[32], srcbuf[32];
-  const char* tgt = proc_fd_path(tgtbuf, fd);
   if (S_ISDIR(st.st_mode)) {
-    if (mount("tmpfs", tgt, "tmpfs", MS_RDONLY, nullptr) < 0) fail(Step::OP_MASK, errno, index);
+    char tgtbuf[32];
+    if (mount("tmpfs", proc_fd_path(tgtbuf, fd), "tmpfs", MS_RDONLY, nullptr) < 0) fail(Step::OP_MASK, errno, index);
   } else {
-    int nul = open_in("/dev/null", O_PATH);
-    if (nul < 0) fail(Step::OP_MASK, errno, index);
-    if (mount(proc_fd_path(srcbuf, nul), tgt, nullptr, MS_BIND, nullptr) < 0) fail(Step::OP_MASK, errno, index);
-    close(nul);
+    if (bind_fd(null_device(index), fd) < 0) fail(Step::OP_MASK, errno, index);
   }
   close(fd);
 }
@@ -408,11 +435,59 @@ void op_sysctl(const Op& op, int32_t index) {
   close(fd);
 }
 
+// Where the console is bound: /dev/console of the container, reached without any symlink (one there, or on
+// the way, could point the pty's bind at a sysctl or any file of /proc), a regular file or a character device;
+// created as an empty file if missing. Errno 0: neither a regular file nor a character device.
+int console_target(const char* path, int32_t index) {
+  char buf[PATH_MAX];
+  size_t len = 0;
+  buf[0] = 0;
+  if (!str_append(buf, sizeof(buf), &len, path)) fail(Step::OP_CONSOLE_TARGET, ENAMETOOLONG, index);
+  size_t slash = len;
+  while (slash > 0 && buf[slash - 1] != '/') slash--;
+  const char* base = buf + slash;
+  if (slash > 0) buf[slash - 1] = 0;
+  const uint64_t strict = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS;
+  int dfd = sys_openat2(g->root_fd, slash > 1 ? buf : "/", O_PATH | O_DIRECTORY | O_CLOEXEC, strict);
+  if (dfd < 0) fail(Step::OP_CONSOLE_TARGET, errno, index);
+  int fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    int c = openat(dfd, base, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+    if (c < 0) fail(Step::OP_CONSOLE_TARGET, errno, index);
+    close(c);
+    fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  }
+  if (fd < 0) fail(Step::OP_CONSOLE_TARGET, errno, index);
+  close(dfd);
+  struct stat st;
+  if (fstat(fd, &st) < 0) fail(Step::OP_CONSOLE_TARGET, errno, index);
+  if (S_ISLNK(st.st_mode)) fail(Step::OP_CONSOLE_TARGET, ELOOP, index);
+  if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) fail(Step::OP_CONSOLE_TARGET, 0, index);
+  return fd;
+}
+
+// The pty multiplexer must be devpts's own (a pty master whose number TIOCGPTN gives): checked on an O_PATH fd
+// before it is opened for real (opening some other device can have effects), and on the opened master again.
+int open_ptmx(const char* path, int32_t index) {
+  struct statfs sf;
+  struct stat st;
+  int probe = open_in(path, O_PATH);
+  if (probe < 0) fail(Step::OP_CONSOLE, errno, index);
+  if (fstatfs(probe, &sf) < 0 || fstat(probe, &st) < 0) fail(Step::OP_PTMX, errno, index);
+  if (sf.f_type != DEVPTS_SUPER_MAGIC || !S_ISCHR(st.st_mode)) fail(Step::OP_PTMX, 0, index);
+  close(probe);
+  int master = open_in(path, O_RDWR | O_NOCTTY);
+  if (master < 0) fail(Step::OP_CONSOLE, errno, index);
+  unsigned ptn = 0;
+  if (fstatfs(master, &sf) < 0) fail(Step::OP_PTMX, errno, index);
+  if (sf.f_type != DEVPTS_SUPER_MAGIC || ioctl(master, TIOCGPTN, &ptn) < 0) fail(Step::OP_PTMX, 0, index);
+  return master;
+}
+
 // Allocates the container's terminal from its own devpts, binds the slave on /dev/console and hands the
 // master to whoever supervises the container (the caller's console socket, or the foreground launcher).
 void op_console(const Op& op, int32_t index) {
-  int master = open_in(op.s[0], O_RDWR | O_NOCTTY);
-  if (master < 0) fail(Step::OP_CONSOLE, errno, index);
+  int master = open_ptmx(op.s[0], index);
   int unlock = 0;
   if (ioctl(master, TIOCSPTLCK, &unlock) < 0) fail(Step::OP_CONSOLE, errno, index);
   int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -425,14 +500,8 @@ void op_console(const Op& op, int32_t index) {
     if (ioctl(master, TIOCSWINSZ, &ws) < 0) fail(Step::OP_CONSOLE, errno, index);
   }
   if (op.s[2][0] != 0) {
-    Op bind = op;
-    bind.s[1] = op.s[2];
-    bind.flags = OpFlag::MK_FILE;
-    int tfd = resolve_target(bind, index);
-    if (tfd < 0) fail(Step::OP_CONSOLE, errno, index);
-    char sbuf[32], tbuf[32];
-    if (mount(proc_fd_path(sbuf, slave), proc_fd_path(tbuf, tfd), nullptr, MS_BIND, nullptr) < 0)
-      fail(Step::OP_CONSOLE, errno, index);
+    int tfd = console_target(op.s[2], index);
+    if (bind_fd(slave, tfd) < 0) fail(Step::OP_CONSOLE, errno, index);
     close(tfd);
   }
   // One message, as runc sends it: the master's file name as payload (receivers need it non-empty) and
@@ -633,6 +702,39 @@ void send_notify_fd(int nfd) {
   g->listener_fd = -1;
 }
 
+// The container's /proc/self/fd, through which exec.fifo is reopened for writing from the O_PATH fd the
+// launcher opened (as runc: the init never holds the state directory). /proc must be a procfs, and nothing
+// may be mounted on the way below it (RESOLVE_NO_XDEV), so that a fake /proc cannot point the open elsewhere;
+// reopen_fifo checks the file it gets is the very fifo. Opened before READY: a container whose /proc is not
+// a procfs fails its create, not its start.
+int open_fd_dir() {
+  int proc = open_in("/proc", O_PATH | O_DIRECTORY);
+  if (proc < 0) fail(Step::FIFO_REOPEN, errno, 0);
+  struct statfs sf;
+  if (fstatfs(proc, &sf) < 0) fail(Step::FIFO_REOPEN, errno, 0);
+  if (sf.f_type != PROC_SUPER_MAGIC) fail(Step::FIFO_REOPEN, 0, 1);
+  int fds = sys_openat2(proc, "self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC,
+                        RESOLVE_BENEATH | RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS);
+  if (fds < 0) fail(Step::FIFO_REOPEN, errno, 0);
+  close(proc);
+  return fds;
+}
+
+// Blocks until `start` opens exec.fifo for reading. The fifo is the process user's (0600) and the open runs
+// after setresuid; through the fd's magic link, no directory on the way is searched.
+int reopen_fifo(int fd_dir, int path_fd) {
+  char name[24];
+  name[fmt_i64(name, path_fd)] = 0;
+  int fifo = openat(fd_dir, name, O_WRONLY | O_CLOEXEC);
+  if (fifo < 0) fail(Step::FIFO_WAIT, errno);
+  close(fd_dir);
+  struct stat want, got;
+  if (fstat(path_fd, &want) < 0 || fstat(fifo, &got) < 0) fail(Step::FIFO_REOPEN, errno, 0);
+  if (want.st_dev != got.st_dev || want.st_ino != got.st_ino || !S_ISFIFO(got.st_mode)) fail(Step::FIFO_REOPEN, 0, 2);
+  close(path_fd);
+  return fifo;
+}
+
 // exec.LookPath semantics over candidates prepared in advance: the first regular, executable file.
 const char* lookup_exe(const Plan& p) {
   int err = ENOENT;
@@ -753,12 +855,13 @@ void run_child(ChildCtx* ctx) {
 
   const char* exe = lookup_exe(p);
 
+  int fd_dir = ctx->fifo_fd >= 0 ? open_fd_dir() : -1;
+
   if (send_msg(ctx->sync_fd, Msg::READY) < 0) _exit(1);
 
   // Block until `start` opens the fifo for reading (an exec'd process has no fifo: it runs at once).
-  if (ctx->fifo_dir_fd >= 0) {
-    int fifo = openat(ctx->fifo_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
-    if (fifo < 0) fail(Step::FIFO_WAIT, errno);
+  if (ctx->fifo_fd >= 0) {
+    int fifo = reopen_fifo(fd_dir, ctx->fifo_fd);
     if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
     // Kept open (close-on-exec): `start` sees EOF once the user's program is executing (or the init is gone),
     // and only then runs the poststart hooks.

@@ -9,13 +9,14 @@ namespace tsrun {
 struct ChildCtx {
   const Plan* plan = nullptr;
   int sync_fd = -1;     // to the launcher
-  int fifo_dir_fd = -1; // O_PATH directory holding exec.fifo
+  int fifo_fd = -1;     // O_PATH of exec.fifo itself (create), reopened through /proc/self/fd
   int console_fd = -1;  // connected socket the pty master is sent on, or -1
   int listener_fd = -1; // connected socket the seccomp notify fd is sent on, or -1
   int close_fds[8] = {-1, -1, -1, -1, -1, -1, -1, -1};  // launcher-only fds the init closes first
   // Set while the script runs.
   int root_fd = -1;
   int tty_slave = -1;
+  int null_fd = -1;  // the container's verified /dev/null, opened by the first mask of a file
 };
 
 [[noreturn]] void run_child(ChildCtx* ctx);

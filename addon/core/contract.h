@@ -16,7 +16,7 @@ constexpr uint32_t TIMENS = 4;
 constexpr uint32_t UID_MAP = 5;
 constexpr uint32_t GID_MAP = 6;
 constexpr uint32_t SETGROUPS_DENY = 7;
-constexpr uint32_t FIFO_DIR = 8;
+constexpr uint32_t FIFO = 8;
 constexpr uint32_t CONSOLE_SOCKET = 9;
 constexpr uint32_t CONSOLE_SIZE = 10;
 constexpr uint32_t OP = 11;
@@ -126,7 +126,7 @@ constexpr uint32_t MSG_SIZE = 16;
 
 namespace Step {
 constexpr int32_t PLAN = 1;
-constexpr int32_t FIFO_DIR = 2;
+constexpr int32_t FIFO = 2;
 constexpr int32_t CONSOLE_CONNECT = 3;
 constexpr int32_t SETNS = 4;
 constexpr int32_t TIMENS = 5;
@@ -168,6 +168,9 @@ constexpr int32_t PERSONALITY = 44;
 constexpr int32_t SCHEDULER = 45;
 constexpr int32_t IOPRIO = 46;
 constexpr int32_t CGROUPNS = 47;
+constexpr int32_t FIFO_REOPEN = 48;
+constexpr int32_t USERNS = 49;
+constexpr int32_t CWD = 50;
 constexpr int32_t OP_BASE = 100;
 constexpr int32_t OP_RESOLVE = 100;
 constexpr int32_t OP_MKDIR = 101;
@@ -192,6 +195,9 @@ constexpr int32_t OP_READONLY = 119;
 constexpr int32_t OP_SOURCE = 120;
 constexpr int32_t OP_SETATTR = 121;
 constexpr int32_t OP_MOVE_MOUNT = 122;
+constexpr int32_t OP_NULL_DEVICE = 123;
+constexpr int32_t OP_CONSOLE_TARGET = 124;
+constexpr int32_t OP_PTMX = 125;
 }  // namespace Step
 
 struct Msg16 {

@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include <sched.h>
+
 #include <cstring>
 
 #include "contract.h"
@@ -55,6 +57,49 @@ class Reader {
   bool ok_ = true;
 };
 
+// Ids the kernel takes as ids: (uid_t)-1 means "leave unchanged" to setresuid/setresgid, so a plan with it
+// would run the process as root. runc and the spec's schema allow 0..2^31-1.
+constexpr uint64_t MAX_ID = 2147483647;
+
+bool check_id(const char* what, uint64_t v, std::string* err) {
+  if (v <= MAX_ID) return true;
+  *err = std::string(what) + " " + std::to_string(v) + " out of range (0.." + std::to_string(MAX_ID) + ")";
+  return false;
+}
+
+// What the kernel accepts in uid_map/gid_map: ids within u32 but never (u32)-1, a non-empty range whose
+// end does not wrap around u32.
+bool check_maps(const char* what, const std::vector<IdMap>& maps, std::string* err) {
+  constexpr uint64_t U32 = 0xffffffff;
+  for (const IdMap& m : maps) {
+    if (m.size >= 1 && m.inside < U32 && m.outside < U32 && m.size <= U32 && m.inside + m.size <= U32 &&
+        m.outside + m.size <= U32)
+      continue;
+    *err = std::string(what) + " mapping " + std::to_string(m.inside) + " " + std::to_string(m.outside) + " " +
+           std::to_string(m.size) + " out of range";
+    return false;
+  }
+  return true;
+}
+
+// A new pid namespace, none joined (nor a cgroup namespace: clone3 refuses CLONE_INTO_CGROUP from outside its
+// root), and not an exec: the child is born where no other process of the container can open its /proc files.
+bool clone_unseen(const Plan& p) {
+  if (!(p.ns_new & CLONE_NEWPID) || (p.process_flags & ProcessFlag::EXEC)) return false;
+  for (const NsJoin& j : p.joins)
+    if (j.type == CLONE_NEWPID || j.type == CLONE_NEWCGROUP) return false;
+  return true;
+}
+
+bool check_ids(const Plan& p, std::string* err) {
+  if (!check_id("uid", p.uid, err) || !check_id("gid", p.gid, err)) return false;
+  if (!check_maps("uid", p.uid_maps, err) || !check_maps("gid", p.gid_maps, err)) return false;
+  for (const IdmapMount& m : p.idmap_mounts)
+    if (!check_maps("idmapped mount uid", m.uid_maps, err) || !check_maps("idmapped mount gid", m.gid_maps, err))
+      return false;
+  return true;
+}
+
 }  // namespace
 
 bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) {
@@ -97,7 +142,7 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         break;
       }
       case Tag::SETGROUPS_DENY: plan->setgroups_deny = true; break;
-      case Tag::FIFO_DIR: plan->fifo_dir = r.str(); break;
+      case Tag::FIFO: plan->fifo = r.str(); break;
       case Tag::CONSOLE_SOCKET: plan->console_socket = r.str(); break;
       case Tag::CONSOLE_SIZE:
         plan->console_rows = r.u64();
@@ -124,7 +169,12 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         plan->gid = r.u64();
         plan->umask = r.u64();
         break;
-      case Tag::GROUP: plan->groups.push_back(static_cast<gid_t>(r.u64())); break;
+      case Tag::GROUP: {
+        uint64_t g = r.u64();  // checked before the cast to gid_t could truncate it
+        if (!check_id("additional gid", g, err)) return false;
+        plan->groups.push_back(static_cast<gid_t>(g));
+        break;
+      }
       case Tag::CAPS:
         plan->has_caps = true;
         plan->cap_bounding = r.u64();
@@ -245,10 +295,16 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
   }
   // A container's init waits on the fifo; an exec'd process has none but runs inside an existing root.
   bool exec = (plan->process_flags & ProcessFlag::EXEC) != 0;
-  if (plan->argv.empty() || (!exec && plan->fifo_dir == nullptr) || (exec && plan->exec_root == nullptr)) {
-    *err = "plan has no process, or no fifo directory (create) or root (exec)";
+  if (plan->argv.empty() || (!exec && plan->fifo == nullptr) || (exec && plan->exec_root == nullptr)) {
+    *err = "plan has no process, or no fifo (create) or root (exec)";
     return false;
   }
+  // CLONE_INTO_CGROUP gives the child a host directory fd at birth: only where nobody can see it then.
+  if (plan->cgroup_dir != nullptr && !clone_unseen(*plan)) {
+    *err = "plan clones into a cgroup a process that is not alone in a new pid namespace";
+    return false;
+  }
+  if (!check_ids(*plan, err)) return false;
   plan->argv.push_back(nullptr);
   plan->envp.push_back(nullptr);
   return true;

@@ -59,7 +59,7 @@ struct Plan {
   int64_t timens_offsets[4] = {0, 0, 0, 0};  // boottime s, ns, monotonic s, ns
   std::vector<IdMap> uid_maps, gid_maps;
   bool setgroups_deny = false;
-  const char* fifo_dir = nullptr;
+  const char* fifo = nullptr;  // path of exec.fifo (create)
   const char* console_socket = nullptr;
   uint64_t console_rows = 0, console_cols = 0;
   std::vector<Op> ops;

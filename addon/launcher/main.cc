@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -71,13 +72,17 @@ std::string format_maps(const std::vector<IdMap>& maps) {
   return s;
 }
 
-// A user namespace holding `uids`/`gids`, as an fd: a child is created in it, mapped, named, and killed.
-int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMap>& gids) {
+// A user namespace holding `uids`/`gids`, as an fd: a child is created in it, mapped through the host's
+// /proc (setgroups "deny" first when asked, as the kernel requires before gid_map), named, and killed.
+// On failure *step says which part failed.
+int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMap>& gids, bool deny_setgroups,
+                int32_t* step) {
   int pidfd = -1;
   struct clone_args ca = {};
   ca.flags = CLONE_NEWUSER | CLONE_PIDFD;
   ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   ca.exit_signal = SIGCHLD;
+  *step = Step::USERNS;
   long pid = sys_clone3(&ca);
   if (pid < 0) return -1;
   if (pid == 0) {
@@ -87,9 +92,12 @@ int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMa
   std::string base = std::to_string(pid) + "/";
   std::string um = format_maps(uids), gm = format_maps(gids);
   int fd = -1;
-  if (write_file_at(proc, (base + "uid_map").c_str(), um.data(), um.size()) == 0 &&
-      write_file_at(proc, (base + "gid_map").c_str(), gm.data(), gm.size()) == 0)
+  if ((*step = Step::UID_MAP, write_file_at(proc, (base + "uid_map").c_str(), um.data(), um.size()) == 0) &&
+      (*step = Step::SETGROUPS_DENY, !deny_setgroups || write_file_at(proc, (base + "setgroups").c_str(), "deny", 4) == 0) &&
+      (*step = Step::GID_MAP, write_file_at(proc, (base + "gid_map").c_str(), gm.data(), gm.size()) == 0)) {
+    *step = Step::USERNS;
     fd = openat(proc, (base + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+  }
   int e = errno;
   kill(static_cast<pid_t>(pid), SIGKILL);
   waitpid(static_cast<pid_t>(pid), nullptr, 0);
@@ -99,7 +107,8 @@ int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMa
 
 // A detached copy of `source`, idmapped through a user namespace made for its mappings.
 int make_idmapped_tree(int proc, const IdmapMount& m) {
-  Fd userns(make_userns(proc, m.uid_maps, m.gid_maps));
+  int32_t step;
+  Fd userns(make_userns(proc, m.uid_maps, m.gid_maps, false, &step));
   if (!userns.valid()) return -1;
   unsigned rec = m.recursive ? TS_AT_RECURSIVE : 0;
   Fd tree(sys_open_tree(AT_FDCWD, m.source, TS_OPEN_TREE_CLONE | O_CLOEXEC | rec));
@@ -107,6 +116,19 @@ int make_idmapped_tree(int proc, const IdmapMount& m) {
   MountAttr attr = {TS_MOUNT_ATTR_IDMAP | m.attr_set, m.attr_clr, 0, static_cast<uint64_t>(userns.get())};
   if (sys_mount_setattr(tree.get(), "", TS_AT_EMPTY_PATH | rec, &attr) < 0) return -1;
   return tree.release();
+}
+
+// Makes the root of a new, empty, read-only tmpfs that is mounted nowhere the cwd. The init inherits the cwd
+// at the clone and keeps it until it sets its root: no directory of the host, and ".." cannot climb out of a
+// detached mount.
+int enter_empty_dir() {
+  Fd fs(static_cast<int>(syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */)));
+  if (!fs.valid()) return -1;
+  if (syscall(SYS_fsconfig, fs.get(), 6 /* FSCONFIG_CMD_CREATE */, nullptr, nullptr, 0) < 0) return -1;
+  const unsigned attrs = 0x1 | 0x2 | 0x4 | 0x8;  // MOUNT_ATTR_RDONLY | NOSUID | NODEV | NOEXEC
+  Fd mnt(static_cast<int>(syscall(SYS_fsmount, fs.get(), 1 /* FSMOUNT_CLOEXEC */, attrs)));
+  if (!mnt.valid()) return -1;
+  return fchdir(mnt.get());
 }
 
 int connect_unix(const char* path) {
@@ -266,10 +288,20 @@ int main(int argc, char** argv) {
     if (!start_shim(plan, g_ctl, &shim)) die(Step::SHIM, errno);
   }
 
-  Fd fifo_dir;
-  if (plan.fifo_dir != nullptr && plan.fifo_dir[0] != 0) {
-    fifo_dir.reset(open(plan.fifo_dir, O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!fifo_dir.valid()) die(Step::FIFO_DIR, errno);
+  // oom_score_adj before any namespace is joined: the init inherits it at the clone (runc's nsexec does the
+  // same), and nothing after the clone needs the host's /proc. The shim, split off above, keeps its own.
+  if (plan.has_oom) {
+    std::string v = std::to_string(plan.oom_score_adj);
+    if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v.data(), v.size()) < 0) die(Step::OOM_SCORE_ADJ, errno);
+  }
+
+  // exec.fifo itself, never its directory: the init reopens it for writing through /proc/self/fd at the end.
+  Fd fifo;
+  if (plan.fifo != nullptr && plan.fifo[0] != 0) {
+    fifo.reset(open(plan.fifo, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    struct stat st;
+    if (!fifo.valid() || fstat(fifo.get(), &st) < 0) die(Step::FIFO, errno);
+    if (!S_ISFIFO(st.st_mode)) die(Step::FIFO, EINVAL);
   }
   // exec: the container's root, opened while its host path still means something (before setns(mnt)).
   Fd exec_root;
@@ -277,7 +309,7 @@ int main(int argc, char** argv) {
     exec_root.reset(open(plan.exec_root, O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!exec_root.valid()) die(Step::EXEC_ROOT, errno);
   }
-  // /proc of the host, kept so id maps can be written after a mount namespace was joined.
+  // /proc of the host, for the id maps of helper user namespaces and the time offsets; closed before the clone.
   Fd proc(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!proc.valid()) die(Step::CLONE, errno);
 
@@ -288,6 +320,17 @@ int main(int argc, char** argv) {
     idmap_trees.emplace_back(make_idmapped_tree(proc.get(), m));
     if (!idmap_trees.back().valid()) die(Step::IDMAP, errno, static_cast<int32_t>(m.index));
     plan.idmap_fds[m.index] = idmap_trees.back().get();
+  }
+
+  // The container's user namespace, made and mapped now by a helper child in the host's namespaces (before
+  // any join, so that no container can see the helper), and entered last, right before the clone: the init
+  // is then cloned without CLONE_NEWUSER, nothing has to be written into its /proc afterwards, and the
+  // namespaces it creates are owned by this user namespace exactly as with CLONE_NEWUSER.
+  Fd userns;
+  if (plan.ns_new & CLONE_NEWUSER) {
+    int32_t step;
+    userns.reset(make_userns(proc.get(), plan.uid_maps, plan.gid_maps, plan.setgroups_deny, &step));
+    if (!userns.valid()) die(step, errno);
   }
 
   Fd console, console_peer;
@@ -303,20 +346,14 @@ int main(int argc, char** argv) {
     console.reset(shim.console);  // the init sends its pty master to the shim
   }
 
-  // cgroup v2: the init is born in its cgroup (CLONE_INTO_CGROUP), charged there from its first page.
+  // cgroup v2: the init is born in its cgroup (CLONE_INTO_CGROUP), charged there from its first page. The
+  // child inherits this host directory fd until its first step, so the plan asks for it only where nobody
+  // can see the child at birth (a new pid namespace, none joined: decode_plan checks). Everyone else (exec, a
+  // create joining a pid namespace) is born outside and moved in by Node while it waits.
   Fd cgroup;
   if (plan.cgroup_dir != nullptr && plan.cgroup_dir[0] != 0) {
     cgroup.reset(open(plan.cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!cgroup.valid()) die(Step::CGROUP, errno);
-    // Joining a cgroup namespace (exec) makes clone3 refuse CLONE_INTO_CGROUP from a cgroup outside that
-    // namespace's root (ENOENT). Then this process enters the cgroup first (runc's exec does the same), and
-    // the new process is born there by inheritance.
-    bool joins_cgroupns = false;
-    for (const NsJoin& j : plan.joins) joins_cgroupns |= j.type == CLONE_NEWCGROUP;
-    if (joins_cgroupns) {
-      if (write_file_at(cgroup.get(), "cgroup.procs", "0", 1) < 0) die(Step::CGROUP, errno);
-      cgroup.reset();
-    }
   }
 
   // The seccomp agent's socket, connected while its path is still the host's.
@@ -336,11 +373,16 @@ int main(int argc, char** argv) {
     ns_fds.emplace_back(open(plan.joins[i].path, O_RDONLY | O_CLOEXEC));
     if (!ns_fds.back().valid()) die(Step::SETNS, errno, static_cast<int32_t>(i));
   }
+  // The init's cwd until its root is set: inherited at the clone, it must not be a directory of the host.
+  // After every path of the plan is opened (a relative one still means what it meant to the caller).
+  if (enter_empty_dir() < 0) die(Step::CWD, errno);
   for (size_t i = 0; i < plan.joins.size(); i++)
     if (setns(ns_fds[i].get(), static_cast<int>(plan.joins[i].type)) < 0)
       die(Step::SETNS, errno, static_cast<int32_t>(i));
   ns_fds.clear();
 
+  // Owned by the initial user namespace (as before, when the user namespace came with the clone): its offsets
+  // need CAP_SYS_TIME there, so before the user namespace is entered.
   if (plan.timens) {
     if (unshare(CLONE_NEWTIME) < 0) die(Step::TIMENS, errno);
     std::string offs = "monotonic " + std::to_string(plan.timens_offsets[2]) + " " +
@@ -348,26 +390,50 @@ int main(int argc, char** argv) {
                        std::to_string(plan.timens_offsets[0]) + " " + std::to_string(plan.timens_offsets[1]) + "\n";
     if (write_file_at(proc.get(), "self/timens_offsets", offs.data(), offs.size()) < 0) die(Step::TIMENS, errno);
   }
+  proc.reset();  // nothing after this point needs the host's /proc, and the init must not inherit it
+
+  // Last: the joins above needed the host's privileges, which this gives up.
+  if (userns.valid()) {
+    if (setns(userns.get(), CLONE_NEWUSER) < 0) die(Step::USERNS, errno);
+    userns.reset();
+  }
 
   if (plan.process_flags & ProcessFlag::SUBREAPER) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 
+  // What the init holds at birth, and why each is acceptable (nothing is a directory or file of the host that
+  // a neighbour in a joined pid namespace could walk from through /proc/<pid>/fd or cwd):
+  //   0, 1, 2 and the preserved fds   the container's stdio and the fds the caller hands it, on purpose.
+  //   g_ctl, sync (both ends),        sockets (to Node, between launcher and init, to the caller's console
+  //   console, console_peer,          socket / the foreground launcher / the shim, to the seccomp agent) and
+  //   listener, shim.pid_pipe         a pipe to the shim: no filesystem path. The launcher-only ones (g_ctl,
+  //                                   its sync end, console_peer, cgroup, pid_pipe) are closed first thing.
+  //   fifo                            O_PATH of exec.fifo itself (create): a fifo, no directory to climb from.
+  //   exec_root                       O_PATH of the container's own root (exec): ".." of a mount namespace's
+  //                                   root stays there.
+  //   idmap_trees                     detached, idmapped copies of bind sources the container gets anyway:
+  //                                   ".." cannot leave a detached tree.
+  //   cgroup                          the v2 cgroup directory (CLONE_INTO_CGROUP), only for a create alone in
+  //                                   a new pid namespace, which nobody else can see before it closes it.
+  //   cwd                             the root of an empty, read-only, detached tmpfs (create; exec: the
+  //                                   container's root, set by setns(mnt)).
+  // Not held: the host's /proc (closed above), namespace files (closed after setns), the state directory.
+  // The init's root is still the host's until pivot_root, as in every runtime: its mounts need host paths.
   ChildCtx ctx;
   ctx.plan = &plan;
   ctx.sync_fd = sync_child.get();
-  ctx.fifo_dir_fd = fifo_dir.valid() ? fifo_dir.get() : -1;
+  ctx.fifo_fd = fifo.valid() ? fifo.get() : -1;
   ctx.root_fd = exec_root.valid() ? exec_root.get() : -1;
   ctx.console_fd = console.valid() ? console.get() : -1;
   ctx.listener_fd = listener.valid() ? listener.get() : -1;
   ctx.close_fds[0] = g_ctl;
   ctx.close_fds[1] = sync_mine.get();
-  ctx.close_fds[2] = proc.get();
-  ctx.close_fds[3] = console_peer.valid() ? console_peer.get() : -1;
-  ctx.close_fds[4] = cgroup.valid() ? cgroup.get() : -1;
-  ctx.close_fds[5] = shim.pid_pipe;
+  ctx.close_fds[2] = console_peer.valid() ? console_peer.get() : -1;
+  ctx.close_fds[3] = cgroup.valid() ? cgroup.get() : -1;
+  ctx.close_fds[4] = shim.pid_pipe;
 
   int pidfd = -1;
   struct clone_args ca = {};
-  ca.flags = plan.ns_new | CLONE_PIDFD;
+  ca.flags = (plan.ns_new & ~static_cast<uint64_t>(CLONE_NEWUSER)) | CLONE_PIDFD;
   ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   ca.exit_signal = SIGCHLD;
   if (cgroup.valid()) {
@@ -395,6 +461,7 @@ int main(int argc, char** argv) {
   cgroup.reset();
   idmap_trees.clear();
   exec_root.reset();
+  fifo.reset();
 
   // From here a failure must not leave the init behind.
   auto abort_child = [&](int32_t step, int e) {
@@ -402,26 +469,6 @@ int main(int argc, char** argv) {
     waitpid(static_cast<pid_t>(pid), nullptr, 0);
     die(step, e);
   };
-
-  if (plan.has_oom) {
-    std::string v = std::to_string(plan.oom_score_adj);
-    std::string path = std::to_string(pid) + "/oom_score_adj";
-    if (write_file_at(proc.get(), path.c_str(), v.data(), v.size()) < 0) abort_child(Step::OOM_SCORE_ADJ, errno);
-  }
-  if (!plan.uid_maps.empty()) {
-    std::string m = format_maps(plan.uid_maps);
-    std::string path = std::to_string(pid) + "/uid_map";
-    if (write_file_at(proc.get(), path.c_str(), m.data(), m.size()) < 0) abort_child(Step::UID_MAP, errno);
-  }
-  if (plan.setgroups_deny) {
-    std::string path = std::to_string(pid) + "/setgroups";
-    if (write_file_at(proc.get(), path.c_str(), "deny", 4) < 0) abort_child(Step::SETGROUPS_DENY, errno);
-  }
-  if (!plan.gid_maps.empty()) {
-    std::string m = format_maps(plan.gid_maps);
-    std::string path = std::to_string(pid) + "/gid_map";
-    if (write_file_at(proc.get(), path.c_str(), m.data(), m.size()) < 0) abort_child(Step::GID_MAP, errno);
-  }
 
   if (send_msg(g_ctl, Msg::PID, static_cast<int32_t>(pid), shim.shim_pid) < 0) abort_child(Step::SYNC, errno);
 

@@ -66,7 +66,7 @@ int main() {
   };
   o += ",\"uidMaps\":" + maps(p.uid_maps) + ",\"gidMaps\":" + maps(p.gid_maps);
   o += ",\"setgroupsDeny\":" + std::string(p.setgroups_deny ? "true" : "false");
-  o += ",\"fifoDir\":" + q(p.fifo_dir) + ",\"consoleSocket\":" + (p.console_socket ? q(p.console_socket) : "null");
+  o += ",\"fifo\":" + q(p.fifo) + ",\"consoleSocket\":" + (p.console_socket ? q(p.console_socket) : "null");
   o += ",\"consoleSize\":[" + std::to_string(p.console_rows) + "," + std::to_string(p.console_cols) + "]";
   o += ",\"ops\":[";
   for (size_t i = 0; i < p.ops.size(); i++) {

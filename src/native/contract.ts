@@ -16,13 +16,13 @@ export const PLAN_VERSION = 1;
 /** Plan record tags. */
 export const Tag = {
   MODE: 1, // u64 LaunchMode
-  NS_NEW: 2, // u64 clone flags of namespaces created for the init (never CLONE_NEWTIME)
+  NS_NEW: 2, // u64 CLONE_NEW* of namespaces created for the init (CLONE_NEWUSER: by the launcher before the clone; never CLONE_NEWTIME)
   NS_JOIN: 3, // u64 CLONE_NEW* type, str path; joined by the launcher, in plan order
   TIMENS: 4, // u64 boottime s, boottime ns, monotonic s, monotonic ns: a new time namespace with these offsets
   UID_MAP: 5, // u64 containerID, hostID, size
   GID_MAP: 6, // u64 containerID, hostID, size
-  SETGROUPS_DENY: 7, // (no fields) write "deny" to /proc/<pid>/setgroups before gid_map
-  FIFO_DIR: 8, // str directory holding exec.fifo
+  SETGROUPS_DENY: 7, // (no fields) write "deny" to setgroups before gid_map (of the user namespace made before the clone)
+  FIFO: 8, // str path of exec.fifo: the launcher opens it O_PATH, the init reopens it through /proc/self/fd
   CONSOLE_SOCKET: 9, // str path of the caller's console socket (AF_UNIX stream)
   CONSOLE_SIZE: 10, // u64 rows, cols
   OP: 11, // u64 kind, flags, a, b, c, d; str s1, s2, s3, s4: one step of the filesystem script
@@ -37,7 +37,7 @@ export const Tag = {
   PROCESS_FLAGS: 20, // u64 ProcessFlag bits
   KEYRING: 21, // str session keyring name
   PRESERVE_FDS: 22, // u64 count of fds from 3 passed to the container as they are
-  OOM_SCORE_ADJ: 23, // u64 value + 1000 (written by the launcher to /proc/<pid>/oom_score_adj)
+  OOM_SCORE_ADJ: 23, // u64 value + 1000 (the launcher writes its own before any join; the init inherits it)
   SECCOMP: 24, // str raw sock_filter program (8 bytes per instruction), u64 seccomp(2) flags
   HOOK: 25, // u64 phase, u64 timeout seconds (0: none), u64 argc, u64 envc; str path, argv..., envp...
   HOOK_STATE: 26, // u64 phase; str state JSON before the pid, str after it (the init writes its own pid between)
@@ -48,7 +48,7 @@ export const Tag = {
   SELINUX: 31, // str process label applied on exec
   IDMAP_MOUNT: 32, // u64 index, u64 recursive, u64 attr_set, u64 attr_clr, u64 nuid, u64 ngid, (u64 id, host, size)*; str source
   SECCOMP_LISTENER: 33, // str socket path; str payload before the pid, between the two pids, after: runc's ContainerProcessState
-  CGROUP_DIR: 34, // str cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP)
+  CGROUP_DIR: 34, // str cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP; new pid ns, no pid/cgroup join)
   EXEC_ROOT: 35, // str the running container's root (/proc/<pid>/root), opened by the launcher before joining; the ops' root
   SHIM: 36, // u64 ShimMode, caller pid, log size limit (0: none), ShimFlag bits; str state dir, str OOM counter file ("" if none), str log dir
 } as const;
@@ -186,7 +186,7 @@ export const MSG_SIZE = 16;
 /** Where a failure happened. Values >= OP_BASE are filesystem-script steps (index = op index). */
 export const Step = {
   PLAN: 1,
-  FIFO_DIR: 2,
+  FIFO: 2,
   CONSOLE_CONNECT: 3,
   SETNS: 4,
   TIMENS: 5,
@@ -202,6 +202,12 @@ export const Step = {
   SHIM: 15,
   SIGNALS: 20,
   CGROUPNS: 47,
+  /** reopening exec.fifo through the container's /proc: index 0 errno, 1 /proc not procfs, 2 not the same fifo. */
+  FIFO_REOPEN: 48,
+  /** making the container's user namespace before the clone (its helper child, its ns file) or entering it. */
+  USERNS: 49,
+  /** entering an empty detached tmpfs as the launcher's (and the init's) cwd. */
+  CWD: 50,
   SYNC: 21,
   SETSID: 22,
   SETUID_ROOT: 23,
@@ -252,6 +258,12 @@ export const Step = {
   OP_SOURCE: 120,
   OP_SETATTR: 121,
   OP_MOVE_MOUNT: 122,
+  /** MASK: /dev/null of the container could not be opened without symlinks (errno), or is not 1:3 (errno 0). */
+  OP_NULL_DEVICE: 123,
+  /** CONSOLE: /dev/console is a symlink or under one (ELOOP), neither a file nor a character device (0), or errno. */
+  OP_CONSOLE_TARGET: 124,
+  /** CONSOLE: /dev/ptmx is not devpts's pty multiplexer (errno 0), or errno. */
+  OP_PTMX: 125,
 } as const;
 
 export type StepValue = (typeof Step)[keyof typeof Step];

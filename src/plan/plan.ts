@@ -82,14 +82,17 @@ export interface Plan {
   uidMaps: IdMap[];
   gidMaps: IdMap[];
   setgroupsDeny: boolean;
-  /** Directory of exec.fifo the init blocks on; empty for exec. */
-  fifoDir: string;
+  /** exec.fifo the init blocks on (opened O_PATH by the launcher, reopened through /proc); empty for exec. */
+  fifo: string;
   consoleSocket?: string;
   consoleSize?: { rows: number; cols: number };
   ops: PlanOp[];
   process: PlanProcess;
   hooks: PlanHook[];
-  /** cgroup v2 directory the init is cloned into. */
+  /**
+   * cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP: the child holds a host directory fd at
+   * birth), only for a create with a new pid namespace and no joined pid or cgroup namespace: nobody sees it.
+   */
   cgroupDir?: string;
   /** exec: the running container's root directory (host path, /proc/<pid>/root), the root of every op. */
   execRoot?: string;

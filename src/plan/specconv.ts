@@ -35,8 +35,8 @@ export interface ConvertOptions {
   id: string;
   /** Absolute bundle directory (relative root and bind sources resolve against it). */
   bundle: string;
-  /** Directory holding exec.fifo. */
-  stateDir: string;
+  /** Path of exec.fifo (the init holds an O_PATH fd of it, never of its directory). */
+  fifo: string;
   foreground: boolean;
   noPivot: boolean;
   noNewKeyring: boolean;
@@ -622,7 +622,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     uidMaps,
     gidMaps,
     setgroupsDeny: false,
-    fifoDir: opts.stateDir,
+    fifo: opts.fifo,
     consoleSocket: terminal ? opts.consoleSocket : undefined,
     consoleSize,
     ops,
@@ -692,6 +692,24 @@ function initHooks(spec: Spec, opts: ConvertOptions, env: string[]): { hooks: Pl
 }
 
 
+/**
+ * Whether the init may be cloned straight into its cgroup (CLONE_INTO_CGROUP), holding the directory's fd
+ * until its first step: only when nobody can see it at birth, alone in a new pid namespace (no pid namespace
+ * joined, nor a cgroup namespace: clone3 refuses a cgroup outside the joined namespace's root). The
+ * launcher's plan decoder checks the same.
+ */
+export function clonedUnseen(plan: Plan): boolean {
+  if ((plan.nsNew & namespaceFlag.pid) === 0 || plan.process.flags & ProcessFlag.EXEC) return false;
+  return !plan.joins.some((j) => j.type === namespaceFlag.pid || j.type === namespaceFlag.cgroup);
+}
+
+/** An id of the container as the host knows it: through the maps of its user namespace, if it has one. */
+export function hostId(maps: readonly { containerID: number; hostID: number; size: number }[] | undefined, id: number): number | undefined {
+  if (maps === undefined) return id;
+  const m = maps.find((x) => id >= x.containerID && id - x.containerID < x.size);
+  return m === undefined ? undefined : m.hostID + (id - m.containerID);
+}
+
 /** What exec needs to know of the running container, gathered by the runtime (impure) side. */
 export interface ExecTarget {
   id: string;
@@ -700,8 +718,6 @@ export interface ExecTarget {
   joins: NsJoin[];
   /** The container's root as the host sees it: /proc/<init>/root. */
   root: string;
-  /** cgroup v2 directory of the container: the process is cloned into it. */
-  cgroupDir?: string;
   /** setgroups(2) is allowed in the container's user namespace ("deny" not written). */
   setgroups: boolean;
   /** The container was created with --no-new-keyring. */
@@ -728,7 +744,7 @@ export function execToPlan(spec: Spec, target: ExecTarget, opts: ExecOptions, ho
   const convert: ConvertOptions = {
     id: target.id,
     bundle: target.bundle,
-    stateDir: '',
+    fifo: '',
     foreground: !opts.detach,
     noPivot: false,
     noNewKeyring: target.noNewKeyring,
@@ -751,14 +767,13 @@ export function execToPlan(spec: Spec, target: ExecTarget, opts: ExecOptions, ho
     uidMaps: [],
     gidMaps: [],
     setgroupsDeny: false,
-    fifoDir: '',
+    fifo: '',
     consoleSocket: terminal ? opts.consoleSocket : undefined,
     consoleSize: terminal && p.consoleSize ? { rows: p.consoleSize.height, cols: p.consoleSize.width } : undefined,
     ops,
     process: proc,
     hooks: [],
     hookStates: [],
-    cgroupDir: target.cgroupDir,
     execRoot: target.root,
     idmapMounts: [],
     seccompListener: seccompListener(spec, convert, 'running'),

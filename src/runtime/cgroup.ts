@@ -76,8 +76,11 @@ export function prepareCgroup(r: CgroupRecord): string[] {
   return warnings;
 }
 
-/** The init exists and waits: put it in its cgroup (v1 hierarchies, or the systemd unit, then the limits). */
-export function joinCgroup(r: CgroupRecord, pid: number, id: string): string[] {
+/**
+ * The init exists and waits: put it in its cgroup (v1 hierarchies, the v2 directory unless the launcher cloned
+ * it there already, or the systemd unit, then the limits).
+ */
+export function joinCgroup(r: CgroupRecord, pid: number, id: string, clonedIn = false): string[] {
   if (r.driver === 'systemd') {
     startTransientUnit({ unit: r.unit!, slice: r.slice!, pid, id, v2: r.layout.mode === 'v2' });
     // systemd's reply can precede its job (the scope's cgroup made, the pid moved): join before the limits.
@@ -87,8 +90,7 @@ export function joinCgroup(r: CgroupRecord, pid: number, id: string): string[] {
     loadDeviceFilter(r);
     return warnings;
   }
-  // On v2 the launcher cloned the init into the directory already.
-  if (r.layout.mode !== 'v2') managerOf(r).addProcess(pid);
+  if (!clonedIn) managerOf(r).addProcess(pid);
   return [];
 }
 

@@ -2,7 +2,7 @@
  * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
-import { chmodSync, existsSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
@@ -10,7 +10,7 @@ import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
 import type { Plan } from '../plan/plan.js';
 import { compileSpecSeccomp } from '../plan/seccomp.js';
-import { specToPlan } from '../plan/specconv.js';
+import { clonedUnseen, hostId, specToPlan } from '../plan/specconv.js';
 import { semanticProblems } from '../plan/validate.js';
 import type { Spec } from '../spec/schema.js';
 import { loadSpec } from '../spec/load.js';
@@ -134,7 +134,7 @@ export function createContainer(opts: CreateOptions): Created {
       {
         id: opts.id,
         bundle,
-        stateDir: dir.dir,
+        fifo: dir.fifo,
         foreground: opts.foreground === true,
         noPivot: opts.noPivot,
         noNewKeyring: opts.noNewKeyring,
@@ -178,11 +178,17 @@ export function createContainer(opts: CreateOptions): Created {
         cgroup,
       });
     }
-    // cgroupfs on v2: the init is cloned straight into its cgroup.
-    if (cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2') plan.cgroupDir = cgroup.paths.v2;
+    // cgroupfs on v2: the init is cloned straight into its cgroup where nobody can see it at birth (it holds
+    // the directory's fd until its first step); otherwise Node moves it there while it waits, as on v1.
+    const clonedIn = cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2' && clonedUnseen(plan);
+    if (clonedIn) plan.cgroupDir = cgroup.paths.v2;
     log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
-    addon.mkfifo(dir.fifo, 0o622);
-    chmodSync(dir.fifo, 0o622); // not reduced by our umask: the container's user must be able to open it
+    // Only the container's process may open it (it does so as its own user, after setresuid): 0600, owned by
+    // the host ids of that user. Anyone else could release or stall `start` under a --root that is not 0700.
+    const owner = fifoOwner(spec);
+    addon.mkfifo(dir.fifo, 0o600);
+    chownSync(dir.fifo, owner.uid, owner.gid);
+    chmodSync(dir.fifo, 0o600);
     const hooks = spec.hooks ?? {};
     const stateFor = (pid: number): ContainerState => ({
       version: 1,
@@ -204,7 +210,7 @@ export function createContainer(opts: CreateOptions): Created {
     launched = launch(plan, {
       // The init exists and waits: it joins its cgroup before it can run anything of the user's.
       onPid(pid) {
-        for (const w of joinCgroup(cg, pid, opts.id)) log.warn(w);
+        for (const w of joinCgroup(cg, pid, opts.id, clonedIn)) log.warn(w);
       },
       // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
       onSync(phase, pid) {
@@ -262,6 +268,48 @@ export function createContainer(opts: CreateOptions): Created {
     dir.remove();
     throw err;
   }
+}
+
+type IdMaps = { containerID: number; hostID: number; size: number }[];
+
+/**
+ * The host uid/gid the container's process runs as: process.user through the id maps of its user namespace
+ * (a new one's from the config, a joined one's from a process in it), the ids themselves without one. An id
+ * the namespace does not map gives root: the init fails at setresuid before it reaches the fifo.
+ */
+function fifoOwner(spec: Spec): { uid: number; gid: number } {
+  const user = spec.process?.user ?? { uid: 0, gid: 0 };
+  const ns = spec.linux?.namespaces?.find((n) => n.type === 'user');
+  let uidMaps: IdMaps | undefined;
+  let gidMaps: IdMaps | undefined;
+  if (ns?.path) ({ uidMaps, gidMaps } = joinedUserNsMaps(ns.path));
+  else if (ns) ({ uidMappings: uidMaps = [], gidMappings: gidMaps = [] } = spec.linux!);
+  return { uid: hostId(uidMaps, user.uid) ?? 0, gid: hostId(gidMaps, user.gid) ?? 0 };
+}
+
+/** The id maps of a user namespace given by path, read from a process in it (/proc/<pid>/ns/user, or found). */
+function joinedUserNsMaps(path: string): { uidMaps: IdMaps; gidMaps: IdMaps } {
+  const target = statSync(path);
+  const same = (p: string) => {
+    try {
+      const s = statSync(p);
+      return s.dev === target.dev && s.ino === target.ino;
+    } catch {
+      return false;
+    }
+  };
+  const named = /^\/proc\/(\d+)\/ns\/user$/.exec(path)?.[1];
+  const pid = named ?? readdirSync('/proc').find((e) => /^\d+$/.test(e) && same(`/proc/${e}/ns/user`));
+  if (pid === undefined) throw new TsrunError(`user namespace "${path}": no process is in it to read its id mappings from`);
+  const read = (f: string): IdMaps =>
+    readFileSync(`/proc/${pid}/${f}`, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => {
+        const [containerID, hostID, size] = l.trim().split(/\s+/).map(Number) as [number, number, number];
+        return { containerID, hostID, size };
+      });
+  return { uidMaps: read('uid_map'), gidMaps: read('gid_map') };
 }
 
 /** Says so when the cgroup counted an OOM kill while the container was being set up. */

@@ -1,6 +1,6 @@
 /**
  * exec: a new process in a running (or created) container. It joins every namespace of the container's init
- * and its cgroup, and runs with the process's user, capabilities, rlimits, no_new_privs and LSM labels under
+ * and its cgroup (moved there by Node while it waits), and runs with the process's user, capabilities, rlimits, no_new_privs and LSM labels under
  * the container's seccomp filter; what process.json leaves out comes from the container, as with runc.
  * Detached (-d), tsrun returns once the program executes, leaving it to the caller's subreaper (or, when the
  * caller is none, to a shim of its own: log and exit record in <state>/execs/<pid>) and writing the pid file
@@ -201,7 +201,6 @@ export async function execContainer(a: ExecArgs): Promise<number> {
       bundle: st.bundle,
       joins: containerNamespaces(st.pid),
       root: `/proc/${st.pid}/root`,
-      cgroupDir: cg && cg.layout.mode === 'v2' ? cg.paths.v2 : undefined,
       setgroups: setgroupsAllowed(st.pid),
       noNewKeyring: st.exec?.noNewKeyring ?? false,
     },
@@ -225,9 +224,10 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   let launched: Launched;
   try {
     launched = launch(plan, {
-      // v1 and hybrid: the process enters every hierarchy of the container before it runs anything.
+      // The process enters the container's cgroup (every v1 hierarchy, or the v2 directory) before it runs
+      // anything: never cloned into it, so that it holds no host directory fd inside the container.
       onPid(pid) {
-        if (cg && cg.layout.mode !== 'v2') managerOf(cg).addProcess(pid);
+        if (cg) managerOf(cg).addProcess(pid);
       },
     });
   } catch (err) {

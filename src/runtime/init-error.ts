@@ -5,6 +5,7 @@ import type { Plan } from '../plan/plan.js';
 
 const ENOENT = 2;
 const EACCES = 13;
+const ELOOP = 40;
 
 function statusText(status: number): string {
   const sig = status & 0x7f;
@@ -30,6 +31,17 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
         return msg(`${what}: chown`);
       case Step.OP_CONSOLE_SEND:
         return msg(`${what}: send the terminal to the console socket`);
+      case Step.OP_NULL_DEVICE:
+        if (errno === 0) return new TsrunError(`${what}: /dev/null is not the null device (character device 1:3)`);
+        if (errno === ELOOP) return new TsrunError(`${what}: /dev/null is under a symbolic link: refused`);
+        return msg(`${what}: open /dev/null`);
+      case Step.OP_CONSOLE_TARGET:
+        if (errno === 0) return new TsrunError(`${what}: /dev/console is neither a regular file nor a character device`);
+        if (errno === ELOOP) return new TsrunError(`${what}: /dev/console is a symbolic link or lies under one: refused`);
+        return msg(`${what}: /dev/console`);
+      case Step.OP_PTMX:
+        if (errno === 0) return new TsrunError(`${what}: /dev/ptmx is not a pty master (devpts)`);
+        return msg(`${what}: /dev/ptmx`);
       default:
         return msg(what);
     }
@@ -37,8 +49,16 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
   switch (step) {
     case Step.PLAN:
       return msg('container launcher: invalid plan');
-    case Step.FIFO_DIR:
-      return msg(`open state directory "${plan.fifoDir}"`);
+    case Step.FIFO:
+      return msg(`open exec fifo "${plan.fifo}"`);
+    case Step.FIFO_REOPEN:
+      if (index === 1) return new TsrunError("reopen exec fifo: the container's /proc is not a procfs");
+      if (index === 2) return new TsrunError("reopen exec fifo: /proc/self/fd of the container does not lead to it");
+      return msg("reopen exec fifo through the container's /proc/self/fd");
+    case Step.USERNS:
+      return msg('create the user namespace');
+    case Step.CWD:
+      return msg('enter an empty directory');
     case Step.CONSOLE_CONNECT:
       return msg(`connect to console socket "${plan.consoleSocket ?? ''}"`);
     case Step.SETNS: {

@@ -1,5 +1,5 @@
 /**
- * The state directory: `<root>/<id>/` (0711, root 0700) holding state.json (written atomically) and, between
+ * The state directory: `<root>/<id>/` (0700, as the root) holding state.json (written atomically) and, between
  * create and start, exec.fifo. Status always comes from reality: the recorded init must be alive and the same
  * process (pid + start time); a created container still has its exec.fifo.
  */
@@ -132,7 +132,7 @@ export class StateDir {
   create(): void {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     try {
-      mkdirSync(this.dir, { mode: 0o711 });
+      mkdirSync(this.dir, { mode: 0o700 });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new TsrunError('container with given ID already exists');
       throw err;

@@ -17,7 +17,7 @@ describe.skipIf(!IS_TSRUN)('launcher protocol', () => {
     mkdirSync(state);
     native().mkfifo(join(state, 'exec.fifo'), 0o622);
     const spec = parseSpec(baseConfig(['true']));
-    return specToPlan(spec, { id: 'proto', bundle, stateDir: state, foreground: false, noPivot: false, noNewKeyring: true, preserveFds: 0 }, readHostFacts());
+    return specToPlan(spec, { id: 'proto', bundle, fifo: join(state, 'exec.fifo'), foreground: false, noPivot: false, noNewKeyring: true, preserveFds: 0 }, readHostFacts());
   }
 
   it('kills the waiting init when Node fails between PID and CONTINUE, without hanging', () => {

@@ -1,6 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
+import { native } from '../../src/native/addon.js';
+import { Harness, IS_TSRUN, baseConfig, fileLines, processesUsing, stateDirExists, waitFor } from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -149,5 +152,355 @@ describe('AppArmor and SELinux on a host without them', () => {
     const r = run(cfg);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('SELinux is disabled or not supported');
+  });
+});
+
+/** The config without its /dev tmpfs: /dev is the rootfs's own directory, whatever the image put there. */
+function withoutDevTmpfs(cfg: ReturnType<typeof baseConfig>) {
+  cfg.mounts = cfg.mounts.filter((m: { destination: string }) => m.destination !== '/dev');
+  return cfg;
+}
+
+function nothingLeft(id: string, bundle: string) {
+  expect(stateDirExists(h, id)).toBe(false);
+  expect(processesUsing(bundle)).toEqual([]);
+}
+
+describe('masked paths use the real null device', () => {
+  // runc 1.1.5 binds whatever the rootfs's /dev/null resolves to (crun and tsrun refuse).
+  it.skipIf(!IS_TSRUN)('refuses a rootfs whose /dev/null is a symlink to a procfs file, naming /dev/null', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    const id = h.id('nul');
+    const bundle = h.bundle(cfg);
+    symlinkSync('/proc/sys/kernel/domainname', join(bundle, 'rootfs/dev/null'));
+    const r = h.rt(['run', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/mask "\/proc\/[a-z_]+": \/dev\/null is not the null device \(character device 1:3\)/);
+    nothingLeft(id, bundle);
+  });
+
+  it.skipIf(!IS_TSRUN)('refuses a rootfs /dev/null that is a regular file', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    const id = h.id('nul');
+    const bundle = h.bundle(cfg);
+    writeFileSync(join(bundle, 'rootfs/dev/null'), 'not null');
+    const r = h.rt(['run', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/dev/null is not the null device (character device 1:3)');
+    nothingLeft(id, bundle);
+  });
+
+  it('masks with the null device made in a rootfs /dev without a tmpfs', () => {
+    // Only the node's identity: on a rootfs mounted nodev (as /tmp is in the cgroup v2 VM) it cannot be opened.
+    const cfg = withoutDevTmpfs(baseConfig(['sh', '-c', 'stat -c %F:%t:%T /proc/kcore /proc/timer_list 2>&1']));
+    const r = run(cfg);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n').filter((l) => !/No such file/.test(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l).toBe('character special file:1:3');
+  });
+});
+
+describe('the console is bound only on a file of the container', () => {
+  /** create with a console socket; the master is received (to close once done: its hangup ends runc's init). */
+  function createWithConsole(bundle: string, id: string) {
+    const addon = native();
+    const sock = join(h.work, `${id}.sock`);
+    const listener = addon.listenUnix(sock);
+    try {
+      const r = h.rt(['create', '--bundle', bundle, '--console-socket', sock, id]);
+      let master = -1;
+      if (r.status === 0) {
+        const conn = addon.accept(listener);
+        master = addon.recvFd(conn).fd;
+        closeSync(conn);
+      }
+      return { ...r, master };
+    } finally {
+      closeSync(listener);
+    }
+  }
+
+  // runc 1.1.5 follows the link (CVE-2025-52565): the pty lands on the sysctl file.
+  it.skipIf(!IS_TSRUN)('refuses a /dev/console that is a symlink (here to a sysctl file)', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    cfg.process.terminal = true;
+    const id = h.id('con');
+    const bundle = h.bundle(cfg);
+    symlinkSync('/proc/sys/kernel/domainname', join(bundle, 'rootfs/dev/console'));
+    const r = createWithConsole(bundle, id);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/dev/console is a symbolic link');
+    nothingLeft(id, bundle);
+  });
+
+  it.skipIf(!IS_TSRUN)('refuses a /dev/console that is a directory', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    cfg.process.terminal = true;
+    const id = h.id('con');
+    const bundle = h.bundle(cfg);
+    mkdirSync(join(bundle, 'rootfs/dev/console'));
+    const r = createWithConsole(bundle, id);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/dev/console is neither a regular file nor a character device');
+    nothingLeft(id, bundle);
+  });
+
+  it.skipIf(!IS_TSRUN)('refuses a /dev/ptmx that is not the devpts pty multiplexer', () => {
+    const cfg = withoutDevTmpfs(baseConfig(['true']));
+    cfg.mounts = cfg.mounts.filter((m: { destination: string }) => m.destination !== '/dev/pts');
+    cfg.process.terminal = true;
+    const id = h.id('con');
+    const bundle = h.bundle(cfg);
+    mkdirSync(join(bundle, 'rootfs/dev/pts'));
+    writeFileSync(join(bundle, 'rootfs/dev/pts/ptmx'), '');
+    const r = createWithConsole(bundle, id);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('/dev/ptmx is not a pty master (devpts)');
+    nothingLeft(id, bundle);
+  });
+
+  it('binds the terminal on a missing /dev/console (created) and on a regular file', () => {
+    for (const existing of [false, true]) {
+      const cfg = withoutDevTmpfs(baseConfig(['true']));
+      cfg.process.terminal = true;
+      const id = h.id('con');
+      const bundle = h.bundle(cfg);
+      if (existing) writeFileSync(join(bundle, 'rootfs/dev/console'), '');
+      const r = createWithConsole(bundle, id);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const pid = h.state(id).pid;
+      expect(statSync(`/proc/${pid}/root/dev/console`).isCharacterDevice()).toBe(true);
+      expect(h.rt(['delete', '--force', id]).status).toBe(0);
+      closeSync(r.master);
+    }
+  });
+});
+
+describe('no host file or directory reaches a process inside the container', () => {
+  const EXECS = 40;
+
+  /**
+   * dev:ino:type of the host objects a process inside the container must never hold (fd or cwd). The type
+   * too: an inode number freed by a file removed meanwhile (the harness's output files) can be reused.
+   */
+  function hostObjects(paths: string[], initPid: number): Map<string, string> {
+    const out = new Map<string, string>();
+    const add = (path: string) => {
+      try {
+        const s = statSync(path);
+        out.set(`${s.dev} ${s.ino} ${s.mode & 0o170000}`, path);
+      } catch {
+        // not on this host (a cgroup layout it lacks)
+      }
+    };
+    for (const p of ['/', '/proc', '/sys/fs/cgroup', '/sys/fs/cgroup/unified', process.cwd(), h.work, h.root, ...paths]) add(p);
+    for (const line of readFileSync(`/proc/${initPid}/cgroup`, 'utf8').split('\n').filter(Boolean)) {
+      const [, ctrls = '', path = ''] = line.split(':');
+      if (ctrls === '') {
+        add(`/sys/fs/cgroup${path}`);
+        add(`/sys/fs/cgroup/unified${path}`);
+        continue;
+      }
+      add(`/sys/fs/cgroup/${ctrls.replace('name=', '')}${path}`);
+      for (const c of ctrls.split(',')) add(`/sys/fs/cgroup/${c.replace('name=', '')}${path}`);
+    }
+    return out;
+  }
+
+  /** The pid of a host process as its innermost pid namespace numbers it. */
+  function innerPid(pid: number): number {
+    const ns = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]!.trim().split(/\s+/);
+    return Number(ns.at(-1));
+  }
+
+  // A neighbour with CAP_SYS_PTRACE in the initial user namespace (no user namespace) may open
+  // /proc/<pid>/fd/N and /proc/<pid>/cwd of any process that enters its pid namespace, from the moment it
+  // exists. The watcher spins on the next pids and records what those lead to; nothing may be a host object.
+  // runc 1.1.5 differs: its init holds an fd of the host's root (its pivot_root "oldroot") while a create
+  // that joins the pid namespace pivots, and the watcher sees it.
+  it.skipIf(!IS_TSRUN)(`holds nothing of the host in ${EXECS} execs nor in a create that joins the pid namespace`, () => {
+    const cfg = baseConfig(['/bin/tsrun-test-payload', 'fdwatch', '/tmp/seen']);
+    const caps = [...cfg.process.capabilities.bounding, 'CAP_SYS_PTRACE'];
+    cfg.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    const id = h.id('watch');
+    const bundle = h.bundle(cfg);
+    expect(h.rt(['create', '--bundle', bundle, id], { cwd: bundle }).status).toBe(0);
+    expect(h.rt(['start', id]).status).toBe(0);
+    const seen = join(bundle, 'rootfs/tmp/seen');
+    expect(waitFor(() => fileLines(seen).some((l) => l.startsWith('ready')))).toBe(true);
+    const wpid = h.state(id).pid;
+    const stateDirs = [join(h.root, id)];
+
+    const execPids: number[] = [];
+    for (let i = 0; i < EXECS; i++) {
+      const r = h.rt(['exec', id, 'sh', '-c', 'echo $$'], { cwd: bundle });
+      expect(r.stderr).toBe('');
+      execPids.push(Number(r.stdout.trim()));
+    }
+
+    // A second container in the watcher's pid namespace: its init waits for start, as engines leave it.
+    const cfg2 = baseConfig(['true']);
+    cfg2.linux.namespaces = cfg2.linux.namespaces.map((n: { type: string }) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${wpid}/ns/pid` } : n));
+    const id2 = h.id('joiner');
+    const bundle2 = h.bundle(cfg2);
+    const c = h.rt(['create', '--bundle', bundle2, id2], { cwd: bundle2 });
+    expect(c.stderr).toBe('');
+    stateDirs.push(join(h.root, id2));
+    const joiner = innerPid(h.state(id2).pid);
+    expect(waitFor(() => fileLines(seen).some((l) => l.startsWith(`${joiner} `)))).toBe(true);
+    const host = hostObjects([bundle, bundle2, ...stateDirs], wpid);
+    expect(h.rt(['start', id2]).status).toBe(0);
+    expect(h.rt(['delete', '--force', id2]).status).toBe(0);
+
+    const leaks = fileLines(seen)
+      .filter((l) => !l.startsWith('ready'))
+      .map((l) => l.split(' '))
+      .map(([pid, name, dev, ino, mode]) => ({ pid: Number(pid), name, what: host.get(`${dev} ${ino} ${parseInt(mode!, 8) & 0o170000}`) }))
+      .filter((l) => l.what !== undefined);
+    const caughtExecs = execPids.filter((p) => leaks.some((l) => l.pid === p)).length;
+    console.log(`fd watcher: ${caughtExecs} of ${EXECS} execs and ${leaks.some((l) => l.pid === joiner) ? '' : 'not '}the joining create caught holding a host object`);
+    expect(leaks).toEqual([]);
+  }, 180_000);
+});
+
+describe('exec.fifo belongs to the container process only', () => {
+  /** errno name of open(path, flags | O_NONBLOCK) by uid/gid 12345, or "ok". */
+  function openAsStranger(path: string, write: boolean): string {
+    const py = `import os,sys,errno\ntry:\n  os.open(sys.argv[1], (os.O_WRONLY if sys.argv[2]=='w' else os.O_RDONLY)|os.O_NONBLOCK)\n  print('ok')\nexcept OSError as e:\n  print(errno.errorcode[e.errno])`;
+    const r = spawnSync('python3', ['-c', py, path, write ? 'w' : 'r'], { uid: 12345, gid: 12345, encoding: 'utf8' });
+    return r.stdout.trim();
+  }
+
+  const userns = (cfg: ReturnType<typeof baseConfig>) => {
+    cfg.linux.namespaces.push({ type: 'user' });
+    cfg.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    cfg.linux.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+  };
+  const cases: [string, (c: ReturnType<typeof baseConfig>) => void, number, number][] = [
+    ['root', () => {}, 0, 0],
+    ['a non-root user', (c) => (c.process.user = { uid: 1000, gid: 1001 }), 1000, 1001],
+    ['a user namespace', userns, 200000, 300000],
+    ['a non-root user in a user namespace', (c) => (userns(c), (c.process.user = { uid: 1000, gid: 1001 })), 201000, 301001],
+  ];
+
+  // runc 1.1.5 makes it 0622, owned by the container's root, in a 0711 directory.
+  for (const [what, edit, uid, gid] of cases) {
+    it.skipIf(!IS_TSRUN)(`is 0600 and owned by the host ids of the process user (${what}); the container still starts`, () => {
+      const cfg = baseConfig(['sh', '-c', 'id -u > /tmp/ran']);
+      edit(cfg);
+      const id = h.id('fifo');
+      const bundle = h.bundle(cfg);
+      const c = h.rt(['create', '--bundle', bundle, id]);
+      expect(c.stderr).toBe('');
+      const fifo = statSync(join(h.root, id, 'exec.fifo'));
+      expect([fifo.mode & 0o7777, fifo.uid, fifo.gid]).toEqual([0o600, uid, gid]);
+      expect(statSync(join(h.root, id)).mode & 0o7777).toBe(0o700);
+      expect(h.rt(['start', id]).status).toBe(0);
+      expect(waitFor(() => fileLines(join(bundle, 'rootfs/tmp/ran')).length > 0)).toBe(true);
+      expect(readFileSync(join(bundle, 'rootfs/tmp/ran'), 'utf8').trim()).toBe(uid >= 200000 ? String(uid - 200000) : String(uid));
+      h.rt(['delete', '--force', id]);
+    });
+  }
+
+  // runc 1.1.5's fifo is 0622 in a 0711 directory: anyone may open it for writing (and stall start).
+  it.skipIf(!IS_TSRUN)('cannot be opened by another uid, even under a --root anyone can search', () => {
+    const cfg = baseConfig(['true']);
+    const id = h.id('fifo');
+    const bundle = h.bundle(cfg);
+    expect(h.rt(['create', '--bundle', bundle, id]).status).toBe(0);
+    const fifo = join(h.root, id, 'exec.fifo');
+    chmodSync(h.root, 0o755);
+    try {
+      expect(openAsStranger(fifo, true)).toBe('EACCES');
+      expect(openAsStranger(fifo, false)).toBe('EACCES');
+      // The fifo's own mode refuses too, should the directory be opened up.
+      chmodSync(join(h.root, id), 0o711);
+      expect(openAsStranger(fifo, true)).toBe('EACCES');
+      expect(openAsStranger(fifo, false)).toBe('EACCES');
+    } finally {
+      chmodSync(h.root, 0o700);
+    }
+    expect(h.state(id).status).toBe('created');
+    h.rt(['delete', '--force', id]);
+  });
+
+  it.skipIf(!IS_TSRUN)("joining another container's user namespace: owned through that namespace's maps", () => {
+    const a = baseConfig(['sleep', '30']);
+    userns(a);
+    const ida = h.id('fifo');
+    expect(h.rt(['create', '--bundle', h.bundle(a), ida]).status).toBe(0);
+    const cfg = baseConfig(['sh', '-c', 'id -u > /tmp/ran']);
+    cfg.process.user = { uid: 7, gid: 8 };
+    cfg.linux.namespaces.push({ type: 'user', path: `/proc/${h.state(ida).pid}/ns/user` });
+    const id = h.id('fifo');
+    const bundle = h.bundle(cfg);
+    const c = h.rt(['create', '--bundle', bundle, id]);
+    expect(c.stderr).toBe('');
+    const fifo = statSync(join(h.root, id, 'exec.fifo'));
+    expect([fifo.mode & 0o7777, fifo.uid, fifo.gid]).toEqual([0o600, 200007, 300008]);
+    expect(h.rt(['start', id]).status).toBe(0);
+    expect(waitFor(() => fileLines(join(bundle, 'rootfs/tmp/ran')).length > 0)).toBe(true);
+    expect(readFileSync(join(bundle, 'rootfs/tmp/ran'), 'utf8').trim()).toBe('7');
+    h.rt(['delete', '--force', id]);
+    h.rt(['delete', '--force', ida]);
+  });
+
+  // runc 1.1.5 returns from create and its init fails at start; tsrun fails the create.
+  it.skipIf(!IS_TSRUN)('is reopened only through a real procfs: a container without /proc fails its create, naming it', () => {
+    const cfg = baseConfig(['true']);
+    cfg.mounts = cfg.mounts.filter((m: { destination: string }) => m.destination !== '/proc');
+    cfg.linux.maskedPaths = []; // masks and read-only paths are bound through /proc/self/fd too
+    cfg.linux.readonlyPaths = [];
+    const id = h.id('fifo');
+    const bundle = h.bundle(cfg);
+    const r = h.rt(['create', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("reopen exec fifo: the container's /proc is not a procfs");
+    nothingLeft(id, bundle);
+  });
+});
+
+describe('namespaces of a user-namespaced container', () => {
+  /** Inode of the user namespace owning /proc/<pid>/ns/<ns> (ioctl NS_GET_USERNS). */
+  function ownerOf(pid: number, ns: string): number {
+    const py = `import os,sys,fcntl\nfd=os.open(sys.argv[1],os.O_RDONLY)\nprint(os.fstat(fcntl.ioctl(fd,0xb701)).st_ino)`;
+    return Number(spawnSync('python3', ['-c', py, `/proc/${pid}/ns/${ns}`], { encoding: 'utf8' }).stdout.trim());
+  }
+
+  it('are owned by its user namespace, as if cloned with CLONE_NEWUSER (the time namespace by the host\'s)', () => {
+    const cfg = baseConfig(['sleep', '30']);
+    cfg.linux.namespaces.push({ type: 'user' });
+    if (!cfg.linux.namespaces.some((n: { type: string }) => n.type === 'cgroup')) cfg.linux.namespaces.push({ type: 'cgroup' });
+    if (IS_TSRUN) cfg.linux.namespaces.push({ type: 'time' });
+    cfg.linux.uidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    cfg.linux.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+    const id = h.id('own');
+    const bundle = h.bundle(cfg);
+    expect(h.rt(['create', '--bundle', bundle, id]).stderr).toBe('');
+    const pid = h.state(id).pid;
+    const user = statSync(`/proc/${pid}/ns/user`).ino;
+    expect(user).not.toBe(statSync('/proc/self/ns/user').ino);
+    for (const ns of ['pid', 'mnt', 'net', 'ipc', 'uts', 'cgroup']) expect([ns, ownerOf(pid, ns)]).toEqual([ns, user]);
+    if (IS_TSRUN) expect(ownerOf(pid, 'time')).toBe(statSync('/proc/self/ns/user').ino);
+    expect(readFileSync(`/proc/${pid}/uid_map`, 'utf8').trim().split(/\s+/)).toEqual(['0', '200000', '65536']);
+    h.rt(['delete', '--force', id]);
+  });
+
+  it.skipIf(!IS_TSRUN)('a map the kernel refuses fails the create, naming it, and leaves nothing behind', () => {
+    const cfg = baseConfig(['true']);
+    cfg.linux.namespaces.push({ type: 'user' });
+    cfg.linux.uidMappings = [
+      { containerID: 0, hostID: 200000, size: 100 },
+      { containerID: 50, hostID: 400000, size: 100 },
+    ];
+    cfg.linux.gidMappings = [{ containerID: 0, hostID: 300000, size: 65536 }];
+    const id = h.id('own');
+    const bundle = h.bundle(cfg);
+    const r = h.rt(['run', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('write uid_map: invalid argument');
+    nothingLeft(id, bundle);
   });
 });

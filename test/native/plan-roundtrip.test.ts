@@ -22,7 +22,7 @@ interface Dumped {
   uidMaps: number[][];
   gidMaps: number[][];
   setgroupsDeny: boolean;
-  fifoDir: string;
+  fifo: string;
   consoleSocket: string | null;
   consoleSize: number[];
   ops: { kind: number; flags: number; a: string; b: string; c: string; d: string; s: string[] }[];
@@ -82,7 +82,7 @@ function fullPlan(): Plan {
     ],
     gidMaps: [{ containerID: 0, hostID: 200000, size: 1000 }],
     setgroupsDeny: true,
-    fifoDir: '/run/tsrun/c1',
+    fifo: '/run/tsrun/c1/exec.fifo',
     consoleSocket: '/tmp/console.sock',
     consoleSize: { rows: 24, cols: 132 },
     ops: [
@@ -114,7 +114,7 @@ function fullPlan(): Plan {
       exe: ['/bin/echo', '/usr/bin/echo'],
       cwd: '/wörk',
       uid: 1000,
-      gid: 4294967295,
+      gid: 2147483647,
       umask: 0o27,
       groups: [5, 100, 65534],
       caps: { bounding: (1n << 40n) | 1n, effective: 1n << 21n, permitted: (1n << 41n) - 1n, inheritable: 0n, ambient: 1n << 10n, last: 40 },
@@ -158,7 +158,7 @@ describe('plan round trip through the C++ decoder', () => {
   });
 
   it('keeps the fifo dir and the console', () => {
-    expect(d.fifoDir).toBe('/run/tsrun/c1');
+    expect(d.fifo).toBe('/run/tsrun/c1/exec.fifo');
     expect(d.consoleSocket).toBe('/tmp/console.sock');
     expect(d.consoleSize).toEqual([24, 132]);
   });
@@ -195,7 +195,7 @@ describe('plan round trip through the C++ decoder', () => {
   });
 
   it('keeps the user, umask and groups', () => {
-    expect([d.uid, d.gid, d.umask]).toEqual([1000, 4294967295, 0o27]);
+    expect([d.uid, d.gid, d.umask]).toEqual([1000, 2147483647, 0o27]);
     expect(d.groups).toEqual([5, 100, 65534]);
   });
 
@@ -258,7 +258,7 @@ describe('plan round trip through the C++ decoder', () => {
   it('decodes the plan of the default spec op for op', () => {
     const plan = specToPlan(
       parseSpec(defaultSpec()),
-      { id: 'c1', bundle: '/b', stateDir: '/run/tsrun/c1', foreground: false, noPivot: false, noNewKeyring: false, preserveFds: 0 },
+      { id: 'c1', bundle: '/b', fifo: '/run/tsrun/c1/exec.fifo', foreground: false, noPivot: false, noNewKeyring: false, preserveFds: 0 },
       { capLastCap: 40, capBounding: (1n << 41n) - 1n, hasKcore: true, cgroup: { v1: [], v2: { mountpoint: '/sys/fs/cgroup', path: '/sys/fs/cgroup/x' }, hybrid: false }, apparmorEnabled: false, selinuxEnabled: false, pathKind: () => 'dir' },
     );
     const m = dump(plan);
@@ -283,6 +283,54 @@ describe('plan round trip through the C++ decoder', () => {
     const { status, out } = dumpRaw(bytes);
     expect(status).toBe(1);
     expect(out.error).toBe('bad plan header');
+  });
+
+  // (uid_t)-1 means "leave unchanged" to setresuid/setresgid: such a plan must never reach the init.
+  describe('refuses ids outside 0..2147483647 and id maps that overflow', () => {
+    const refused = (edit: (p: Plan) => void, what: RegExp) => {
+      const p = fullPlan();
+      edit(p);
+      const { status, out } = dumpRaw(encodePlan(p));
+      expect(status).toBe(1);
+      expect(out.error).toMatch(what);
+    };
+    it('uid and gid of -1 (4294967295) and 2^31', () => {
+      refused((p) => (p.process.uid = 4294967295), /uid 4294967295 out of range/);
+      refused((p) => (p.process.uid = -1), /uid 18446744073709551615 out of range/);
+      refused((p) => (p.process.gid = 4294967295), /gid 4294967295 out of range/);
+      refused((p) => (p.process.gid = 2147483648), /gid 2147483648 out of range/);
+    });
+    it('an additional gid of -1', () => {
+      refused((p) => p.process.groups.push(4294967295), /additional gid 4294967295 out of range/);
+    });
+    it('id maps past u32 or wrapping around', () => {
+      refused((p) => (p.uidMaps = [{ containerID: 0, hostID: 2 ** 32, size: 1 }]), /uid mapping .* out of range/);
+      refused((p) => (p.gidMaps = [{ containerID: 4294967295, hostID: 0, size: 1 }]), /gid mapping .* out of range/);
+      refused((p) => (p.uidMaps = [{ containerID: 0, hostID: 4294967295, size: 1 }]), /uid mapping .* out of range/);
+      refused((p) => (p.uidMaps = [{ containerID: 4294967000, hostID: 0, size: 1000 }]), /uid mapping .* out of range/);
+      refused((p) => (p.gidMaps = [{ containerID: 0, hostID: 0, size: 0 }]), /gid mapping .* out of range/);
+    });
+    it('the maps of an idmapped mount too', () => {
+      refused(
+        (p) => (p.idmapMounts = [{ index: 0, source: '/x', recursive: false, attrSet: 0, attrClr: 0, uidMaps: [{ containerID: 0, hostID: 1, size: 1 }], gidMaps: [{ containerID: 0, hostID: 4294967295, size: 2 }] }]),
+        /idmapped mount gid mapping .* out of range/,
+      );
+    });
+    it('a cgroup to clone into for a process others could see at birth (no new pid namespace, or a joined one)', () => {
+      refused((p) => ((p.cgroupDir = '/sys/fs/cgroup/c'), (p.nsNew = CLONE.NEWNS)), /clones into a cgroup/);
+      refused((p) => ((p.cgroupDir = '/sys/fs/cgroup/c'), p.joins.push({ type: CLONE.NEWPID, path: '/proc/7/ns/pid', name: 'pid' })), /clones into a cgroup/);
+      refused((p) => ((p.cgroupDir = '/sys/fs/cgroup/c'), (p.process.flags |= ProcessFlag.EXEC), (p.execRoot = '/proc/7/root')), /clones into a cgroup/);
+      const ok = fullPlan();
+      ok.cgroupDir = '/sys/fs/cgroup/c';
+      expect(dumpRaw(encodePlan(ok)).status).toBe(0);
+    });
+    it('keeps the largest valid values', () => {
+      const p = fullPlan();
+      p.process.uid = 2147483647;
+      p.process.groups = [0, 2147483647];
+      p.uidMaps = [{ containerID: 0, hostID: 4294967294, size: 1 }];
+      expect(dump(p).uid).toBe(2147483647);
+    });
   });
 
   it('rejects a plan with a wrong version', () => {

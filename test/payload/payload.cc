@@ -4,7 +4,13 @@
 //   subreaper CMD...    (on the host) a supervising caller as containerd's shim and conmon are: become a child
 //                       subreaper, run CMD, print "ran STATUS", then print "reaped PID exit N" / "reaped PID
 //                       signal N" for every orphan adopted and reaped, until none is left
+//   fdwatch FILE        (in a container with CAP_SYS_PTRACE) spin on the next pids of this pid namespace; for
+//                       every process that appears, open each /proc/PID/fd/N and /proc/PID/cwd and append
+//                       "PID NAME DEV INO MODE" (what the open reached) to FILE once per distinct object
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sys/un.h>
@@ -14,6 +20,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
+#include <string>
 
 static int sd_notify(const char* message) {
   const char* path = std::getenv("NOTIFY_SOCKET");
@@ -72,10 +80,66 @@ static int subreaper(char** argv) {
   return 0;
 }
 
+// Records what one entry of /proc/PID (a fd link or cwd) leads to, once per distinct line.
+static void record(FILE* out, long pid, const char* name, const char* path, std::set<std::string>* seen) {
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  struct stat st;
+  int r = fd >= 0 ? fstat(fd, &st) : stat(path, &st);
+  if (fd >= 0) close(fd);
+  if (r < 0) return;
+  char line[160];
+  std::snprintf(line, sizeof(line), "%ld %s %llu %llu %o\n", pid, name, static_cast<unsigned long long>(st.st_dev),
+                static_cast<unsigned long long>(st.st_ino), static_cast<unsigned>(st.st_mode));
+  if (!seen->insert(line).second) return;
+  std::fputs(line, out);
+  std::fflush(out);
+}
+
+// Scans one process: every fd and its cwd. Returns false if it does not exist (yet, or any more).
+static bool scan(FILE* out, long pid, std::set<std::string>* seen) {
+  char dir[64];
+  std::snprintf(dir, sizeof(dir), "/proc/%ld/fd", pid);
+  DIR* d = opendir(dir);
+  if (d == nullptr) return false;
+  while (struct dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    char path[128];
+    std::snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    record(out, pid, e->d_name, path, seen);
+  }
+  closedir(d);
+  std::snprintf(dir, sizeof(dir), "/proc/%ld/cwd", pid);
+  record(out, pid, "cwd", dir, seen);
+  return true;
+}
+
+// Spins on the pids after the newest one seen: a process cloned into this pid namespace is scanned from the
+// moment it exists, over and over, until a newer one appears (pids here are handed out in order).
+static int fdwatch(const char* file) {
+  FILE* out = std::fopen(file, "a");
+  if (out == nullptr) return 1;
+  std::set<std::string> seen;
+  long newest = getpid();
+  std::fprintf(out, "ready %ld\n", newest);
+  std::fflush(out);
+  for (;;) {
+    bool current = scan(out, newest, &seen);
+    for (long p = newest + 1; p < newest + 8; p++) {
+      if (scan(out, p, &seen)) {
+        newest = p;
+        current = true;
+        break;
+      }
+    }
+    (void)current;
+  }
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "fdwatch") == 0) return fdwatch(argv[2]);
   if (argc >= 3 && std::strcmp(argv[1], "subreaper") == 0) return subreaper(argv + 2);
   if (argc == 3 && std::strcmp(argv[1], "sd-notify") == 0) return sd_notify(argv[2]);
   if (argc == 3 && std::strcmp(argv[1], "alloc") == 0) return alloc(argv[2]);
-  std::fprintf(stderr, "usage: %s sd-notify MESSAGE | alloc MIB | subreaper CMD...\n", argv[0]);
+  std::fprintf(stderr, "usage: %s sd-notify MESSAGE | alloc MIB | subreaper CMD... | fdwatch FILE\n", argv[0]);
   return 2;
 }

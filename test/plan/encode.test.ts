@@ -14,7 +14,7 @@ function minimalPlan(over: Partial<Plan> = {}): Plan {
     hooks: [],
     hookStates: [],
     idmapMounts: [],
-    fifoDir: '/run/x',
+    fifo: '/run/x/exec.fifo',
     ops: [],
     process: { args: ['sh'], env: [], exe: ['/bin/sh'], cwd: '/', uid: 0, gid: 0, groups: [], rlimits: [], flags: 0, preserveFds: 0 },
     warnings: [],
@@ -52,7 +52,7 @@ describe('encodePlan', () => {
 
   it('writes the mandatory records of a minimal plan in order', () => {
     const tags = records(encodePlan(minimalPlan())).map((r) => r.tag);
-    expect(tags).toEqual([Tag.MODE, Tag.NS_NEW, Tag.FIFO_DIR, Tag.ARG, Tag.EXE, Tag.CWD, Tag.USER, Tag.PROCESS_FLAGS, Tag.PRESERVE_FDS]);
+    expect(tags).toEqual([Tag.MODE, Tag.NS_NEW, Tag.FIFO, Tag.ARG, Tag.EXE, Tag.CWD, Tag.USER, Tag.PROCESS_FLAGS, Tag.PRESERVE_FDS]);
   });
 
   it('encodes a u64 field as 8 little-endian bytes', () => {
@@ -62,7 +62,7 @@ describe('encodePlan', () => {
   });
 
   it('encodes a string as u32 byte length, UTF-8 bytes and a NUL', () => {
-    const fifo = records(encodePlan(minimalPlan({ fifoDir: '/rün' }))).find((r) => r.tag === Tag.FIFO_DIR)!;
+    const fifo = records(encodePlan(minimalPlan({ fifo: '/rün' }))).find((r) => r.tag === Tag.FIFO)!;
     const utf8 = Buffer.from('/rün', 'utf8');
     expect(fifo.body.readUInt32LE(0)).toBe(utf8.length);
     expect(fifo.body.subarray(4, 4 + utf8.length)).toEqual(utf8);

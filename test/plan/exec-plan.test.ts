@@ -23,7 +23,6 @@ const target: ExecTarget = {
     { type: 0x00020000, path: '/proc/42/ns/mnt', name: 'mount' },
   ],
   root: '/proc/42/root',
-  cgroupDir: '/sys/fs/cgroup/c1',
   setgroups: true,
   noNewKeyring: false,
 };
@@ -33,14 +32,15 @@ function spec(process: Partial<NonNullable<Spec['process']>>): Spec {
 }
 
 describe('execToPlan', () => {
-  it('joins the given namespaces in order, makes none, and enters the container root and cgroup', () => {
+  it('joins the given namespaces in order, makes none, enters the container root, and is never cloned into a cgroup', () => {
     const p = execToPlan(spec({}), target, { detach: true, preserveFds: 0 }, host);
     expect(p.joins).toEqual(target.joins);
     expect(p.nsNew).toBe(0);
     expect(p.uidMaps).toEqual([]);
-    expect(p.fifoDir).toBe('');
+    expect(p.fifo).toBe('');
     expect(p.execRoot).toBe('/proc/42/root');
-    expect(p.cgroupDir).toBe('/sys/fs/cgroup/c1');
+    // Born outside (Node moves it while it waits): CLONE_INTO_CGROUP would give it a host directory fd.
+    expect(p.cgroupDir).toBeUndefined();
     expect(p.ops.map((o) => o.kind)).toEqual([OpKind.CHROOT]);
     expect(p.hooks).toEqual([]);
     expect(p.mode).toBe(LaunchMode.DETACHED);

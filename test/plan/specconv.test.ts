@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LaunchMode, OpFlag, OpKind, ProcessFlag } from '../../src/native/contract.js';
 import type { CgroupHost, HostFacts } from '../../src/plan/host.js';
 import type { Plan, PlanOp } from '../../src/plan/plan.js';
-import { exeCandidates, parseMountOptions, specToPlan, type ConvertOptions } from '../../src/plan/specconv.js';
+import { clonedUnseen, exeCandidates, hostId, parseMountOptions, specToPlan, type ConvertOptions } from '../../src/plan/specconv.js';
 import { CLONE, DEFAULT_PATH, MOUNT_ATTR, MS, S_IF } from '../../src/plan/tables.js';
 import { defaultSpec } from '../../src/spec/default-spec.js';
 import { parseSpec } from '../../src/spec/load.js';
@@ -43,7 +43,7 @@ function options(o: Partial<ConvertOptions> = {}): ConvertOptions {
   return {
     id: 'c1',
     bundle: BUNDLE,
-    stateDir: '/run/tsrun/c1',
+    fifo: '/run/tsrun/c1/exec.fifo',
     foreground: false,
     noPivot: false,
     noNewKeyring: false,
@@ -146,6 +146,27 @@ describe('specToPlan: namespaces', () => {
     expect(p.uidMaps).toEqual([{ containerID: 0, hostID: 100000, size: 65536 }]);
     expect(p.gidMaps).toEqual([{ containerID: 0, hostID: 200000, size: 1000 }]);
     expect(p.nsNew & CLONE.NEWUSER).toBe(CLONE.NEWUSER);
+  });
+});
+
+describe('who may be cloned into its cgroup, and host ids', () => {
+  it('clones into the cgroup only an init alone in a new pid namespace (nobody sees its fds at birth)', () => {
+    expect(clonedUnseen(plan(withNamespaces([{ type: 'pid' }, { type: 'mount' }, { type: 'network', path: '/run/netns/x' }])))).toBe(true);
+    expect(clonedUnseen(plan(withNamespaces([{ type: 'mount' }])))).toBe(false);
+    expect(clonedUnseen(plan(withNamespaces([{ type: 'pid', path: '/proc/7/ns/pid' }, { type: 'mount' }])))).toBe(false);
+    expect(clonedUnseen(plan(withNamespaces([{ type: 'pid' }, { type: 'cgroup', path: '/proc/7/ns/cgroup' }])))).toBe(false);
+  });
+
+  it('maps an id of the container to the host through the maps, or keeps it without a user namespace', () => {
+    const maps = [
+      { containerID: 0, hostID: 100000, size: 1000 },
+      { containerID: 1000, hostID: 5000, size: 1 },
+    ];
+    expect(hostId(undefined, 42)).toBe(42);
+    expect(hostId(maps, 0)).toBe(100000);
+    expect(hostId(maps, 999)).toBe(100999);
+    expect(hostId(maps, 1000)).toBe(5000);
+    expect(hostId(maps, 1001)).toBeUndefined();
   });
 });
 
@@ -636,7 +657,7 @@ describe('specToPlan: process', () => {
       { preserveFds: 3 },
     );
     expect(q.process).toMatchObject({ uid: 1000, gid: 100, umask: 0o27, groups: [5, 6], oomScoreAdj: -500, preserveFds: 3 });
-    expect(q.fifoDir).toBe('/run/tsrun/c1');
+    expect(q.fifo).toBe('/run/tsrun/c1/exec.fifo');
   });
 
   it('uses the console socket and size only with a terminal', () => {

@@ -27,7 +27,7 @@ function plan(args: string[] = ['foo'], over: Partial<Plan['process']> = {}): Pl
     hooks: [],
     hookStates: [],
     idmapMounts: [],
-    fifoDir: '/run/tsrun/c1',
+    fifo: '/run/tsrun/c1/exec.fifo',
     ops: [op(OpKind.MOUNT, 'mount "proc" on "/proc"'), op(OpKind.REMOUNT_RO, 'remount "/" read-only'), op(OpKind.MOUNT, 'mount "/src" on "/dst"')],
     process: {
       args,
@@ -66,6 +66,30 @@ describe('describeInitError', () => {
     expect(describeInitError(plan(), Step.OP_SOURCE, ENOENT, 2).message).toBe(
       'mount "/src" on "/dst": open source: no such file or directory',
     );
+  });
+
+  it('names /dev/null, /dev/console and /dev/ptmx when the container\'s own files are refused', () => {
+    const p = plan();
+    p.ops.push(op(OpKind.MASK, 'mask "/proc/kcore"'), op(OpKind.CONSOLE, 'set up the console'));
+    expect(describeInitError(p, Step.OP_NULL_DEVICE, 0, 3).message).toBe(
+      'mask "/proc/kcore": /dev/null is not the null device (character device 1:3)',
+    );
+    expect(describeInitError(p, Step.OP_NULL_DEVICE, ENOENT, 3).message).toBe('mask "/proc/kcore": open /dev/null: no such file or directory');
+    expect(describeInitError(p, Step.OP_CONSOLE_TARGET, 40, 4).message).toBe(
+      'set up the console: /dev/console is a symbolic link or lies under one: refused',
+    );
+    expect(describeInitError(p, Step.OP_CONSOLE_TARGET, 0, 4).message).toBe(
+      'set up the console: /dev/console is neither a regular file nor a character device',
+    );
+    expect(describeInitError(p, Step.OP_PTMX, 0, 4).message).toBe('set up the console: /dev/ptmx is not a pty master (devpts)');
+  });
+
+  it('names exec.fifo, not its directory, and says why its reopening was refused', () => {
+    expect(describeInitError(plan(), Step.FIFO, ENOENT, -1).message).toBe('open exec fifo "/run/tsrun/c1/exec.fifo": no such file or directory');
+    expect(describeInitError(plan(), Step.FIFO_REOPEN, 0, 1).message).toBe("reopen exec fifo: the container's /proc is not a procfs");
+    expect(describeInitError(plan(), Step.FIFO_REOPEN, 0, 2).message).toBe('reopen exec fifo: /proc/self/fd of the container does not lead to it');
+    expect(describeInitError(plan(), Step.FIFO_REOPEN, 18, 0).message).toBe("reopen exec fifo through the container's /proc/self/fd: invalid cross-device link");
+    expect(describeInitError(plan(), Step.USERNS, EPERM, -1).message).toBe('create the user namespace: operation not permitted');
   });
 
   it('falls back to the step index for an op index out of range', () => {

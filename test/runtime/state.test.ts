@@ -59,13 +59,13 @@ describe('resolveRoot', () => {
 });
 
 describe('StateDir', () => {
-  it('creates <root>/<id> with mode 0711 (root 0700)', () => {
+  it('creates <root>/<id> with mode 0700, as the root (nobody else may reach exec.fifo or the logs)', () => {
     const d = new StateDir(root, 'c1');
     expect(d.exists()).toBe(false);
     d.create();
     expect(d.exists()).toBe(true);
     expect(d.dir).toBe(join(root, 'c1'));
-    expect(statSync(d.dir).mode & 0o7777).toBe(0o711);
+    expect(statSync(d.dir).mode & 0o7777).toBe(0o700);
     expect(statSync(root).mode & 0o7777).toBe(0o700);
     expect(d.fifo).toBe(join(root, 'c1', 'exec.fifo'));
   });
