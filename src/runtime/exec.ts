@@ -101,9 +101,9 @@ export function processFromFlags(base: SpecProcess, a: ExecArgs): SpecProcess {
   if (a.caps.length) {
     const c = (p.capabilities ??= {});
     for (const set of ['bounding', 'effective', 'permitted'] as const) c[set] = [...(c[set] ?? []), ...a.caps];
-    // runc also raises them as ambient so a non-root user keeps them across execve.
-    c.inheritable = [...(c.inheritable ?? []), ...a.caps];
-    c.ambient = [...(c.ambient ?? []), ...a.caps];
+    // Never inheritable (CVE-2022-29162: the capability would survive execve of any program). Ambient needs the
+    // capability inheritable too, so it is only added where the process already has an inheritable set (runc).
+    if (c.inheritable?.length) c.ambient = [...(c.ambient ?? []), ...a.caps];
   }
   p.env = [...(p.env ?? []), ...a.env];
   p.terminal = a.tty === true;

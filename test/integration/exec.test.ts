@@ -75,6 +75,20 @@ describe('exec joins the container', () => {
     expect(r.stdout.trim().split('\n')).toEqual(['uid=1000(user) gid=1000(user) groups=10', 'bar', '/tmp']);
   });
 
+  it('--cap raises the capability in bounding, effective and permitted only: never inheritable or ambient (CVE-2022-29162)', () => {
+    const r = h.rt(['exec', '--cap', 'CAP_SYS_ADMIN', '-u', '1000:1000', c.id, 'sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Amb):" /proc/self/status']);
+    expect(r.stderr).toBe('');
+    const caps = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/:\s*/) as [string, string]));
+    // The default config has no inheritable set: the capability must not survive execve as ambient.
+    expect(BigInt('0x' + caps.CapInh)).toBe(0n);
+    expect(BigInt('0x' + caps.CapAmb)).toBe(0n);
+    const root = h.rt(['exec', '--cap', 'CAP_SYS_ADMIN', c.id, 'sh', '-c', 'grep -E "^Cap(Inh|Eff|Amb):" /proc/self/status']);
+    const rc = Object.fromEntries(root.stdout.trim().split('\n').map((l) => l.split(/:\s*/) as [string, string]));
+    expect(BigInt('0x' + rc.CapEff) & (1n << 21n)).toBe(1n << 21n);
+    expect(BigInt('0x' + rc.CapInh)).toBe(0n);
+    expect(BigInt('0x' + rc.CapAmb)).toBe(0n);
+  });
+
   it('refuses a user that is not a number, as runc does', () => {
     const r = h.rt(['exec', '-u', 'nobody', c.id, 'id']);
     expect(r.status).toBe(255);

@@ -40,9 +40,22 @@ describe('exec process from flags (runc getProcess)', () => {
     const p = processFromFlags(base, args({ user: '1000:100', additionalGids: [5, 6], caps: ['CAP_NET_ADMIN'], noNewPrivs: false }));
     expect(p.user).toEqual({ uid: 1000, gid: 100, additionalGids: [5, 6] });
     expect(p.capabilities?.bounding).toEqual(['CAP_CHOWN', 'CAP_NET_ADMIN']);
-    expect(p.capabilities?.ambient).toEqual(['CAP_NET_ADMIN']);
+    expect(p.capabilities?.effective).toEqual(['CAP_CHOWN', 'CAP_NET_ADMIN']);
+    expect(p.capabilities?.permitted).toEqual(['CAP_CHOWN', 'CAP_NET_ADMIN']);
     expect(p.noNewPrivileges).toBe(false);
     expect(processFromFlags(base, args({ user: '7' })).user).toEqual({ uid: 7, gid: 0 });
+  });
+
+  it('--cap never adds to the inheritable set, and to ambient only when inheritable is not empty (CVE-2022-29162)', () => {
+    const p = processFromFlags(base, args({ caps: ['CAP_SYS_ADMIN'] }));
+    expect(p.capabilities?.inheritable ?? []).toEqual([]);
+    expect(p.capabilities?.ambient ?? []).toEqual([]);
+    const empty = processFromFlags({ ...base, capabilities: { ...base.capabilities, inheritable: [], ambient: [] } }, args({ caps: ['CAP_SYS_ADMIN'] }));
+    expect(empty.capabilities?.inheritable).toEqual([]);
+    expect(empty.capabilities?.ambient).toEqual([]);
+    const inh = processFromFlags({ ...base, capabilities: { ...base.capabilities, inheritable: ['CAP_CHOWN'] } }, args({ caps: ['CAP_SYS_ADMIN'] }));
+    expect(inh.capabilities?.inheritable).toEqual(['CAP_CHOWN']);
+    expect(inh.capabilities?.ambient).toEqual(['CAP_SYS_ADMIN']);
   });
 
   it('parses the user as runc does: numbers only', () => {
