@@ -219,7 +219,7 @@ export function createContainer(opts: CreateOptions): Created {
     }
     dir.write(state);
     if (!opts.foreground) finishDetached(launched);
-    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644);
     dir.unlock();
     return { dir, state, launched, plan };
   } catch (caught) {

@@ -13,7 +13,7 @@ import { log } from '../log.js';
 import type { NsJoin } from '../plan/plan.js';
 import { namespaceFlag } from '../plan/tables.js';
 import type { Spec, SpecProcess } from '../spec/schema.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { INPUT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
 import { managerOf } from './cgroup.js';
 import { exitCodeOf, finishDetached, launch, waitForeground, type Launched } from './launcher.js';
@@ -132,12 +132,7 @@ export function withContainerDefaults(p: SpecProcess, d: ExecDefaults | undefine
 
 /** --process FILE, validated as an OCI process (the schema is loaded only for this). */
 async function readProcessFile(file: string): Promise<SpecProcess> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new TsrunError(describeNodeError(err));
-  }
+  const text = readFileBounded(file, INPUT_LIMIT).toString('utf8');
   const { parseProcessText } = await import('../spec/load.js');
   return parseProcessText(text, file);
 }
@@ -234,12 +229,12 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   if (a.detach) {
     finishDetached(launched);
     if (shimDir) keepExecShim(shimDir, launched, dir.dir, proc.terminal === true);
-    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644);
     return 0;
   }
   const stopForwarding = forwardSignals(launched.pid);
   try {
-    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644);
     return exitCodeOf(await waitForeground(launched));
   } finally {
     stopForwarding();
@@ -262,7 +257,7 @@ function keepExecShim(tmp: string, l: Launched, stateDir: string, terminal: bool
 /** setgroups(2) works in the container unless its user namespace has "deny" in /proc/<pid>/setgroups. */
 function setgroupsAllowed(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() !== 'deny';
+    return readFileBounded(`/proc/${pid}/setgroups`, 4096).toString('latin1').trim() !== 'deny';
   } catch {
     return true;
   }

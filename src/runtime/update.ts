@@ -3,7 +3,6 @@
  * JSON) or runc's individual flags; merged with the recorded resources the way runc merges them; device rules
  * are never updated.
  */
-import { readFileSync } from 'node:fs';
 import { updateResources } from '../cgroups/update.js';
 import { UPDATE_FLAGS } from './update-flags.js';
 import { ConfigError, TsrunError } from '../errors.js';
@@ -11,6 +10,7 @@ import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { formatIssues } from '../spec/format-issues.js';
 import { linuxResourcesSchema, type LinuxResources } from '../spec/schema.js';
+import { INPUT_LIMIT, readFdBounded, readFileBounded } from '../util/fs.js';
 import { parseBytes } from '../util/units.js';
 import { managerOf } from './cgroup.js';
 import { StateDir, statusOf } from './state.js';
@@ -18,7 +18,7 @@ import { StateDir, statusOf } from './state.js';
 /** The patch given on the command line: the --resources document, or the individual flags. */
 export function resourcesFromArgs(args: Record<string, unknown>, stdin: () => string): LinuxResources {
   if (typeof args.resources === 'string') {
-    const text = args.resources === '-' ? stdin() : readFileSync(args.resources, 'utf8');
+    const text = args.resources === '-' ? stdin() : readFileBounded(args.resources, INPUT_LIMIT).toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text, (_k, v: unknown) => (v === null ? undefined : v));
@@ -55,7 +55,7 @@ export function resourcesFromArgs(args: Record<string, unknown>, stdin: () => st
 export function updateContainer(root: string, id: string, args: Record<string, unknown>): void {
   const dir = new StateDir(root, id);
   const st = dir.load();
-  const patch = resourcesFromArgs(args, () => readFileSync(0, 'utf8'));
+  const patch = resourcesFromArgs(args, () => readFdBounded(0, 'stdin', INPUT_LIMIT, { regularOnly: false }).toString('utf8'));
   dir.lock(native().flock);
   if (statusOf(dir, st) === 'stopped') throw new TsrunError('container not running');
   if (!st.cgroup) throw new TsrunError('container has no cgroup to update');

@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
@@ -97,6 +98,44 @@ describe('bad configs are refused with a clear error and leave nothing behind', 
     const cfg = baseConfig(['true']);
     cfg.linux.sysctl = { 'kernel.no_such_knob': '1' };
     failsCleanly(cfg, /no such file or directory|not in a separate kernel namespace/);
+  });
+});
+
+describe('a config.json that is not a regular file, or too large, is refused at once', () => {
+  /** A bundle whose config.json is replaced by `make(path)`; create must fail fast (a hang is a failure here). */
+  function refused(make: (file: string) => void, message: (file: string) => string) {
+    const id = h.id('inp');
+    const bundle = h.bundle(baseConfig(['true']));
+    const file = join(bundle, 'config.json');
+    rmSync(file);
+    make(file);
+    const started = Date.now();
+    const r = h.rt(['create', '--bundle', bundle, id], { timeout: 10_000 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.status).toBe(1);
+    if (IS_TSRUN) expect(r.stderr).toContain(message(file));
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(stateDirExists(h, id)).toBe(false);
+    expect(processesUsing(bundle)).toEqual([]);
+  }
+
+  it.each(['/dev/zero', '/dev/urandom', '/dev/full'])('config.json -> %s', (dev) => {
+    refused((f) => symlinkSync(dev, f), (f) => `${f}: not a regular file (a character device)`);
+  });
+
+  // runc opens config.json without O_NONBLOCK: it waits for a writer for ever.
+  it.skipIf(!IS_TSRUN)('config.json is a FIFO', () => {
+    refused((f) => execFileSync('mkfifo', [f]), (f) => `${f}: not a regular file (a FIFO)`);
+  });
+
+  it('config.json is larger than 16 MiB', () => {
+    refused(
+      (f) => {
+        writeFileSync(f, '');
+        truncateSync(f, 16 * 1024 * 1024 + 1);
+      },
+      (f) => `${f}: larger than the limit of 16 MiB`,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/addon.js';
@@ -177,6 +177,54 @@ describe('exec --process (the engines\' path)', () => {
     expect(r.status).toBe(255);
     if (IS_TSRUN) expect(r.stderr).toMatch(/args/);
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+});
+
+describe('exec inputs that are not regular files, or too large', () => {
+  const c = running();
+  afterAll(() => h.rt(['delete', '--force', c.id]));
+
+  /** exec --process FILE must fail at once (255, as every failed exec), naming the file, starting nothing. */
+  function refused(file: string, message: string) {
+    const pidFile = join(h.work, `refused-${Date.now()}.pid`);
+    const started = Date.now();
+    const r = h.rt(['exec', '-d', '--pid-file', pidFile, '--process', file, c.id], { timeout: 10_000 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.status).toBe(255);
+    if (IS_TSRUN) expect(r.stderr).toContain(message);
+    expect(existsSync(pidFile)).toBe(false);
+    const execs = join(h.root, c.id, 'execs');
+    if (IS_TSRUN && existsSync(execs)) expect(readdirSync(execs).filter((e) => e.startsWith('.new-'))).toEqual([]);
+  }
+
+  it.each(['/dev/zero', '/dev/urandom', '/dev/full'])('--process %s', (dev) => {
+    refused(dev, `${dev}: not a regular file (a character device)`);
+  });
+
+  // runc opens the file without O_NONBLOCK and waits for a writer for ever.
+  it.skipIf(!IS_TSRUN)('--process FIFO', () => {
+    const fifo = join(h.work, 'process.fifo');
+    execFileSync('mkfifo', [fifo]);
+    refused(fifo, `${fifo}: not a regular file (a FIFO)`);
+  });
+
+  it('--process larger than 16 MiB', () => {
+    const big = join(h.work, 'big-process.json');
+    writeFileSync(big, '');
+    truncateSync(big, 16 * 1024 * 1024 + 1);
+    refused(big, `${big}: larger than the limit of 16 MiB`);
+  });
+
+  // runc reads /etc/passwd inside the container, where a FIFO blocks it too.
+  it.skipIf(!IS_TSRUN)("the container's own /etc/passwd replaced by a FIFO or a link to /dev/zero: exec neither hangs nor reads without end", () => {
+    for (const swap of ['rm -f /etc/passwd && mkfifo /etc/passwd', 'rm -f /etc/passwd && ln -s /dev/zero /etc/passwd']) {
+      expect(h.rt(['exec', c.id, 'sh', '-c', swap]).status).toBe(0);
+      const started = Date.now();
+      const r = h.rt(['exec', c.id, 'sh', '-c', 'echo "home=$HOME"'], { timeout: 15_000 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('home=/\n');
+    }
   });
 });
 

@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
 
@@ -149,5 +151,42 @@ describe('AppArmor and SELinux on a host without them', () => {
     const r = run(cfg);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('SELinux is disabled or not supported');
+  });
+});
+
+describe("the container's /etc/passwd (read by the runtime for HOME)", () => {
+  /** Runs `echo $HOME` with the bundle's rootfs/etc/passwd replaced by `make(path)`. */
+  function homeWith(make: (passwd: string, rootfs: string) => void) {
+    const id = h.id('pw');
+    const bundle = h.bundle(baseConfig(['sh', '-c', 'echo "home=$HOME"']));
+    const rootfs = join(bundle, 'rootfs');
+    rmSync(join(rootfs, 'etc/passwd'), { force: true });
+    make(join(rootfs, 'etc/passwd'), rootfs);
+    const started = Date.now();
+    const r = h.rt(['run', '--bundle', bundle, id], { timeout: 15_000 });
+    return { ...r, elapsed: Date.now() - started, id, bundle };
+  }
+
+  it('a symlink out of the rootfs (absolute or ../..) is resolved inside it, never to a host file', () => {
+    const secret = join(h.work, 'host-passwd');
+    writeFileSync(secret, 'root:x:0:0:root:/leaked-from-host:/bin/sh\n');
+    for (const target of [secret, `../../../../../../../../../..${secret}`]) {
+      const r = homeWith((p) => symlinkSync(target, p));
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toContain('leaked-from-host');
+    }
+  });
+
+  // runc reads /etc/passwd inside the container, where a FIFO blocks it too.
+  it.skipIf(!IS_TSRUN)('a FIFO or a device instead of passwd: no HOME from it, no hang, no endless read', () => {
+    for (const make of [(p: string) => execFileSync('mkfifo', [p]), (p: string) => execFileSync('mknod', [p, 'c', '1', '5'])]) {
+      const r = homeWith(make);
+      expect(r.elapsed).toBeLessThan(10_000);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('home=/\n');
+      expect(stateDirExists(h, r.id)).toBe(false);
+    }
   });
 });
