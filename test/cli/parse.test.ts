@@ -2,7 +2,7 @@
  * The command line driven in-process through main(), only for cases that never touch a container.
  * Writes to fds 1 and 2 (all output goes through fs.writeSync) are captured.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -195,6 +195,18 @@ describe('spec', () => {
     expect(second.status).toBe(1);
     expect(second.err).toMatch(/exists/);
     expect(readFileSync(file, 'utf8')).toBe('{"keep":"me"}');
+  });
+});
+
+describe('spec in a directory others can write', () => {
+  it('refuses a dangling symlink planted as config.json instead of creating its target', async () => {
+    const bundle = fresh('bundle');
+    const target = join(fresh('elsewhere'), 'created-through-link');
+    symlinkSync(target, join(bundle, 'config.json'));
+    const r = await run('spec', '--bundle', bundle);
+    expect(r.status).toBe(1);
+    expect(r.err).toContain('File config.json exists. Remove it first.');
+    expect(existsSync(target)).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
@@ -188,5 +188,63 @@ describe("the container's /etc/passwd (read by the runtime for HOME)", () => {
       expect(r.stdout).toBe('home=/\n');
       expect(stateDirExists(h, r.id)).toBe(false);
     }
+  });
+});
+
+describe('files written where others may write', () => {
+  /** A world-writable directory with symlinks planted at the pid file's temporary name and at the pid file. */
+  function plantedDir() {
+    const dir = join(h.work, `planted-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    chmodSync(dir, 0o1777);
+    const victims = ['tmp', 'target'].map((v) => {
+      const p = join(h.work, `victim-${v}-${Date.now()}`);
+      writeFileSync(p, 'precious\n');
+      return p;
+    });
+    symlinkSync(victims[0]!, join(dir, '.pid')); // the temporary name runc and earlier tsrun used
+    symlinkSync(victims[1]!, join(dir, 'pid'));
+    return { dir, pidFile: join(dir, 'pid'), victims };
+  }
+
+  it('create --pid-file writes through neither symlink', () => {
+    const { pidFile, victims } = plantedDir();
+    const id = h.id('pidf');
+    const r = h.rt(['create', '--bundle', h.bundle(baseConfig(['sleep', '1000'])), '--pid-file', pidFile, id]);
+    for (const v of victims) expect(readFileSync(v, 'utf8')).toBe('precious\n');
+    // runc refuses the planted .pid (O_EXCL) and fails; tsrun's temporary name is its own, so create succeeds.
+    if (IS_TSRUN) {
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(lstatSync(pidFile).isFile()).toBe(true);
+      expect(Number(readFileSync(pidFile, 'utf8'))).toBe(h.state(id).pid);
+    }
+    h.rt(['delete', '--force', id]);
+  });
+
+  it.skipIf(!IS_TSRUN)('exec -d --pid-file writes through neither symlink', () => {
+    const id = h.id('pidx');
+    expect(h.rt(['run', '-d', '--bundle', h.bundle(baseConfig(['sleep', '1000'])), id]).status).toBe(0);
+    const { pidFile, victims } = plantedDir();
+    const r = h.rt(['exec', '-d', '--pid-file', pidFile, id, 'sleep', '1000']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const v of victims) expect(readFileSync(v, 'utf8')).toBe('precious\n');
+    expect(lstatSync(pidFile).isFile()).toBe(true);
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
+  });
+
+  it.skipIf(!IS_TSRUN)('--log refuses a symlink planted at the log path (runc follows it)', () => {
+    const { dir, victims } = plantedDir();
+    const logFile = join(dir, 'log.json');
+    symlinkSync(victims[0]!, logFile);
+    const id = h.id('logf');
+    const bundle = h.bundle(baseConfig(['true']));
+    const r = h.rt(['--log', logFile, '--log-format', 'json', 'create', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`log file ${logFile}: a symlink, not followed`);
+    expect(readFileSync(victims[0]!, 'utf8')).toBe('precious\n');
+    expect(stateDirExists(h, id)).toBe(false);
+    expect(processesUsing(bundle)).toEqual([]);
   });
 });
