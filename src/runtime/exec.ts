@@ -8,11 +8,12 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
+import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import type { NsJoin } from '../plan/plan.js';
 import { namespaceFlag } from '../plan/tables.js';
 import type { Spec, SpecProcess } from '../spec/schema.js';
+import { parseId } from '../spec/ids.js';
 import { INPUT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
 import { managerOf } from './cgroup.js';
@@ -81,14 +82,12 @@ export function containerNamespaces(pid: number): NsJoin[] {
   return out;
 }
 
-/** runc's -u: "uid[:gid]", numbers only. */
+/** runc's -u: "uid[:gid]", numbers only, each in 0..2^31-1 (-1 would be (uid_t)-1: root stays root). */
 export function parseUser(u: string): { uid: number; gid?: number } {
   const [us, gs] = u.split(':', 2) as [string, string | undefined];
-  const num = (s: string, what: string) => {
-    if (!/^-?\d+$/.test(s)) throw new TsrunError(`parsing ${s} as int for ${what} failed: invalid syntax`);
-    return Number(s);
-  };
-  return { uid: num(us, 'uid'), gid: gs === undefined ? undefined : num(gs, 'gid') };
+  const num = (s: string, what: string) => parseId(s, () => `parsing ${s} as int for ${what} failed: invalid syntax`);
+  const uid = num(us, 'uid');
+  return gs === undefined ? { uid } : { uid, gid: num(gs, 'gid') };
 }
 
 /** The process from the command line, on top of config.json's process (runc's getProcess). */

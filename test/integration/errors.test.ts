@@ -101,6 +101,36 @@ describe('bad configs are refused with a clear error and leave nothing behind', 
   });
 });
 
+describe('numbers out of the range of what they feed are refused, naming their JSON path', () => {
+  const ID = 'uids and gids must be in range 0-2147483647';
+
+  // (uid_t)-1 is "leave unchanged" to setresuid/setgroups: the process would have stayed root.
+  it.each([
+    ['uid', { uid: 4294967295, gid: 0 }],
+    ['gid', { uid: 1000, gid: 4294967295 }],
+    ['uid', { uid: 2147483648, gid: 0 }],
+    ['additionalGids[1]', { uid: 1000, gid: 1000, additionalGids: [10, 4294967295] }],
+  ])('process.user.%s', (key, user) => {
+    const cfg = baseConfig(['id']);
+    cfg.process.user = user;
+    failsCleanly(cfg, IS_TSRUN ? `process.user.${key}: ${ID}` : ID);
+  });
+
+  it.skipIf(!IS_TSRUN)('id mappings that wrap past 2^32, device numbers past 12/20 bits, oomScoreAdj past 1000', () => {
+    const maps = baseConfig(['true']);
+    maps.linux.namespaces.push({ type: 'user' });
+    maps.linux.uidMappings = [{ containerID: 0, hostID: 4294967295, size: 65536 }];
+    maps.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    failsCleanly(maps, 'linux.uidMappings[0].hostID: hostID + size must not exceed 4294967295');
+    const dev = baseConfig(['true']);
+    dev.linux.devices = [{ type: 'c', path: '/dev/alias', major: 4097, minor: 3 }];
+    failsCleanly(dev, 'linux.devices[0].major: must be in range 0-4095 (12 bits)');
+    const oom = baseConfig(['true']);
+    oom.process.oomScoreAdj = -5000;
+    failsCleanly(oom, 'process.oomScoreAdj: must be in range -1000-1000');
+  });
+});
+
 describe('a config.json that is not a regular file, or too large, is refused at once', () => {
   /** A bundle whose config.json is replaced by `make(path)`; create must fail fast (a hang is a failure here). */
   function refused(make: (file: string) => void, message: (file: string) => string) {

@@ -89,6 +89,20 @@ describe('exec joins the container', () => {
     expect(BigInt('0x' + rc.CapAmb)).toBe(0n);
   });
 
+  it('refuses uids and gids out of 0..2^31-1 (-1 would have left the process root), in runc\'s words', () => {
+    // runc reads 99999999999 with Atoi and keeps its low 32 bits (uid 1215752191): tsrun refuses it too.
+    for (const u of ['-1', '-5', '4294967295', '1000:4294967295', '1000:-1', ...(IS_TSRUN ? ['99999999999'] : [])]) {
+      const r = h.rt(['exec', '-u', u, c.id, 'id']);
+      expect(r.status, u).toBe(255);
+      expect(r.stderr, u).toContain('uids and gids must be in range 0-2147483647');
+      expect(r.stdout, u).toBe('');
+    }
+    const g = h.rt(['exec', '-u', '1000', '-g', '4294967295', c.id, 'id']);
+    expect(g.status).toBe(255);
+    expect(g.stdout).toBe('');
+    if (IS_TSRUN) expect(g.stderr).toContain('uids and gids must be in range 0-2147483647');
+  });
+
   it('refuses a user that is not a number, as runc does', () => {
     const r = h.rt(['exec', '-u', 'nobody', c.id, 'id']);
     expect(r.status).toBe(255);
@@ -166,6 +180,20 @@ describe('exec --process (the engines\' path)', () => {
     const lines = r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' '));
     expect(lines[0]).toMatch(/Operation not permitted/);
     expect(lines.slice(1)).toEqual(['CapBnd: 0000000000000001', 'NoNewPrivs: 0', 'Seccomp: 2']);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it('refuses a process.json whose user is (uid_t)-1, naming the path', () => {
+    const c = running();
+    for (const user of [{ uid: 4294967295, gid: 0 }, { uid: 1000, gid: 4294967295 }]) {
+      const file = join(h.work, `user-${user.gid}.json`);
+      writeFileSync(file, JSON.stringify({ args: ['id'], cwd: '/', env: ['PATH=/bin'], user }));
+      const r = h.rt(['exec', '-p', file, c.id]);
+      expect(r.status).toBe(255);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('uids and gids must be in range 0-2147483647');
+      if (IS_TSRUN) expect(r.stderr).toContain(`user.${user.gid ? 'gid' : 'uid'}: uids and gids`);
+    }
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
   });
 

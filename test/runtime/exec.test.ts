@@ -62,6 +62,15 @@ describe('exec process from flags (runc getProcess)', () => {
     expect(parseUser('1:2')).toEqual({ uid: 1, gid: 2 });
     expect(() => parseUser('nobody')).toThrow('parsing nobody as int for uid failed');
     expect(() => parseUser('1:wheel')).toThrow('parsing wheel as int for gid failed');
+    for (const u of ['1.5', '0x10', '1e3', ' 7', '1000:'])
+      expect(() => parseUser(u), u).toThrow(/parsing .* as int for (uid|gid) failed: invalid syntax/);
+  });
+
+  it("refuses ids out of 0..2^31-1 instead of wrapping them ((uid_t)-1 would keep root), in runc's words", () => {
+    for (const u of ['-1', '-5', '4294967295', '2147483648', '99999999999', '1000:4294967295', '1000:-1', '0:99999999999'])
+      expect(() => parseUser(u), u).toThrow('uids and gids must be in range 0-2147483647');
+    expect(parseUser('2147483647:2147483647')).toEqual({ uid: 2147483647, gid: 2147483647 });
+    expect(parseUser('+7')).toEqual({ uid: 7 });
   });
 });
 
