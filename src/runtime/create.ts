@@ -2,7 +2,7 @@
  * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
-import { chmodSync, existsSync, statSync } from "node:fs";
+import { chmodSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
@@ -23,6 +23,7 @@ import { finishDetached, launch, type Launched } from './launcher.js';
 import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { passwdHome } from './passwd.js';
+import { resolveRootfs } from './rootfs.js';
 import { StateDir, hookStateOf, type ContainerState, type ExecDefaults } from './state.js';
 
 export interface CreateOptions {
@@ -83,17 +84,18 @@ export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined,
     throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
 }
 
-export function prepare(opts: CreateOptions): { spec: Spec; bundle: string } {
+/** Everything about the bundle that can be wrong, found before anything is made. */
+export function prepare(opts: CreateOptions): { spec: Spec; bundle: string; rootfs: string } {
   const bundle = resolve(opts.bundle);
   const spec = loadSpec(bundle);
   const problems = semanticProblems(spec, lsmFacts());
   if (problems.length) throw new ConfigError('config.json', problems);
   checkConsoleFlags(spec, opts.consoleSocket, !opts.foreground, opts.shim);
-  return { spec, bundle };
+  return { spec, bundle, rootfs: resolveRootfs(bundle, spec.root!.path) };
 }
 
 export function createContainer(opts: CreateOptions): Created {
-  const { spec, bundle } = prepare(opts);
+  const { spec, bundle, rootfs } = prepare(opts);
   const dir = new StateDir(opts.root, opts.id);
   // Made absolute against our cwd, as runc does before anything else.
   const pidFile = opts.pidFile ? resolve(opts.pidFile) : undefined;
@@ -121,8 +123,6 @@ export function createContainer(opts: CreateOptions): Created {
       spec.mounts = [...(spec.mounts ?? []), n.mount];
       spec.process!.env = [...(spec.process!.env ?? []), n.env];
     }
-    const rootfs = resolve(bundle, spec.root!.path);
-    if (!existsSync(rootfs)) throw new TsrunError(`rootfs (${JSON.stringify(rootfs)}) does not exist`);
     const listen = listenFds();
     const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, opts.root) : undefined;
     const plan = specToPlan(

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
@@ -41,6 +41,44 @@ describe('bad configs are refused with a clear error and leave nothing behind', 
     const cfg = baseConfig(['true']);
     cfg.root.path = 'no-such-rootfs';
     failsCleanly(cfg, IS_TSRUN ? /rootfs .*no-such-rootfs.* does not exist/ : undefined);
+  });
+
+  it('refuses a rootfs reached through a symlink, as runc does', () => {
+    const RUNC = 'invalid rootfs: not an absolute path, or a symlink';
+    // root.path itself a symlink (relative), inside the bundle.
+    const id = h.id('lnk');
+    const bundle = h.bundle(baseConfig(['true']));
+    renameSync(join(bundle, 'rootfs'), join(bundle, 'rootfs-real'));
+    symlinkSync('rootfs-real', join(bundle, 'rootfs'));
+    let r = h.rt(['create', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(RUNC);
+    if (IS_TSRUN) expect(r.stderr).toContain(`root.path "rootfs" is ${JSON.stringify(join(bundle, 'rootfs'))}, which resolves to ${JSON.stringify(join(bundle, 'rootfs-real'))}`);
+    expect(stateDirExists(h, id)).toBe(false);
+    expect(processesUsing(bundle)).toEqual([]);
+    // An absolute root.path with a symlink in a directory on the way.
+    const id2 = h.id('lnk');
+    const cfg = baseConfig(['true']);
+    const link = join(h.work, `via-${id2}`);
+    symlinkSync(bundle, link);
+    cfg.root.path = join(link, 'rootfs-real');
+    const bundle2 = h.bundle(cfg);
+    r = h.rt(['create', '--bundle', bundle2, id2]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(RUNC);
+    expect(stateDirExists(h, id2)).toBe(false);
+    expect(processesUsing(bundle)).toEqual([]);
+  });
+
+  it('accepts a bundle directory given through a symlink (the rootfs is resolved from its real path, as runc)', () => {
+    const id = h.id('blnk');
+    const bundle = h.bundle(baseConfig(['true']));
+    const link = join(h.work, `bundle-link-${id}`);
+    symlinkSync(bundle, link);
+    const r = h.rt(['create', '--bundle', link, id]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
   });
 
   it('reports a missing executable at create time', () => {
@@ -190,6 +228,15 @@ describe.skipIf(!IS_TSRUN)('tsrun check', () => {
     expect(r.stderr).toContain('linux.namespaces[7].path: "/etc/passwd" is not a namespace');
     expect(r.stderr).toContain('process.args[0]: executable "no-such-program" not found in $PATH of the rootfs');
     expect(r.stdout).toBe('');
+  });
+
+  it('reports a rootfs reached through a symlink', () => {
+    const bundle = h.bundle(baseConfig(['true']));
+    renameSync(join(bundle, 'rootfs'), join(bundle, 'real'));
+    symlinkSync('real', join(bundle, 'rootfs'));
+    const r = h.rt(['check', '--bundle', bundle]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('root.path: invalid rootfs: not an absolute path, or a symlink');
   });
 
   it('reports a missing rootfs', () => {
