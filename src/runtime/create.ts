@@ -70,9 +70,10 @@ function compileSeccomp(seccomp: NonNullable<NonNullable<Spec['linux']>['seccomp
 
 /** Socket activation (sd_listen_fds): LISTEN_FDS fds from 3 are passed on with LISTEN_PID=1. */
 function listenFds(): number {
-  const pid = Number(process.env.LISTEN_PID);
-  const n = Number(process.env.LISTEN_FDS);
-  return pid === process.pid && Number.isInteger(n) && n > 0 ? n : 0;
+  const { LISTEN_PID = '', LISTEN_FDS = '' } = process.env;
+  // Decimal only (Number() would take "1e3" or "0x10"), and no more fds than a process can have.
+  if (!/^\d{1,7}$/.test(LISTEN_PID) || !/^\d{1,7}$/.test(LISTEN_FDS)) return 0;
+  return Number(LISTEN_PID) === process.pid ? Number(LISTEN_FDS) : 0;
 }
 
 export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined, detached: boolean, shim: ShimPolicy = 'never'): void {

@@ -271,11 +271,14 @@ export const deviceSchema = z
       });
   });
 
+/** A device rule's number: -1 is the wildcard; any other negative would act as one in the BPF filter. */
+const deviceRuleNumber = intIn(-1, 4294967295, 'must be -1 (any) or in range 0-4294967295');
+
 export const deviceCgroupSchema = z.object({
   allow: z.boolean(),
   type: z.enum(cgroupDeviceTypes).optional(),
-  major: int64.optional(),
-  minor: int64.optional(),
+  major: deviceRuleNumber.optional(),
+  minor: deviceRuleNumber.optional(),
   access: z.string().optional(),
 });
 

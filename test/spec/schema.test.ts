@@ -247,8 +247,12 @@ describe('number ranges', () => {
       'linux.devices[0].major: must be in range 0-4095 (12 bits)',
       'linux.devices[0].minor: must be in range 0-1048575 (20 bits)',
     ]);
-    // Cgroup device rules and blockIO entries are int64 as in the spec.
+    // Cgroup device rules: -1 is the wildcard, any other negative number would act as one in the BPF filter.
     expect(issues({ resources: { devices: [{ allow: true, type: 'a', major: -1, minor: -1 }] } })).toEqual([]);
+    expect(issues({ resources: { devices: [{ allow: true, type: 'c', major: -2, minor: 4294967296 }] } })).toEqual([
+      'linux.resources.devices[0].major: must be -1 (any) or in range 0-4294967295',
+      'linux.resources.devices[0].minor: must be -1 (any) or in range 0-4294967295',
+    ]);
   });
 });
 
