@@ -42,7 +42,14 @@ const STDIO: Record<string, number> = {
  */
 export function openLogFile(file: string): { fd: number; own: boolean } {
   const std = STDIO[file];
-  if (std !== undefined) return { fd: std, own: false };
+  if (std !== undefined) {
+    try {
+      fstatSync(std); // closed: say so now rather than fail at the first log line
+    } catch (err) {
+      throw new TsrunError(`open log file ${file}: ${describeNodeError(err).replace(/^fstat: /, '')}`);
+    }
+    return { fd: std, own: false };
+  }
   let f: number;
   try {
     f = openSync(file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_CLOEXEC, 0o644);
