@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, IS_TSRUN, baseConfig, processesUsing, stateDirExists } from '../helpers/runtime.js';
+import { Harness, IS_TSRUN, baseConfig, cgroupLeft, processesUsing, stateDirExists, testCgroupsPath } from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -10,6 +10,8 @@ afterAll(() => h.cleanup());
 /** create must fail with status 1 and leave no state dir, no process and no mount behind. */
 function failsCleanly(config: unknown, message: RegExp | string | undefined, opts: { raw?: string } = {}) {
   const id = h.id('bad');
+  const linux = (config as { linux?: { cgroupsPath?: string } }).linux;
+  if (linux && linux.cgroupsPath === undefined) linux.cgroupsPath = testCgroupsPath(id);
   const bundle = h.bundle(config as ReturnType<typeof baseConfig>);
   if (opts.raw !== undefined) writeFileSync(join(bundle, 'config.json'), opts.raw);
   const r = h.rt(['create', '--bundle', bundle, id]);
@@ -21,6 +23,7 @@ function failsCleanly(config: unknown, message: RegExp | string | undefined, opt
   expect(r.stderr).not.toMatch(/\n\s+at /); // never a stack trace
   expect(stateDirExists(h, id)).toBe(false);
   expect(processesUsing(bundle)).toEqual([]);
+  expect(cgroupLeft(id)).toBe(false);
   return r;
 }
 
@@ -47,7 +50,9 @@ describe('bad configs are refused with a clear error and leave nothing behind', 
     const RUNC = 'invalid rootfs: not an absolute path, or a symlink';
     // root.path itself a symlink (relative), inside the bundle.
     const id = h.id('lnk');
-    const bundle = h.bundle(baseConfig(['true']));
+    const linkCfg = baseConfig(['true']);
+    linkCfg.linux.cgroupsPath = testCgroupsPath(id);
+    const bundle = h.bundle(linkCfg);
     renameSync(join(bundle, 'rootfs'), join(bundle, 'rootfs-real'));
     symlinkSync('rootfs-real', join(bundle, 'rootfs'));
     let r = h.rt(['create', '--bundle', bundle, id]);
@@ -55,6 +60,7 @@ describe('bad configs are refused with a clear error and leave nothing behind', 
     expect(r.stderr).toContain(RUNC);
     if (IS_TSRUN) expect(r.stderr).toContain(`root.path "rootfs" is ${JSON.stringify(join(bundle, 'rootfs'))}, which resolves to ${JSON.stringify(join(bundle, 'rootfs-real'))}`);
     expect(stateDirExists(h, id)).toBe(false);
+    expect(cgroupLeft(id)).toBe(false);
     expect(processesUsing(bundle)).toEqual([]);
     // An absolute root.path with a symlink in a directory on the way.
     const id2 = h.id('lnk');
@@ -72,13 +78,17 @@ describe('bad configs are refused with a clear error and leave nothing behind', 
 
   it('accepts a bundle directory given through a symlink (the rootfs is resolved from its real path, as runc)', () => {
     const id = h.id('blnk');
-    const bundle = h.bundle(baseConfig(['true']));
+    const cfg = baseConfig(['true']);
+    cfg.linux.cgroupsPath = testCgroupsPath(id);
+    const bundle = h.bundle(cfg);
     const link = join(h.work, `bundle-link-${id}`);
     symlinkSync(bundle, link);
     const r = h.rt(['create', '--bundle', link, id]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    expect(cgroupLeft(id)).toBe(true); // (what the failure tests look for is there while a container lives)
     expect(h.rt(['delete', '--force', id]).status).toBe(0);
+    expect(cgroupLeft(id)).toBe(false);
   });
 
   it('reports a missing executable at create time', () => {
