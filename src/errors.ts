@@ -19,6 +19,14 @@ export class ConfigError extends TsrunError {
   }
 }
 
+/** A file tsrun reads but does not control (config.json, process.json, a container's /etc/passwd) is unusable. */
+export class InputFileError extends TsrunError {
+  constructor(readonly file: string, readonly reason: string) {
+    super(`${file}: ${reason}`);
+    this.name = 'InputFileError';
+  }
+}
+
 /** A syscall failed: carries errno, its code (EPERM) and the step that failed. */
 export class SysError extends TsrunError {
   readonly code: string;

@@ -5,7 +5,9 @@
  * Without --log, warnings go to stderr and the fatal error is printed as plain text.
  * Writes are synchronous: nothing of Node touches fds 0-2 through stream objects.
  */
-import { closeSync, openSync, writeSync, constants as fsc } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, writeSync, constants as fsc } from 'node:fs';
+import { TsrunError, describeNodeError, errnoMessage } from './errors.js';
+import { O_CLOEXEC, fileKind } from './util/fs.js';
 
 export type Level = 'debug' | 'info' | 'warning' | 'error';
 
@@ -17,14 +19,81 @@ interface LogConfig {
 
 let config: LogConfig = { format: 'text', debug: false };
 let fd = -1;
+/** fd is one of ours to close (not the caller's stdout or stderr). */
+let ownFd = false;
+
+/**
+ * Names of our own stdout and stderr. /dev/stderr is a root-owned symlink to /proc/self/fd/2, which O_NOFOLLOW
+ * refuses; what the caller means is the descriptor tsrun already has, so it is used as is and no link is followed.
+ */
+const STDIO: Record<string, number> = {
+  '/dev/stdout': 1,
+  '/dev/stderr': 2,
+  '/dev/fd/1': 1,
+  '/dev/fd/2': 2,
+  '/proc/self/fd/1': 1,
+  '/proc/self/fd/2': 2,
+};
+
+/**
+ * Opens `--log FILE` for appending. The file may sit in a directory others can write (it is appended to across
+ * calls, so it cannot be made new): a symlink planted there is not followed (O_NOFOLLOW), and only a regular file
+ * or a character device (/dev/null, a tty) is written to. O_NONBLOCK keeps a FIFO from blocking the open.
+ */
+export function openLogFile(file: string): { fd: number; own: boolean } {
+  const std = STDIO[file];
+  if (std !== undefined) {
+    try {
+      fstatSync(std); // closed: say so now rather than fail at the first log line
+    } catch (err) {
+      throw new TsrunError(`open log file ${file}: ${describeNodeError(err).replace(/^fstat: /, '')}`);
+    }
+    return { fd: std, own: false };
+  }
+  let f: number;
+  try {
+    f = openSync(file, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT | fsc.O_NOFOLLOW | fsc.O_NONBLOCK | O_CLOEXEC, 0o644);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // ELOOP: a symlink; ENXIO: a FIFO nobody reads. Say what is there rather than the errno.
+    if (code === 'ELOOP' || code === 'ENXIO') {
+      let kind: string | undefined;
+      try {
+        kind = fileKind(lstatSync(file));
+      } catch {
+        // gone meanwhile: report the errno
+      }
+      if (kind) throw notWritable(file, kind);
+    }
+    const errno = (err as NodeJS.ErrnoException).errno;
+    throw new TsrunError(`open log file ${file}: ${typeof errno === 'number' ? errnoMessage(Math.abs(errno)) : describeNodeError(err)}`);
+  }
+  const st = fstatSync(f);
+  if (st.isFile()) return { fd: f, own: true };
+  if (st.isCharacterDevice()) {
+    // Blocking writes on a tty: reopen our own descriptor without O_NONBLOCK (no path is resolved again).
+    try {
+      return { fd: openSync(`/proc/self/fd/${f}`, fsc.O_WRONLY | fsc.O_APPEND | O_CLOEXEC), own: true };
+    } finally {
+      closeSync(f);
+    }
+  }
+  closeSync(f);
+  throw notWritable(file, fileKind(st));
+}
+
+function notWritable(file: string, kind: string): TsrunError {
+  if (kind === 'a symlink') return new TsrunError(`log file ${file}: a symlink, not followed (give the path it leads to)`);
+  return new TsrunError(`log file ${file}: not a regular file or a character device (${kind})`);
+}
 
 export function configureLog(c: LogConfig): void {
   if (fd >= 0 && c.file !== config.file) {
-    closeSync(fd);
+    if (ownFd) closeSync(fd);
     fd = -1;
   }
   config = c;
-  if (c.file && fd < 0) fd = openSync(c.file, fsc.O_CREAT | fsc.O_WRONLY | fsc.O_APPEND, 0o644);
+  if (c.file && fd < 0) ({ fd, own: ownFd } = openLogFile(c.file));
 }
 
 function textQuote(s: string): string {

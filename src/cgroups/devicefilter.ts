@@ -72,8 +72,9 @@ function ruleBlock(rule: DeviceRule, next: number): Insn[] {
   if (rule.type === 'c') type = BPF_DEVCG_DEV_CHAR;
   else if (rule.type === 'b') type = BPF_DEVCG_DEV_BLOCK;
   else throw new TsrunError(`invalid type ${JSON.stringify(rule.type)}`);
-  if (rule.major > 4294967295) throw new TsrunError(`invalid major ${rule.major}`);
-  if (rule.minor > 4294967295) throw new TsrunError(`invalid minor ${rule.major}`);
+  // Only -1 is the wildcard: another negative number must not become one.
+  if (rule.major > 4294967295 || rule.major < -1) throw new TsrunError(`invalid major ${rule.major}`);
+  if (rule.minor > 4294967295 || rule.minor < -1) throw new TsrunError(`invalid minor ${rule.minor}`);
   let access = 0;
   for (const ch of rule.access) {
     if (ch === 'r') access |= BPF_DEVCG_ACC_READ;

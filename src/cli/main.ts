@@ -4,6 +4,7 @@
  */
 import { writeSync } from 'node:fs';
 import yargs from 'yargs/yargs';
+import { TsrunError } from '../errors.js';
 import { configureLog, log } from '../log.js';
 import { attachCommand } from './commands/attach.js';
 import { checkCommand } from './commands/check.js';
@@ -32,7 +33,7 @@ export async function main(rawArgv: string[]): Promise<number> {
   try {
     configureLog({ file: early.log, format: early.logFormat, debug: early.debug });
   } catch (err) {
-    writeSync(2, `open log file ${early.log}: ${(err as Error).message}\n`);
+    writeSync(2, `${err instanceof TsrunError ? err.message : `open log file ${early.log}: ${(err as Error).message}`}\n`);
     return 1;
   }
   // Checkpoint/restore is not implemented: both fail, --help included, so that engines probing them

@@ -8,20 +8,11 @@
  * Everything here is pure except compileSpecSeccomp, which calls the compiler it is given and reads and
  * writes its cache directory.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
+import { O_CLOEXEC, writeFileAtomic } from '../util/fs.js';
 import type { SeccompRule } from '../native/contract.js';
 import type { LinuxSeccomp } from '../spec/schema.js';
 
@@ -261,7 +252,7 @@ function digest(key: string, program: Buffer, skipped: Buffer): Buffer {
 function readCache(file: string, key: string): { program: Buffer; skipped: string[] } | undefined {
   let fd: number;
   try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | O_CLOEXEC);
   } catch {
     return undefined;
   }
@@ -303,17 +294,11 @@ function writeCache(dir: string, file: string, key: string, program: Buffer, ski
   header.writeUInt32LE(program.length, 12);
   header.writeUInt32LE(skippedJson.length, 16);
   digest(key, program, skippedJson).copy(header, 20);
-  const tmp = join(dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, Buffer.concat([header, program, skippedJson]), { mode: 0o600, flag: 'wx' });
-    renameSync(tmp, file);
+    writeFileAtomic(file, Buffer.concat([header, program, skippedJson]), 0o600);
   } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // never created
-    }
+    // not cached: compiled again next time
   }
 }
 

@@ -83,10 +83,6 @@ export function semanticProblems(spec: Spec, host: { selinuxEnabled?: boolean } 
     }
   });
 
-  const p = spec.process;
-  if (p) {
-    if (p.terminal && p.consoleSize && (p.consoleSize.height > 0xffff || p.consoleSize.width > 0xffff))
-      problems.push('process.consoleSize: larger than a terminal can be');
-  }
+  // process.consoleSize is 16-bit in the schema itself.
   return problems;
 }

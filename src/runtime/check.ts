@@ -12,6 +12,7 @@ import { lsmFacts } from '../plan/host.js';
 import { semanticProblems } from '../plan/validate.js';
 import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
+import { resolveRootfs } from './rootfs.js';
 
 const O_PATH = 0o10000000;
 const ENOTTY = 25;
@@ -49,6 +50,13 @@ export function checkBundle(bundleDir: string): string[] {
     if (!rootOk) problems.push(`root.path: "${rootfs}" is not a directory`);
   } catch {
     problems.push(`root.path: "${rootfs}" does not exist`);
+  }
+  if (rootOk) {
+    try {
+      resolveRootfs(bundle, spec.root.path); // no symlink on the way, as create requires
+    } catch (err) {
+      problems.push(`root.path: ${(err as Error).message}`);
+    }
   }
 
   const p = spec.process;

@@ -2,7 +2,7 @@
  * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
-import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
@@ -24,6 +24,7 @@ import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, 
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js';
 import { passwdHome } from './passwd.js';
+import { resolveRootfs } from './rootfs.js';
 import { StateDir, hookStateOf, type ContainerState, type ExecDefaults } from './state.js';
 
 export interface CreateOptions {
@@ -72,9 +73,10 @@ function compileSeccomp(seccomp: NonNullable<NonNullable<Spec['linux']>['seccomp
 
 /** Socket activation (sd_listen_fds): LISTEN_FDS fds from 3 are passed on with LISTEN_PID=1. */
 function listenFds(): number {
-  const pid = Number(process.env.LISTEN_PID);
-  const n = Number(process.env.LISTEN_FDS);
-  return pid === process.pid && Number.isInteger(n) && n > 0 ? n : 0;
+  const { LISTEN_PID = '', LISTEN_FDS = '' } = process.env;
+  // Decimal only (Number() would take "1e3" or "0x10"), and no more fds than a process can have.
+  if (!/^\d{1,7}$/.test(LISTEN_PID) || !/^\d{1,7}$/.test(LISTEN_FDS)) return 0;
+  return Number(LISTEN_PID) === process.pid ? Number(LISTEN_FDS) : 0;
 }
 
 export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined, detached: boolean, shim: ShimPolicy = 'never'): void {
@@ -86,17 +88,18 @@ export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined,
     throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
 }
 
-export function prepare(opts: CreateOptions): { spec: Spec; bundle: string } {
+/** Everything about the bundle that can be wrong, found before anything is made. */
+export function prepare(opts: CreateOptions): { spec: Spec; bundle: string; rootfs: string } {
   const bundle = resolve(opts.bundle);
   const spec = loadSpec(bundle);
   const problems = semanticProblems(spec, lsmFacts());
   if (problems.length) throw new ConfigError('config.json', problems);
   checkConsoleFlags(spec, opts.consoleSocket, !opts.foreground, opts.shim);
-  return { spec, bundle };
+  return { spec, bundle, rootfs: resolveRootfs(bundle, spec.root!.path) };
 }
 
 export function createContainer(opts: CreateOptions): Created {
-  const { spec, bundle } = prepare(opts);
+  const { spec, bundle, rootfs } = prepare(opts);
   const dir = new StateDir(opts.root, opts.id);
   // Made absolute against our cwd, as runc does before anything else.
   const pidFile = opts.pidFile ? resolve(opts.pidFile) : undefined;
@@ -125,8 +128,6 @@ export function createContainer(opts: CreateOptions): Created {
       spec.mounts = [...(spec.mounts ?? []), n.mount];
       spec.process!.env = [...(spec.process!.env ?? []), n.env];
     }
-    const rootfs = resolve(bundle, spec.root!.path);
-    if (!existsSync(rootfs)) throw new TsrunError(`rootfs (${JSON.stringify(rootfs)}) does not exist`);
     const listen = listenFds();
     const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, opts.root) : undefined;
     const plan = specToPlan(
@@ -235,7 +236,7 @@ export function createContainer(opts: CreateOptions): Created {
     }
     dir.write(state);
     if (!opts.foreground) finishDetached(launched);
-    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644);
     dir.unlock();
     return { dir, state, launched, plan };
   } catch (caught) {

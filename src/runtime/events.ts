@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { CgroupManager } from '../cgroups/types.js';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
-import { parseDuration } from '../util/units.js';
 import { managerOf } from './cgroup.js';
 import { StateDir, statusOf } from './state.js';
 
@@ -18,7 +17,8 @@ function emit(event: Record<string, unknown>): void {
   writeSync(1, JSON.stringify(event) + '\n');
 }
 
-export async function eventsContainer(root: string, id: string, once: boolean, interval: string): Promise<number> {
+/** `ms`: the interval between stats events, already checked (util/units parseInterval). */
+export async function eventsContainer(root: string, id: string, once: boolean, ms: number): Promise<number> {
   const dir = new StateDir(root, id);
   const st = dir.load();
   if (statusOf(dir, st) === 'stopped') throw new TsrunError(`container with id ${id} is not running`);
@@ -28,8 +28,6 @@ export async function eventsContainer(root: string, id: string, once: boolean, i
     emit({ type: 'stats', id, data: m.stats() });
     return 0;
   }
-  const ms = parseDuration(interval);
-  if (ms <= 0) throw new TsrunError(`duration interval must be greater than 0`);
 
   const addon = native();
   let pidfd: number;

@@ -8,12 +8,13 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
+import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import type { NsJoin } from '../plan/plan.js';
 import { namespaceFlag } from '../plan/tables.js';
 import type { Spec, SpecProcess } from '../spec/schema.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { parseId } from '../spec/ids.js';
+import { INPUT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
 import { native } from '../native/addon.js';
 import { managerOf } from './cgroup.js';
@@ -83,14 +84,12 @@ export function containerNamespaces(pid: number): NsJoin[] {
   return out;
 }
 
-/** runc's -u: "uid[:gid]", numbers only. */
+/** runc's -u: "uid[:gid]", numbers only, each in 0..2^31-1 (-1 would be (uid_t)-1: root stays root). */
 export function parseUser(u: string): { uid: number; gid?: number } {
   const [us, gs] = u.split(':', 2) as [string, string | undefined];
-  const num = (s: string, what: string) => {
-    if (!/^-?\d+$/.test(s)) throw new TsrunError(`parsing ${s} as int for ${what} failed: invalid syntax`);
-    return Number(s);
-  };
-  return { uid: num(us, 'uid'), gid: gs === undefined ? undefined : num(gs, 'gid') };
+  const num = (s: string, what: string) => parseId(s, () => `parsing ${s} as int for ${what} failed: invalid syntax`);
+  const uid = num(us, 'uid');
+  return gs === undefined ? { uid } : { uid, gid: num(gs, 'gid') };
 }
 
 /** The process from the command line, on top of config.json's process (runc's getProcess). */
@@ -103,9 +102,9 @@ export function processFromFlags(base: SpecProcess, a: ExecArgs): SpecProcess {
   if (a.caps.length) {
     const c = (p.capabilities ??= {});
     for (const set of ['bounding', 'effective', 'permitted'] as const) c[set] = [...(c[set] ?? []), ...a.caps];
-    // runc also raises them as ambient so a non-root user keeps them across execve.
-    c.inheritable = [...(c.inheritable ?? []), ...a.caps];
-    c.ambient = [...(c.ambient ?? []), ...a.caps];
+    // Never inheritable (CVE-2022-29162: the capability would survive execve of any program). Ambient needs the
+    // capability inheritable too, so it is only added where the process already has an inheritable set (runc).
+    if (c.inheritable?.length) c.ambient = [...(c.ambient ?? []), ...a.caps];
   }
   p.env = [...(p.env ?? []), ...a.env];
   p.terminal = a.tty === true;
@@ -134,12 +133,7 @@ export function withContainerDefaults(p: SpecProcess, d: ExecDefaults | undefine
 
 /** --process FILE, validated as an OCI process (the schema is loaded only for this). */
 async function readProcessFile(file: string): Promise<SpecProcess> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new TsrunError(describeNodeError(err));
-  }
+  const text = readFileBounded(file, INPUT_LIMIT).toString('utf8');
   const { parseProcessText } = await import('../spec/load.js');
   return parseProcessText(text, file);
 }
@@ -240,12 +234,12 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   if (a.detach) {
     finishDetached(launched);
     if (shimDir && logDir) keepExecShim(shimDir, logDir, launched, dir.dir, proc.terminal === true);
-    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644);
     return 0;
   }
   const stopForwarding = forwardSignals(launched.pid);
   try {
-    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644, true);
+    if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644);
     return exitCodeOf(await waitForeground(launched));
   } finally {
     stopForwarding();
@@ -289,7 +283,7 @@ function containerLogDir(dir: StateDir): string {
 /** setgroups(2) works in the container unless its user namespace has "deny" in /proc/<pid>/setgroups. */
 function setgroupsAllowed(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() !== 'deny';
+    return readFileBounded(`/proc/${pid}/setgroups`, 4096).toString('latin1').trim() !== 'deny';
   } catch {
     return true;
   }

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import type { Hook } from '../spec/schema.js';
+import { formatLimit } from '../util/fs.js';
 
 function envObject(env: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -16,6 +17,9 @@ function envObject(env: readonly string[]): Record<string, string> {
   }
   return out;
 }
+
+/** What tsrun keeps of a hook's stdout and stderr; a hook writing more is killed (spawnSync's ENOBUFS). */
+const HOOK_OUTPUT_LIMIT = 1 << 20;
 
 function tail(buf: Buffer | string | null | undefined): string {
   const s = (buf ?? '').toString().trim();
@@ -33,11 +37,12 @@ export function runHook(phase: string, index: number, hook: Hook, state: string,
     timeout: hook.timeout ? hook.timeout * 1000 : undefined,
     killSignal: 'SIGKILL',
     stdio: ['pipe', 'pipe', 'pipe'],
-    maxBuffer: 1 << 20,
+    maxBuffer: HOOK_OUTPUT_LIMIT,
   });
   const what = `${phase} hook #${index} (${hook.path})`;
   const err = r.error as NodeJS.ErrnoException | undefined;
   if (err?.code === 'ETIMEDOUT') throw new TsrunError(`${what}: ran past its timeout of ${hook.timeout}s`);
+  if (err?.code === 'ENOBUFS') throw new TsrunError(`${what}: wrote more than ${formatLimit(HOOK_OUTPUT_LIMIT)} to stdout or stderr (killed)`);
   // A hook that exits without reading its stdin makes our write fail with EPIPE: its exit status decides.
   if (err && err.code !== 'EPIPE') throw new TsrunError(`${what}: ${err.message}`);
   if (r.status !== 0) {

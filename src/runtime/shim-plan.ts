@@ -1,8 +1,9 @@
 /** The shim's part of a plan (create / run -d / exec -d): see addon/launcher/shim.cc. */
-import { fstatSync, readFileSync } from 'node:fs';
+import { fstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { ShimFlag, ShimMode } from '../native/contract.js';
 import type { PlanShim } from '../plan/plan.js';
+import { readFileBounded } from '../util/fs.js';
 import type { CgroupRecord } from './cgroup.js';
 
 export type ShimPolicy = 'auto' | 'always' | 'never';
@@ -25,7 +26,7 @@ const SUPERVISORS = new Set(['containerd-shim', 'conmon', 'conmon-rs']);
 
 function callerIsKnownSupervisor(): boolean {
   try {
-    return SUPERVISORS.has(readFileSync(`/proc/${process.ppid}/comm`, 'utf8').trim());
+    return SUPERVISORS.has(readFileBounded(`/proc/${process.ppid}/comm`, 4096).toString('utf8').trim());
   } catch {
     return false;
   }

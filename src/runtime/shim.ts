@@ -5,7 +5,8 @@
 import { closeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readFileBounded } from '../util/fs.js';
 import { join } from 'node:path';
 import { isSameLiveProcess } from '../util/proc.js';
 import { execLogDir } from './log-dir.js';
@@ -49,7 +50,7 @@ export function findSupervised(root: string, id: string, execPid?: number): Supe
   const d = execDir(dir.dir, execPid);
   const file = join(d, EXEC_SHIM_FILE);
   if (!existsSync(file)) throw new TsrunError(`process ${execPid} of container ${id} is not supervised by tsrun's shim: its caller supervises it`);
-  const rec = JSON.parse(readFileSync(file, 'utf8')) as ShimRef & { terminal?: boolean };
+  const rec = JSON.parse(readFileBounded(file, 64 * 1024).toString('utf8')) as ShimRef & { terminal?: boolean };
   return {
     what: `process ${execPid} of container ${id}`,
     dir: d,

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
 import type { Hook, LinuxCapabilities, POSIXRlimit } from '../spec/schema.js';
 import type { CgroupRecord } from './cgroup.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { INPUT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { isSameLiveProcess } from '../util/proc.js';
 
 export const DEFAULT_ROOT = '/run/tsrun';
@@ -63,7 +63,7 @@ export const EXIT_FILE = 'exit.json';
 /** The exit record a shim wrote in `dir` (a container's state directory or an exec'd process's). */
 export function readExitRecord(dir: string): ExitRecord | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, EXIT_FILE), 'utf8')) as ExitRecord;
+    return JSON.parse(readFileBounded(join(dir, EXIT_FILE), 64 * 1024).toString('utf8')) as ExitRecord;
   } catch {
     return undefined;
   }
@@ -155,9 +155,9 @@ export class StateDir {
   read(): ContainerState | undefined {
     let text: string;
     try {
-      text = readFileSync(join(this.dir, STATE_FILE), 'utf8');
+      text = readFileBounded(join(this.dir, STATE_FILE), INPUT_LIMIT * 2).toString('utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
       throw err;
     }
     return JSON.parse(text) as ContainerState;

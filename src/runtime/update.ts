@@ -3,7 +3,6 @@
  * JSON) or runc's individual flags; merged with the recorded resources the way runc merges them; device rules
  * are never updated.
  */
-import { readFileSync } from 'node:fs';
 import { updateResources } from '../cgroups/update.js';
 import { UPDATE_FLAGS } from './update-flags.js';
 import { ConfigError, TsrunError } from '../errors.js';
@@ -11,6 +10,8 @@ import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { formatIssues } from '../spec/format-issues.js';
 import { linuxResourcesSchema, type LinuxResources } from '../spec/schema.js';
+import { INPUT_LIMIT, readFdBounded, readFileBounded } from '../util/fs.js';
+import { I64_MAX, I64_MIN, U64_MAX, lastOf, parseIntFlag } from '../util/numbers.js';
 import { parseBytes } from '../util/units.js';
 import { managerOf } from './cgroup.js';
 import { StateDir, statusOf } from './state.js';
@@ -18,7 +19,7 @@ import { StateDir, statusOf } from './state.js';
 /** The patch given on the command line: the --resources document, or the individual flags. */
 export function resourcesFromArgs(args: Record<string, unknown>, stdin: () => string): LinuxResources {
   if (typeof args.resources === 'string') {
-    const text = args.resources === '-' ? stdin() : readFileSync(args.resources, 'utf8');
+    const text = args.resources === '-' ? stdin() : readFileBounded(args.resources, INPUT_LIMIT).toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text, (_k, v: unknown) => (v === null ? undefined : v));
@@ -33,14 +34,11 @@ export function resourcesFromArgs(args: Record<string, unknown>, stdin: () => st
   for (const [flag, { path, kind }] of Object.entries(UPDATE_FLAGS)) {
     const raw = args[flag];
     if (raw === undefined) continue;
-    const s = String(raw);
+    const s = String(lastOf(raw));
     let value: number | string;
     if (kind === 'string') value = s;
-    else if (kind === 'bytes') value = parseBytes(s);
-    else {
-      value = Number(s);
-      if (!Number.isInteger(value)) throw new TsrunError(`invalid value for --${flag}: ${s}`);
-    }
+    else if (kind === 'bytes') value = sizeFlag(flag, s);
+    else value = parseIntFlag(flag, s, INT_RANGES[kind][0], INT_RANGES[kind][1]);
     (patch[path[0]] ??= {})[path[1]] = value;
   }
   if (patch.memory?.kernel !== undefined || patch.memory?.kernelTCP !== undefined)
@@ -52,10 +50,27 @@ export function resourcesFromArgs(args: Record<string, unknown>, stdin: () => st
   return patch as LinuxResources;
 }
 
+const INT_RANGES = { u16: [0n, 65535n], u64: [0n, U64_MAX], i64: [I64_MIN, I64_MAX] } as const;
+
+/** A size flag (docker's RAMInBytes, -1: unlimited) that must fit the int64 it is written as. */
+function sizeFlag(flag: string, s: string): number {
+  let v: number;
+  try {
+    v = parseBytes(s);
+  } catch (err) {
+    throw new TsrunError(`invalid value for --${flag}: ${(err as Error).message}`);
+  }
+  if (v > Number(I64_MAX)) throw new TsrunError(`invalid value for --${flag}: ${s} is out of range (at most ${I64_MAX} bytes)`);
+  return v;
+}
+
 export function updateContainer(root: string, id: string, args: Record<string, unknown>): void {
   const dir = new StateDir(root, id);
+  const readStdin = () => readFdBounded(0, 'stdin', INPUT_LIMIT, { regularOnly: false }).toString('utf8');
+  // Flags are checked before the container is looked up; a --resources document is read once it is known (as runc).
+  const fromFlags = typeof args.resources === 'string' ? undefined : resourcesFromArgs(args, readStdin);
   const st = dir.load();
-  const patch = resourcesFromArgs(args, () => readFileSync(0, 'utf8'));
+  const patch = fromFlags ?? resourcesFromArgs(args, readStdin);
   dir.lock(native().flock);
   if (statusOf(dir, st) === 'stopped') throw new TsrunError('container not running');
   if (!st.cgroup) throw new TsrunError('container has no cgroup to update');

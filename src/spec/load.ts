@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { INPUT_LIMIT, readFileBounded } from '../util/fs.js';
 import { formatIssues } from './format-issues.js';
 import { processSchema, specSchema, type Spec, type SpecProcess } from './schema.js';
 
@@ -29,19 +29,13 @@ export function parseSpecText(text: string, file = 'config.json'): Spec {
   return parseSpec(parseJson(text, file), file);
 }
 
-/** Reads and validates `<bundleDir>/config.json`. */
+/**
+ * Reads and validates `<bundleDir>/config.json`: a regular file of at most 16 MiB (a device or FIFO there
+ * would never end or never open), e.g. "open /abs/bundle/config.json: no such file or directory", as runc.
+ */
 export function loadSpec(bundleDir: string): Spec {
   const file = join(resolve(bundleDir), 'config.json');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    // e.g. "open /abs/bundle/config.json: no such file or directory", as runc words it.
-    const e = err as NodeJS.ErrnoException;
-    if (e && typeof e === 'object' && e.syscall && !e.path) e.path = file; // read(2) errors carry no path
-    throw new TsrunError(describeNodeError(err));
-  }
-  return parseSpecText(text, file);
+  return parseSpecText(readFileBounded(file, INPUT_LIMIT).toString('utf8'), file);
 }
 
 /** Validates a process object (`exec --process FILE`); paths in problems are relative to it. */

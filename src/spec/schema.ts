@@ -6,6 +6,7 @@
  * Objects use zod's default "strip" mode: the spec says runtimes MUST ignore unknown properties.
  */
 import { z } from 'zod';
+import { ID_RANGE_MESSAGE, MAX_ID } from './ids.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scalars
@@ -21,6 +22,12 @@ const int64 = z
   .min(-(2 ** 63), 'Number must be greater than or equal to -9223372036854775808')
   .max(2 ** 63, 'Number must be less than or equal to 9223372036854775807');
 const uint64 = z.number().int().min(0).max(2 ** 64, 'Number must be less than or equal to 18446744073709551615');
+
+/** An integer in [min, max], every violation worded the same way (the kernel or runc takes no more). */
+const intIn = (min: number, max: number, message = `must be in range ${min}-${max}`) => z.number().int().min(min, message).max(max, message);
+
+/** A uid or gid of the container's process or of a device node (see ./ids.ts: why not 4294967295). */
+const id = intIn(0, MAX_ID, ID_RANGE_MESSAGE);
 
 const strings = z.array(z.string());
 const mapStringString = z.record(z.string(), z.string());
@@ -94,17 +101,33 @@ export const personalityDomains = ['LINUX', 'LINUX32'] as const;
 // ---------------------------------------------------------------------------------------------
 // Shared definitions (defs.json)
 
-export const idMappingSchema = z.object({
-  containerID: uint32,
-  hostID: uint32,
-  size: uint32,
-});
+/**
+ * One line of uid_map/gid_map. The kernel refuses an empty range and one whose end wraps past 2^32 - 1 (so
+ * (uid_t)-1 is never mapped): start + size <= 4294967295.
+ */
+export const idMappingSchema = z
+  .object({
+    containerID: uint32,
+    hostID: uint32,
+    size: uint32,
+  })
+  .superRefine((m, ctx) => {
+    if (m.size === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'must be at least 1' });
+    for (const k of ['containerID', 'hostID'] as const) {
+      if (m.size > 0 && m[k] + m.size > 4294967295)
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `${k} + size must not exceed 4294967295` });
+    }
+  });
+
+/** The kernel takes at most 340 lines in a uid_map or gid_map. */
+const idMappings = z.array(idMappingSchema).max(340, 'at most 340 mappings (the kernel limit)');
 
 export const hookSchema = z.object({
   path: z.string(),
   args: strings.optional(),
   env: strings.optional(),
-  timeout: z.number().int().min(1).optional(),
+  // Seconds; the init polls with timeout * 1000 ms in an int.
+  timeout: intIn(1, 2147483, 'must be in range 1-2147483 (seconds)').optional(),
 });
 
 const hookList = z.array(hookSchema).optional();
@@ -124,8 +147,8 @@ export const mountSchema = z.object({
   source: z.string().optional(),
   type: z.string().optional(),
   options: strings.optional(),
-  uidMappings: z.array(idMappingSchema).optional(),
-  gidMappings: z.array(idMappingSchema).optional(),
+  uidMappings: idMappings.optional(),
+  gidMappings: idMappings.optional(),
 });
 
 export const rootSchema = z.object({
@@ -137,10 +160,11 @@ export const rootSchema = z.object({
 // process
 
 export const userSchema = z.object({
-  uid: uint32,
-  gid: uint32,
-  umask: uint32.optional(),
-  additionalGids: z.array(uint32).optional(),
+  uid: id,
+  gid: id,
+  // umask(2) keeps 0777; the launcher reads 0xffffffff as "keep the umask".
+  umask: intIn(0, 0o777, 'must be a file mode creation mask, 0-0777').optional(),
+  additionalGids: z.array(id).max(65536, 'at most 65536 groups (NGROUPS_MAX)').optional(),
   username: z.string().optional(),
 });
 
@@ -153,16 +177,21 @@ export const capabilitiesSchema = z.object({
   ambient: strings.optional(),
 });
 
-export const rlimitSchema = z.object({
-  type: z.enum(rlimitTypes),
-  soft: uint64,
-  hard: uint64,
-});
+export const rlimitSchema = z
+  .object({
+    type: z.enum(rlimitTypes),
+    soft: uint64,
+    hard: uint64,
+  })
+  .superRefine((r, ctx) => {
+    // setrlimit(2) refuses it (EINVAL); said here with the path instead.
+    if (r.soft > r.hard) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['soft'], message: `must not be greater than hard (${r.hard})` });
+  });
 
 export const schedulerSchema = z.object({
   policy: z.enum(schedulerPolicies),
-  nice: int32.optional(),
-  priority: int32.optional(),
+  nice: intIn(-20, 19).optional(),
+  priority: intIn(0, 99).optional(),
   flags: z.array(z.enum(schedulerFlags)).optional(),
   runtime: uint64.optional(),
   deadline: uint64.optional(),
@@ -171,7 +200,8 @@ export const schedulerSchema = z.object({
 
 export const ioPrioritySchema = z.object({
   class: z.enum(ioPriorityClasses),
-  priority: int32.optional(),
+  // ioprio_set(2) levels (runc: "invalid ioPriority.Priority"); wider values would spill into the class bits.
+  priority: intIn(0, 7).optional(),
 });
 
 const cpuList = z.string().regex(/^[0-9, -]*$/, 'must be a CPU list such as "0-3,7"');
@@ -181,9 +211,10 @@ export const execCPUAffinitySchema = z.object({
   final: cpuList.optional(),
 });
 
+/** TIOCSWINSZ takes 16-bit rows and columns. */
 export const consoleSizeSchema = z.object({
-  height: uint64,
-  width: uint64,
+  height: intIn(0, 65535),
+  width: intIn(0, 65535),
 });
 
 export const processSchema = z.object({
@@ -198,7 +229,7 @@ export const processSchema = z.object({
   apparmorProfile: z.string().optional(),
   capabilities: capabilitiesSchema.optional(),
   noNewPrivileges: z.boolean().optional(),
-  oomScoreAdj: z.number().int().optional(),
+  oomScoreAdj: intIn(-1000, 1000).optional(),
   scheduler: schedulerSchema.optional(),
   selinuxLabel: z.string().optional(),
   ioPriority: ioPrioritySchema.optional(),
@@ -215,23 +246,39 @@ export const namespaceSchema = z.object({
   path: z.string().optional(),
 });
 
-export const deviceSchema = z.object({
-  type: z.enum(deviceTypes),
-  path: z.string(),
-  // int64 in the spec, but a device node number can't be negative or wider than 32 bits.
-  // config-linux.md: REQUIRED unless type is "p"; the JSON schema leaves them optional (as here).
-  major: uint32.optional(),
-  minor: uint32.optional(),
-  fileMode: uint32.optional(),
-  uid: uint32.optional(),
-  gid: uint32.optional(),
-});
+/** st_mode file type bits of each device type (runc ORs them into fileMode). */
+const deviceTypeBits: Record<(typeof deviceTypes)[number], number> = { c: 0o020000, u: 0o020000, b: 0o060000, p: 0o010000 };
+
+export const deviceSchema = z
+  .object({
+    type: z.enum(deviceTypes),
+    path: z.string(),
+    // int64 in the spec, but mknod(2) takes a 32-bit dev_t: 12 bits of major, 20 of minor (more would alias another device).
+    // config-linux.md: REQUIRED unless type is "p"; the JSON schema leaves them optional (as here).
+    major: intIn(0, 4095, 'must be in range 0-4095 (12 bits)').optional(),
+    minor: intIn(0, 1048575, 'must be in range 0-1048575 (20 bits)').optional(),
+    fileMode: uint32.optional(),
+    uid: id.optional(),
+    gid: id.optional(),
+  })
+  .superRefine((d, ctx) => {
+    // Permission bits, possibly with the type's own file type bits (as engines copy a host node's st_mode).
+    if (d.fileMode !== undefined && d.fileMode > 0o7777 && (d.fileMode & ~0o7777) !== deviceTypeBits[d.type])
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['fileMode'],
+        message: `must be permission bits (0-07777), with no file type other than that of type "${d.type}"`,
+      });
+  });
+
+/** A device rule's number: -1 is the wildcard; any other negative would act as one in the BPF filter. */
+const deviceRuleNumber = intIn(-1, 4294967295, 'must be -1 (any) or in range 0-4294967295');
 
 export const deviceCgroupSchema = z.object({
   allow: z.boolean(),
   type: z.enum(cgroupDeviceTypes).optional(),
-  major: int64.optional(),
-  minor: int64.optional(),
+  major: deviceRuleNumber.optional(),
+  minor: deviceRuleNumber.optional(),
   access: z.string().optional(),
 });
 
@@ -317,7 +364,8 @@ export const linuxResourcesSchema = z.object({
 });
 
 export const seccompArgSchema = z.object({
-  index: uint32,
+  // A syscall has six arguments.
+  index: intIn(0, 5),
   value: uint64,
   valueTwo: uint64.optional(),
   op: z.enum(seccompOperators),
@@ -326,13 +374,14 @@ export const seccompArgSchema = z.object({
 export const syscallSchema = z.object({
   names: z.array(z.string()).min(1),
   action: z.enum(seccompActions),
-  errnoRet: uint32.optional(),
+  // SECCOMP_RET_DATA is 16 bits: more would be cut (65536 would become errno 0, a "successful" call).
+  errnoRet: intIn(0, 65535).optional(),
   args: z.array(seccompArgSchema).optional(),
 });
 
 export const seccompSchema = z.object({
   defaultAction: z.enum(seccompActions),
-  defaultErrnoRet: uint32.optional(),
+  defaultErrnoRet: intIn(0, 65535).optional(),
   architectures: z.array(z.enum(seccompArchitectures)).optional(),
   flags: z.array(z.enum(seccompFlags)).optional(),
   listenerPath: z.string().optional(),
@@ -367,7 +416,7 @@ export const personalitySchema = z.object({
 
 export const timeOffsetSchema = z.object({
   secs: int64.optional(),
-  nanosecs: uint32.optional(),
+  nanosecs: intIn(0, 999999999).optional(),
 });
 
 export const netDeviceSchema = z.object({
@@ -376,8 +425,8 @@ export const netDeviceSchema = z.object({
 
 export const linuxSchema = z.object({
   namespaces: z.array(namespaceSchema).optional(),
-  uidMappings: z.array(idMappingSchema).optional(),
-  gidMappings: z.array(idMappingSchema).optional(),
+  uidMappings: idMappings.optional(),
+  gidMappings: idMappings.optional(),
   /** Keyed by clock name ("boottime", "monotonic"). */
   timeOffsets: z.record(z.string(), timeOffsetSchema).optional(),
   devices: z.array(deviceSchema).optional(),

@@ -1,22 +1,134 @@
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync, constants as fsc } from 'node:fs';
+/**
+ * Files tsrun writes where others may write too (a pid file in a caller's directory), and files it reads whose
+ * content it does not control (config.json, process.json, a container's /etc/passwd): never through a planted
+ * symlink, never a device or FIFO that blocks or never ends, never more than a stated limit.
+ */
+import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsc, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { InputFileError, SysError, TsrunError, describeNodeError } from '../errors.js';
+
+/** Linux's O_CLOEXEC (libuv adds it anyway; spelled out because every fd here must stay out of the container). */
+export const O_CLOEXEC = 0o2000000;
+
+/** How much of config.json, process.json or a resources document tsrun reads at most. */
+export const INPUT_LIMIT = 16 * 1024 * 1024;
+
+const MAX_TRIES = 16;
 
 /**
- * Writes a file so that readers see either the old or the new content: a temporary file beside it, then
- * rename(2). `hidden` names the temporary `.<name>` (runc's pid file convention); otherwise `<name>.tmp<pid>`.
+ * A new file `.<name>.<random>.tmp` in `dir`, created with O_EXCL|O_NOFOLLOW: whatever someone planted there
+ * (a symlink, a file) is never opened; a name taken is tried again with another.
  */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644, hidden = false): void {
-  const tmp = hidden ? join(dirname(path), `.${basename(path)}`) : `${path}.tmp${process.pid}`;
-  const fd = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_TRUNC, mode);
+function createTemp(dir: string, name: string, mode: number): { fd: number; tmp: string } {
+  for (let i = 0; ; i++) {
+    const tmp = join(dir, `.${name}.${Math.random().toString(36).slice(2, 12)}.tmp`);
+    try {
+      const fd = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | O_CLOEXEC, mode);
+      return { fd, tmp };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || i + 1 >= MAX_TRIES) throw err;
+    }
+  }
+}
+
+/**
+ * Writes a file so that readers see either the old or the new content: a new temporary file beside it, then
+ * rename(2), which replaces a symlink at the target instead of following it.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
+  const { fd, tmp } = createTemp(dirname(path), basename(path), mode);
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
     fsyncSync(fd);
-  } catch (err) {
     closeSync(fd);
-    unlinkSync(tmp);
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // closed already
+    }
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // renamed or gone
+    }
     throw err;
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+}
+
+/** "a FIFO", "a character device": what a path turned out to be instead of a regular file. */
+export function fileKind(st: Stats): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSymbolicLink()) return 'a symlink';
+  return 'not a file';
+}
+
+/** 16777216 → "16 MiB". */
+export function formatLimit(bytes: number): string {
+  if (bytes >= 1 << 20 && bytes % (1 << 20) === 0) return `${bytes / (1 << 20)} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+const CHUNK = 64 * 1024;
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Reads all of fd, failing once more than `limit` bytes came (a device such as /dev/zero never ends; a file
+ * may grow while it is read). `name` is what messages call it. Only a regular file unless regularOnly is false
+ * (stdin may be a pipe).
+ */
+export function readFdBounded(fd: number, name: string, limit: number, opts: { regularOnly?: boolean } = {}): Buffer {
+  const st = fstatSync(fd);
+  if (opts.regularOnly !== false && !st.isFile()) throw new InputFileError(name, `not a regular file (${fileKind(st)})`);
+  const tooLarge = () => new InputFileError(name, `larger than the limit of ${formatLimit(limit)}`);
+  if (st.isFile() && st.size > limit) throw tooLarge();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, limit + 1 - total));
+    let n: number;
+    try {
+      n = readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      // A non-blocking pipe (stdin shared with a caller) with nothing yet: wait a little, as a blocking read would.
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(pauseCell, 0, 0, 10);
+        continue;
+      }
+      throw new TsrunError(`read ${name}: ${describeNodeError(err)}`);
+    }
+    if (n === 0) break;
+    chunks.push(buf.subarray(0, n));
+    total += n;
+    if (total > limit) throw tooLarge();
+  }
+  return Buffer.concat(chunks, total);
+}
+
+/**
+ * Reads a regular file of at most `limit` bytes. O_NONBLOCK: opening a FIFO must not wait for a writer (the
+ * flag means nothing for a regular file). A symlink is followed; what it leads to must be a regular file.
+ */
+export function readFileBounded(path: string, limit: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK | O_CLOEXEC);
+  } catch (err) {
+    // "open /abs/config.json: no such file or directory", as runc; the code (ENOENT) stays readable.
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.errno === 'number') throw new SysError('open', Math.abs(e.errno), `open ${path}`);
+    throw new TsrunError(describeNodeError(err));
+  }
+  try {
+    return readFdBounded(fd, path, limit);
+  } finally {
+    closeSync(fd);
+  }
 }

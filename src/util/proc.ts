@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileBounded } from './fs.js';
 
 export interface ProcStat {
   /** R, S, D, Z, T, ... */
@@ -12,7 +12,7 @@ export interface ProcStat {
 export function readProcStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    text = readFileBounded(`/proc/${pid}/stat`, 4096).toString('latin1'); // one line, comm at most 64 bytes
   } catch {
     return undefined;
   }

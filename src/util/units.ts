@@ -1,4 +1,5 @@
 /** The value formats runc's flags take: docker's RAMInBytes sizes and Go durations. */
+import { TsrunError } from '../errors.js';
 
 const SIZE = /^(\d+(?:\.\d+)*) ?([kmgtp])?i?b?$/i;
 const MULT: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
@@ -29,4 +30,15 @@ export function parseDuration(s: string): number {
   }
   if (consumed === 0 || consumed !== rest.length) throw new Error(`invalid duration "${s}"`);
   return neg ? -total : total;
+}
+
+/** setInterval's longest wait (a longer one fires at once, every millisecond). */
+const MAX_INTERVAL_MS = 2 ** 31 - 1;
+
+/** `events --interval`: a Go duration in ms, more than 0 (runc's check) and no longer than a timer can wait. */
+export function parseInterval(s: string): number {
+  const ms = parseDuration(s);
+  if (ms <= 0) throw new TsrunError('duration interval must be greater than 0');
+  if (ms > MAX_INTERVAL_MS) throw new TsrunError(`duration interval must be at most 596h31m23.647s, got ${s}`);
+  return Math.max(1, Math.ceil(ms));
 }

@@ -199,6 +199,12 @@ describe('deviceFilterProgram', () => {
     expect(failures).toEqual([]);
   });
 
+  it('takes only -1 as the wildcard: another negative number would allow every major or minor', () => {
+    const r = (major: number, minor: number): DeviceRule => ({ type: 'c', major, minor, access: 'rwm', allow: true });
+    expect(() => deviceFilterProgram([r(-2, 1)])).toThrow('invalid major -2');
+    expect(() => deviceFilterProgram([r(1, -7)])).toThrow('invalid minor -7');
+  });
+
   it('refuses rules the v1 kernel would silently ignore', () => {
     expect(() => deviceFilterProgram([rule('allow c *:* rwm'), rule('deny c 1:3 r')])).toThrow('cannot punch hole in existing wildcard rule');
   });

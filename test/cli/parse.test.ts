@@ -2,7 +2,7 @@
  * The command line driven in-process through main(), only for cases that never touch a container.
  * Writes to fds 1 and 2 (all output goes through fs.writeSync) are captured.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -195,6 +195,76 @@ describe('spec', () => {
     expect(second.status).toBe(1);
     expect(second.err).toMatch(/exists/);
     expect(readFileSync(file, 'utf8')).toBe('{"keep":"me"}');
+  });
+});
+
+describe('numeric flags are read strictly and checked against their range', () => {
+  /** Runs argv on a missing container: a bad value must be refused before the container is even looked up. */
+  async function refused(status: number, message: string, ...argv: string[]) {
+    const root = fresh('root');
+    const r = await run('--root', root, ...argv);
+    expect(r.status, argv.join(' ')).toBe(status);
+    expect(r.err, argv.join(' ')).toContain(message);
+    expect(r.err, argv.join(' ')).not.toContain('container does not exist');
+    expect(existsSync(join(root, 'x'))).toBe(false);
+  }
+
+  it('create and run --preserve-fds: a non-negative decimal integer', async () => {
+    for (const v of ['1.5', '1e3', '0x3', '-1', '99999999999', 'abc']) {
+      await refused(1, 'invalid value for --preserve-fds', 'create', '--preserve-fds', v, 'x');
+      await refused(1, 'invalid value for --preserve-fds', 'run', '--preserve-fds', v, 'x');
+    }
+  });
+
+  it('create --log-size-max: no size past 2^53 bytes', async () => {
+    await refused(1, '--log-size-max: "99999999999g" is too large', 'create', '--log-size-max', '99999999999g', 'x');
+  });
+
+  it('exec --preserve-fds and --additional-gids (status 255, as every failed exec)', async () => {
+    for (const v of ['1e3', '-1', '2.5']) await refused(255, 'invalid value for --preserve-fds', 'exec', '--preserve-fds', v, 'x', 'true');
+    for (const g of ['4294967295', '2147483648', '99999999999']) await refused(255, 'uids and gids must be in range 0-2147483647', 'exec', '-g', g, 'x', 'true');
+    for (const g of ['-1', '1.5', 'wheel']) await refused(255, `invalid additional-gids value "${g}"`, 'exec', '--additional-gids', g, 'x', 'true');
+  });
+
+  it('logs --tail and the --exec pid of logs, wait and attach', async () => {
+    for (const v of ['1e3', '1.5', '-1', '0x10']) await refused(1, 'invalid value for --tail', 'logs', '--tail', v, 'x');
+    for (const cmd of ['logs', 'wait', 'attach'])
+      for (const v of ['1.5', '0', '-1', '../1', '99999999999']) await refused(1, 'invalid value for --exec', cmd, '--exec', v, 'x');
+  });
+
+  it('events --interval: more than 0, and no more than setInterval can wait', async () => {
+    await refused(1, 'duration interval must be greater than 0', 'events', '--interval', '0s', 'x');
+    await refused(1, 'duration interval must be greater than 0', 'events', '--interval=-5s', 'x');
+    await refused(1, 'invalid duration "5 parsecs"', 'events', '--interval', '5 parsecs', 'x');
+    await refused(1, 'duration interval must be at most 596h31m23.647s', 'events', '--interval', '9999999h', 'x');
+  });
+
+  it("update's numeric flags: integers of their field's range, sizes within int64", async () => {
+    const cases: [string, string, string][] = [
+      ['cpu-period', '1.5', 'not a decimal integer'],
+      ['cpu-period', '-1', 'out of range (0 to 18446744073709551615)'],
+      ['cpu-quota', '9223372036854775808', 'out of range (-9223372036854775808 to 9223372036854775807)'],
+      ['cpu-quota', '', 'not a decimal integer'],
+      ['blkio-weight', '70000', 'out of range (0 to 65535)'],
+      ['pids-limit', '1e3', 'not a decimal integer'],
+      ['cpu-share', '0x10', 'not a decimal integer'],
+    ];
+    for (const [flag, v, why] of cases) await refused(1, `invalid value for --${flag}: `, 'update', `--${flag}=${v}`, 'x');
+    for (const [flag, v, why] of cases) await refused(1, why, 'update', `--${flag}=${v}`, 'x');
+    await refused(1, 'invalid value for --memory: 99999999999999999999g is out of range', 'update', '--memory', '99999999999999999999g', 'x');
+    await refused(1, 'invalid value for --memory-swap: ', 'update', '--memory-swap', '-2', 'x');
+  });
+});
+
+describe('spec in a directory others can write', () => {
+  it('refuses a dangling symlink planted as config.json instead of creating its target', async () => {
+    const bundle = fresh('bundle');
+    const target = join(fresh('elsewhere'), 'created-through-link');
+    symlinkSync(target, join(bundle, 'config.json'));
+    const r = await run('spec', '--bundle', bundle);
+    expect(r.status).toBe(1);
+    expect(r.err).toContain('File config.json exists. Remove it first.');
+    expect(existsSync(target)).toBe(false);
   });
 });
 

@@ -187,6 +187,17 @@ export function stateDirExists(h: Harness, id: string): boolean {
   return existsSync(join(h.root, id));
 }
 
+/** The cgroupsPath that tests checking for leftovers give a container: one directory per id, easy to look for. */
+export const testCgroupsPath = (id: string) => `/tsrun-test/${id}`;
+
+/** A cgroup directory of the container (made with testCgroupsPath) is left in some hierarchy. */
+export function cgroupLeft(id: string): boolean {
+  const root = '/sys/fs/cgroup';
+  const dirs = [join(root, testCgroupsPath(id))];
+  for (const d of readdirSync(root, { withFileTypes: true })) if (d.isDirectory()) dirs.push(join(root, d.name, testCgroupsPath(id)));
+  return dirs.some((d) => existsSync(d));
+}
+
 /** Polls `cond` (bounded) for effects the test cannot wait on directly, such as a file a container writes. */
 export function waitFor(cond: () => boolean, timeoutMs = 10_000): boolean {
   const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, readlinkSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/addon.js';
@@ -73,6 +73,34 @@ describe('exec joins the container', () => {
     const r = h.rt(['exec', '-u', '1000:1000', '-g', '10', '-e', 'FOO=bar', '--cwd', '/tmp', c.id, 'sh', '-c', 'id; echo $FOO; pwd']);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toEqual(['uid=1000(user) gid=1000(user) groups=10', 'bar', '/tmp']);
+  });
+
+  it('--cap raises the capability in bounding, effective and permitted only: never inheritable or ambient (CVE-2022-29162)', () => {
+    const r = h.rt(['exec', '--cap', 'CAP_SYS_ADMIN', '-u', '1000:1000', c.id, 'sh', '-c', 'grep -E "^Cap(Inh|Prm|Eff|Amb):" /proc/self/status']);
+    expect(r.stderr).toBe('');
+    const caps = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.split(/:\s*/) as [string, string]));
+    // The default config has no inheritable set: the capability must not survive execve as ambient.
+    expect(BigInt('0x' + caps.CapInh)).toBe(0n);
+    expect(BigInt('0x' + caps.CapAmb)).toBe(0n);
+    const root = h.rt(['exec', '--cap', 'CAP_SYS_ADMIN', c.id, 'sh', '-c', 'grep -E "^Cap(Inh|Eff|Amb):" /proc/self/status']);
+    const rc = Object.fromEntries(root.stdout.trim().split('\n').map((l) => l.split(/:\s*/) as [string, string]));
+    expect(BigInt('0x' + rc.CapEff) & (1n << 21n)).toBe(1n << 21n);
+    expect(BigInt('0x' + rc.CapInh)).toBe(0n);
+    expect(BigInt('0x' + rc.CapAmb)).toBe(0n);
+  });
+
+  it('refuses uids and gids out of 0..2^31-1 (-1 would have left the process root), in runc\'s words', () => {
+    // runc reads 99999999999 with Atoi and keeps its low 32 bits (uid 1215752191): tsrun refuses it too.
+    for (const u of ['-1', '-5', '4294967295', '1000:4294967295', '1000:-1', ...(IS_TSRUN ? ['99999999999'] : [])]) {
+      const r = h.rt(['exec', '-u', u, c.id, 'id']);
+      expect(r.status, u).toBe(255);
+      expect(r.stderr, u).toContain('uids and gids must be in range 0-2147483647');
+      expect(r.stdout, u).toBe('');
+    }
+    const g = h.rt(['exec', '-u', '1000', '-g', '4294967295', c.id, 'id']);
+    expect(g.status).toBe(255);
+    expect(g.stdout).toBe('');
+    if (IS_TSRUN) expect(g.stderr).toContain('uids and gids must be in range 0-2147483647');
   });
 
   it('refuses a user that is not a number, as runc does', () => {
@@ -155,6 +183,20 @@ describe('exec --process (the engines\' path)', () => {
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
   });
 
+  it('refuses a process.json whose user is (uid_t)-1, naming the path', () => {
+    const c = running();
+    for (const user of [{ uid: 4294967295, gid: 0 }, { uid: 1000, gid: 4294967295 }]) {
+      const file = join(h.work, `user-${user.gid}.json`);
+      writeFileSync(file, JSON.stringify({ args: ['id'], cwd: '/', env: ['PATH=/bin'], user }));
+      const r = h.rt(['exec', '-p', file, c.id]);
+      expect(r.status).toBe(255);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('uids and gids must be in range 0-2147483647');
+      if (IS_TSRUN) expect(r.stderr).toContain(`user.${user.gid ? 'gid' : 'uid'}: uids and gids`);
+    }
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
   it('names the JSON path of an invalid process.json', () => {
     const c = running();
     const file = join(h.work, 'bad.json');
@@ -163,6 +205,54 @@ describe('exec --process (the engines\' path)', () => {
     expect(r.status).toBe(255);
     if (IS_TSRUN) expect(r.stderr).toMatch(/args/);
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+});
+
+describe('exec inputs that are not regular files, or too large', () => {
+  const c = running();
+  afterAll(() => h.rt(['delete', '--force', c.id]));
+
+  /** exec --process FILE must fail at once (255, as every failed exec), naming the file, starting nothing. */
+  function refused(file: string, message: string) {
+    const pidFile = join(h.work, `refused-${Date.now()}.pid`);
+    const started = Date.now();
+    const r = h.rt(['exec', '-d', '--pid-file', pidFile, '--process', file, c.id], { timeout: 10_000 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.status).toBe(255);
+    if (IS_TSRUN) expect(r.stderr).toContain(message);
+    expect(existsSync(pidFile)).toBe(false);
+    const execs = join(h.root, c.id, 'execs');
+    if (IS_TSRUN && existsSync(execs)) expect(readdirSync(execs).filter((e) => e.startsWith('.new-'))).toEqual([]);
+  }
+
+  it.each(['/dev/zero', '/dev/urandom', '/dev/full'])('--process %s', (dev) => {
+    refused(dev, `${dev}: not a regular file (a character device)`);
+  });
+
+  // runc opens the file without O_NONBLOCK and waits for a writer for ever.
+  it.skipIf(!IS_TSRUN)('--process FIFO', () => {
+    const fifo = join(h.work, 'process.fifo');
+    execFileSync('mkfifo', [fifo]);
+    refused(fifo, `${fifo}: not a regular file (a FIFO)`);
+  });
+
+  it('--process larger than 16 MiB', () => {
+    const big = join(h.work, 'big-process.json');
+    writeFileSync(big, '');
+    truncateSync(big, 16 * 1024 * 1024 + 1);
+    refused(big, `${big}: larger than the limit of 16 MiB`);
+  });
+
+  // runc reads /etc/passwd inside the container, where a FIFO blocks it too.
+  it.skipIf(!IS_TSRUN)("the container's own /etc/passwd replaced by a FIFO or a link to /dev/zero: exec neither hangs nor reads without end", () => {
+    for (const swap of ['rm -f /etc/passwd && mkfifo /etc/passwd', 'rm -f /etc/passwd && ln -s /dev/zero /etc/passwd']) {
+      expect(h.rt(['exec', c.id, 'sh', '-c', swap]).status).toBe(0);
+      const started = Date.now();
+      const r = h.rt(['exec', c.id, 'sh', '-c', 'echo "home=$HOME"'], { timeout: 15_000 });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toBe('home=/\n');
+    }
   });
 });
 

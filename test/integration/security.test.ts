@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/addon.js';
@@ -502,5 +502,100 @@ describe('namespaces of a user-namespaced container', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('write uid_map: invalid argument');
     nothingLeft(id, bundle);
+  });
+});
+
+describe("the container's /etc/passwd (read by the runtime for HOME)", () => {
+  /** Runs `echo $HOME` with the bundle's rootfs/etc/passwd replaced by `make(path)`. */
+  function homeWith(make: (passwd: string, rootfs: string) => void) {
+    const id = h.id('pw');
+    const bundle = h.bundle(baseConfig(['sh', '-c', 'echo "home=$HOME"']));
+    const rootfs = join(bundle, 'rootfs');
+    rmSync(join(rootfs, 'etc/passwd'), { force: true });
+    make(join(rootfs, 'etc/passwd'), rootfs);
+    const started = Date.now();
+    const r = h.rt(['run', '--bundle', bundle, id], { timeout: 15_000 });
+    return { ...r, elapsed: Date.now() - started, id, bundle };
+  }
+
+  it('a symlink out of the rootfs (absolute or ../..) is resolved inside it, never to a host file', () => {
+    const secret = join(h.work, 'host-passwd');
+    writeFileSync(secret, 'root:x:0:0:root:/leaked-from-host:/bin/sh\n');
+    for (const target of [secret, `../../../../../../../../../..${secret}`]) {
+      const r = homeWith((p) => symlinkSync(target, p));
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toContain('leaked-from-host');
+    }
+  });
+
+  // runc reads /etc/passwd inside the container, where a FIFO blocks it too.
+  it.skipIf(!IS_TSRUN)('a FIFO or a device instead of passwd: no HOME from it, no hang, no endless read', () => {
+    for (const make of [(p: string) => execFileSync('mkfifo', [p]), (p: string) => execFileSync('mknod', [p, 'c', '1', '5'])]) {
+      const r = homeWith(make);
+      expect(r.elapsed).toBeLessThan(10_000);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe('home=/\n');
+      expect(stateDirExists(h, r.id)).toBe(false);
+    }
+  });
+});
+
+describe('files written where others may write', () => {
+  /** A world-writable directory with symlinks planted at the pid file's temporary name and at the pid file. */
+  function plantedDir() {
+    const dir = join(h.work, `planted-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    mkdirSync(dir);
+    chmodSync(dir, 0o1777);
+    const victims = ['tmp', 'target'].map((v) => {
+      const p = join(h.work, `victim-${v}-${Date.now()}`);
+      writeFileSync(p, 'precious\n');
+      return p;
+    });
+    symlinkSync(victims[0]!, join(dir, '.pid')); // the temporary name runc and earlier tsrun used
+    symlinkSync(victims[1]!, join(dir, 'pid'));
+    return { dir, pidFile: join(dir, 'pid'), victims };
+  }
+
+  it('create --pid-file writes through neither symlink', () => {
+    const { pidFile, victims } = plantedDir();
+    const id = h.id('pidf');
+    const r = h.rt(['create', '--bundle', h.bundle(baseConfig(['sleep', '1000'])), '--pid-file', pidFile, id]);
+    for (const v of victims) expect(readFileSync(v, 'utf8')).toBe('precious\n');
+    // runc refuses the planted .pid (O_EXCL) and fails; tsrun's temporary name is its own, so create succeeds.
+    if (IS_TSRUN) {
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(lstatSync(pidFile).isFile()).toBe(true);
+      expect(Number(readFileSync(pidFile, 'utf8'))).toBe(h.state(id).pid);
+    }
+    h.rt(['delete', '--force', id]);
+  });
+
+  it.skipIf(!IS_TSRUN)('exec -d --pid-file writes through neither symlink', () => {
+    const id = h.id('pidx');
+    expect(h.rt(['run', '-d', '--bundle', h.bundle(baseConfig(['sleep', '1000'])), id]).status).toBe(0);
+    const { pidFile, victims } = plantedDir();
+    const r = h.rt(['exec', '-d', '--pid-file', pidFile, id, 'sleep', '1000']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const v of victims) expect(readFileSync(v, 'utf8')).toBe('precious\n');
+    expect(lstatSync(pidFile).isFile()).toBe(true);
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
+  });
+
+  it.skipIf(!IS_TSRUN)('--log refuses a symlink planted at the log path (runc follows it)', () => {
+    const { dir, victims } = plantedDir();
+    const logFile = join(dir, 'log.json');
+    symlinkSync(victims[0]!, logFile);
+    const id = h.id('logf');
+    const bundle = h.bundle(baseConfig(['true']));
+    const r = h.rt(['--log', logFile, '--log-format', 'json', 'create', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`log file ${logFile}: a symlink, not followed`);
+    expect(readFileSync(victims[0]!, 'utf8')).toBe('precious\n');
+    expect(stateDirExists(h, id)).toBe(false);
+    expect(processesUsing(bundle)).toEqual([]);
   });
 });

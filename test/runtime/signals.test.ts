@@ -22,7 +22,7 @@ describe('parseSignal', () => {
     expect(parseSignal('')).toBe(15);
   });
 
-  it.each(['0', '65', 'NOPE', 'SIGNOPE', '-9', '9x'])('rejects %s', (s) => {
+  it.each(['0', '65', 'NOPE', 'SIGNOPE', '-9', '9x', '1.5', '0x9', '1e1', '99999999999', ' 9'])('rejects %s', (s) => {
     expect(() => parseSignal(s)).toThrow(TsrunError);
   });
 

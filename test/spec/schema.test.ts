@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConfigError, TsrunError } from '../../src/errors.js';
 import { formatIssues, formatPath } from '../../src/spec/format-issues.js';
 import { loadSpec, parseProcess, parseProcessText, parseSpec, parseSpecText } from '../../src/spec/load.js';
-import { linuxResourcesSchema, specSchema } from '../../src/spec/schema.js';
+import { linuxResourcesSchema, processSchema, specSchema } from '../../src/spec/schema.js';
 
 const fixtures = fileURLToPath(new URL('../../spec-fixtures/', import.meta.url));
 const validDir = join(fixtures, 'valid');
@@ -238,17 +238,112 @@ describe('parseProcess', () => {
 });
 
 describe('number ranges', () => {
-  it('keeps device node numbers, ids and file modes in 0..2^32-1', () => {
+  it('keeps device node numbers in range', () => {
     const issues = (linux: unknown) => {
       const r = specSchema.safeParse({ ociVersion: '1.3.0', linux });
       return r.success ? [] : formatIssues(r.error);
     };
     expect(issues({ devices: [{ type: 'c', path: '/dev/x', major: -1, minor: 4294967296, fileMode: 8630 }] })).toEqual([
-      'linux.devices[0].major: Number must be greater than or equal to 0',
-      'linux.devices[0].minor: Number must be less than or equal to 4294967295',
+      'linux.devices[0].major: must be in range 0-4095 (12 bits)',
+      'linux.devices[0].minor: must be in range 0-1048575 (20 bits)',
     ]);
-    // Cgroup device rules and blockIO entries are int64 as in the spec.
+    // Cgroup device rules: -1 is the wildcard, any other negative number would act as one in the BPF filter.
     expect(issues({ resources: { devices: [{ allow: true, type: 'a', major: -1, minor: -1 }] } })).toEqual([]);
+    expect(issues({ resources: { devices: [{ allow: true, type: 'c', major: -2, minor: 4294967296 }] } })).toEqual([
+      'linux.resources.devices[0].major: must be -1 (any) or in range 0-4294967295',
+      'linux.resources.devices[0].minor: must be -1 (any) or in range 0-4294967295',
+    ]);
+  });
+});
+
+describe('ranges of numbers that reach a syscall', () => {
+  const ID = 'uids and gids must be in range 0-2147483647';
+  const issues = (spec: Record<string, unknown>) => {
+    const r = specSchema.safeParse({ ociVersion: '1.3.0', ...spec });
+    return r.success ? [] : formatIssues(r.error);
+  };
+  const proc = (p: Record<string, unknown>) => issues({ process: { cwd: '/', args: ['sh'], ...p } });
+  const procIssues = (p: Record<string, unknown>) => {
+    const r = processSchema.safeParse({ cwd: '/', args: ['sh'], ...p });
+    return r.success ? [] : formatIssues(r.error);
+  };
+
+  it("refuses uid and gid -1 ((uid_t)-1 means 'unchanged' to setresuid: root) and anything past 2^31-1, in runc's words", () => {
+    for (const user of [{ uid: 4294967295, gid: 0 }, { uid: 0, gid: 4294967295 }, { uid: 2147483648, gid: 0 }, { uid: -1, gid: 0 }]) {
+      const key = user.uid !== 0 ? 'uid' : 'gid';
+      expect(proc({ user }), JSON.stringify(user)).toEqual([`process.user.${key}: ${ID}`]);
+      // exec --process validates with the same schema, paths relative to the process object.
+      expect(procIssues({ user }), JSON.stringify(user)).toEqual([`user.${key}: ${ID}`]);
+    }
+    expect(proc({ user: { uid: 2147483647, gid: 2147483647, additionalGids: [0, 2147483647] } })).toEqual([]);
+    expect(proc({ user: { uid: 0, gid: 0, additionalGids: [10, 4294967295] } })).toEqual([`process.user.additionalGids[1]: ${ID}`]);
+    expect(proc({ user: { uid: 0, gid: 0, additionalGids: new Array(65537).fill(1) } })).toEqual([
+      'process.user.additionalGids: at most 65536 groups (NGROUPS_MAX)',
+    ]);
+  });
+
+  it('keeps umask a file mode creation mask (0xffffffff would mean "keep the umask" to the launcher)', () => {
+    expect(proc({ user: { uid: 0, gid: 0, umask: 0o777 } })).toEqual([]);
+    expect(proc({ user: { uid: 0, gid: 0, umask: 4294967295 } })).toEqual(['process.user.umask: must be a file mode creation mask, 0-0777']);
+  });
+
+  it('keeps id mappings inside 32 bits, as the kernel writes them: size >= 1, start + size <= 4294967295', () => {
+    const userns = { namespaces: [{ type: 'user' }] };
+    const m = (containerID: number, hostID: number, size: number) => [{ containerID, hostID, size }];
+    expect(issues({ linux: { ...userns, uidMappings: m(0, 100000, 65536), gidMappings: m(0, 4294901759, 65536) } })).toEqual([]);
+    expect(issues({ linux: { ...userns, uidMappings: m(0, 4294967295, 1), gidMappings: m(4294967295, 0, 1) } })).toEqual([
+      'linux.uidMappings[0].hostID: hostID + size must not exceed 4294967295',
+      'linux.gidMappings[0].containerID: containerID + size must not exceed 4294967295',
+    ]);
+    expect(issues({ linux: { ...userns, uidMappings: m(0, 0, 0), gidMappings: m(1, 1, 4294967295) } })).toEqual([
+      'linux.uidMappings[0].size: must be at least 1',
+      'linux.gidMappings[0].containerID: containerID + size must not exceed 4294967295',
+      'linux.gidMappings[0].hostID: hostID + size must not exceed 4294967295',
+    ]);
+    expect(issues({ linux: { ...userns, uidMappings: new Array(341).fill({ containerID: 0, hostID: 0, size: 1 }) } })).toEqual([
+      'linux.uidMappings: at most 340 mappings (the kernel limit)',
+    ]);
+    // Mount idmappings take the same rules.
+    const mounts = [{ destination: '/d', type: 'bind', source: '/s', options: ['idmap'], uidMappings: m(0, 4294967290, 10), gidMappings: m(0, 0, 1) }];
+    expect(issues({ mounts })).toEqual(['mounts[0].uidMappings[0].hostID: hostID + size must not exceed 4294967295']);
+  });
+
+  it('keeps device numbers, modes and owners to what mknod(2) and chown(2) take', () => {
+    const dev = (d: Record<string, unknown>) => issues({ linux: { devices: [{ type: 'c', path: '/dev/x', major: 1, minor: 3, ...d }] } });
+    expect(dev({ major: 4095, minor: 1048575, fileMode: 0o7777, uid: 2147483647, gid: 0 })).toEqual([]);
+    expect(dev({ fileMode: 0o20666 })).toEqual([]); // the type's own bits, as runc ORs them in
+    expect(dev({ major: 4096, minor: 1048576 })).toEqual([
+      'linux.devices[0].major: must be in range 0-4095 (12 bits)',
+      'linux.devices[0].minor: must be in range 0-1048575 (20 bits)',
+    ]);
+    expect(dev({ fileMode: 0o60666 })).toEqual(['linux.devices[0].fileMode: must be permission bits (0-07777), with no file type other than that of type "c"']);
+    expect(dev({ fileMode: 4294967295 })).toEqual(['linux.devices[0].fileMode: must be permission bits (0-07777), with no file type other than that of type "c"']);
+    expect(dev({ uid: 4294967295, gid: -1 })).toEqual([`linux.devices[0].uid: ${ID}`, `linux.devices[0].gid: ${ID}`]);
+  });
+
+  it('keeps oomScoreAdj in -1000..1000, rlimits soft <= hard, console size 16-bit, scheduler and I/O priority in range', () => {
+    expect(proc({ oomScoreAdj: -1000 })).toEqual([]);
+    expect(proc({ oomScoreAdj: 1001 })).toEqual(['process.oomScoreAdj: must be in range -1000-1000']);
+    expect(proc({ oomScoreAdj: -5000 })).toEqual(['process.oomScoreAdj: must be in range -1000-1000']);
+    expect(proc({ rlimits: [{ type: 'RLIMIT_NOFILE', soft: 2048, hard: 1024 }] })).toEqual(['process.rlimits[0].soft: must not be greater than hard (1024)']);
+    expect(proc({ rlimits: [{ type: 'RLIMIT_CORE', soft: 18446744073709551615, hard: 18446744073709551615 }] })).toEqual([]);
+    expect(proc({ terminal: false, consoleSize: { height: 65536, width: 80 } })).toEqual(['process.consoleSize.height: must be in range 0-65535']);
+    expect(proc({ scheduler: { policy: 'SCHED_OTHER', nice: -21 } })).toEqual(['process.scheduler.nice: must be in range -20-19']);
+    expect(proc({ scheduler: { policy: 'SCHED_FIFO', priority: 100 } })).toEqual(['process.scheduler.priority: must be in range 0-99']);
+    expect(proc({ ioPriority: { class: 'IOPRIO_CLASS_BE', priority: -1 } })).toEqual(['process.ioPriority.priority: must be in range 0-7']);
+    expect(proc({ ioPriority: { class: 'IOPRIO_CLASS_BE', priority: 8 } })).toEqual(['process.ioPriority.priority: must be in range 0-7']);
+  });
+
+  it('keeps hook timeouts, seccomp return values and argument indexes, and time offsets in range', () => {
+    expect(issues({ hooks: { poststart: [{ path: '/bin/true', timeout: 2147484 }] } })).toEqual(['hooks.poststart[0].timeout: must be in range 1-2147483 (seconds)']);
+    const seccomp = (s: Record<string, unknown>) => issues({ linux: { seccomp: { defaultAction: 'SCMP_ACT_ALLOW', ...s } } });
+    expect(seccomp({ defaultErrnoRet: 65536 })).toEqual(['linux.seccomp.defaultErrnoRet: must be in range 0-65535']);
+    expect(seccomp({ syscalls: [{ names: ['x'], action: 'SCMP_ACT_ERRNO', errnoRet: 65536, args: [{ index: 6, value: 0, op: 'SCMP_CMP_EQ' }] }] })).toEqual([
+      'linux.seccomp.syscalls[0].errnoRet: must be in range 0-65535',
+      'linux.seccomp.syscalls[0].args[0].index: must be in range 0-5',
+    ]);
+    const time = { namespaces: [{ type: 'time' }], timeOffsets: { monotonic: { secs: 1, nanosecs: 1000000000 } } };
+    expect(issues({ linux: time })).toEqual(['linux.timeOffsets.monotonic.nanosecs: must be in range 0-999999999']);
   });
 });
 

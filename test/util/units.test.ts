@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBytes, parseDuration } from '../../src/util/units.js';
+import { parseBytes, parseDuration, parseInterval } from '../../src/util/units.js';
 
 describe('parseBytes (RAMInBytes)', () => {
   it('reads binary multiples with or without b/ib, any case', () => {
@@ -29,5 +29,16 @@ describe('parseDuration (Go)', () => {
   it('refuses missing units and garbage', () => {
     expect(() => parseDuration('5')).toThrow('invalid duration "5"');
     expect(() => parseDuration('5sx')).toThrow();
+  });
+});
+
+describe('parseInterval (events --interval)', () => {
+  it('is more than 0 and at most what a timer can wait; less than 1 ms becomes 1 ms', () => {
+    expect(parseInterval('5s')).toBe(5000);
+    expect(parseInterval('1ns')).toBe(1);
+    expect(parseInterval('596h31m23.647s')).toBe(2 ** 31 - 1);
+    expect(() => parseInterval('596h31m23.648s')).toThrow('duration interval must be at most 596h31m23.647s');
+    expect(() => parseInterval('0s')).toThrow('duration interval must be greater than 0');
+    expect(() => parseInterval('-1s')).toThrow('duration interval must be greater than 0');
   });
 });

@@ -1,7 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { CreateOptions } from '../../runtime/create.js';
+import { TsrunError } from '../../errors.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
+import { lastOf, parseCount } from '../../util/numbers.js';
 
 export interface CreateArgs extends GlobalArgs {
   'container-id': string;
@@ -10,7 +12,7 @@ export interface CreateArgs extends GlobalArgs {
   'console-socket'?: string;
   'no-pivot': boolean;
   'no-new-keyring': boolean;
-  'preserve-fds': number;
+  'preserve-fds': string;
   stdin: boolean;
   'log-size-max': string;
   'log-dir'?: string;
@@ -26,7 +28,7 @@ export function withCreateOptions(y: Argv<GlobalArgs>): Argv<CreateArgs> {
     .option('pidfd-socket', { type: 'string', hidden: true, describe: 'not supported' })
     .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root (rootfs on a ramdisk)' })
     .option('no-new-keyring', { type: 'boolean', default: false, describe: "keep the caller's session keyring" })
-    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (from 3) to the container' })
+    .option('preserve-fds', { type: 'string', default: '0', describe: 'pass N more fds (from 3) to the container' })
     .option('stdin', { type: 'boolean', default: false, describe: "under tsrun's shim: keep the container's stdin open for attach" })
     .option('log-size-max', { type: 'string', default: '10m', describe: "under tsrun's shim: rotate container.log past this size (bytes, k/m/g; 0: never)" })
     .option('log-dir', {
@@ -34,8 +36,8 @@ export function withCreateOptions(y: Argv<GlobalArgs>): Argv<CreateArgs> {
       describe: "under tsrun's shim: where container logs are kept (default /var/log/tsrun as root, ~/.local/state/tsrun/logs otherwise)",
     })
     .check((a) => {
-      if (!Number.isInteger(a['preserve-fds']) || a['preserve-fds'] < 0) throw new Error('--preserve-fds must be a non-negative integer');
-      parseSize(a['log-size-max']);
+      parseCount('preserve-fds', a['preserve-fds']);
+      parseSize(String(lastOf(a['log-size-max'])));
       return true;
     }) as unknown as Argv<CreateArgs>;
 }
@@ -50,21 +52,23 @@ export function createOptions(a: CreateArgs): CreateOptions {
     consoleSocket: a['console-socket'],
     noPivot: a['no-pivot'],
     noNewKeyring: a['no-new-keyring'],
-    preserveFds: a['preserve-fds'],
+    preserveFds: parseCount('preserve-fds', a['preserve-fds']),
     systemdCgroup: a['systemd-cgroup'],
     shim: a.shim,
     stdin: a.stdin,
-    logMaxSize: parseSize(a['log-size-max']),
+    logMaxSize: parseSize(String(lastOf(a['log-size-max']))),
     logRoot: a['log-dir'],
   };
 }
 
-/** "10m" → 10485760; plain numbers are bytes. */
+/** "10m" → 10485760; plain numbers are bytes. Exact in a double (the shim takes it as a u64). */
 export function parseSize(s: string): number {
   const m = /^(\d+)([kmg]?)b?$/i.exec(s.trim());
-  if (!m) throw new Error(`--log-size-max: ${JSON.stringify(s)} is not a size (bytes, or a number with k, m or g)`);
-  const mult = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Number(m[1]) * mult;
+  if (!m) throw new TsrunError(`--log-size-max: ${JSON.stringify(s)} is not a size (bytes, or a number with k, m or g)`);
+  const mult = { '': 1n, k: 1024n, m: 1024n ** 2n, g: 1024n ** 3n }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const bytes = BigInt(m[1]!) * mult;
+  if (bytes > BigInt(Number.MAX_SAFE_INTEGER)) throw new TsrunError(`--log-size-max: ${JSON.stringify(s)} is too large (at most 2^53-1 bytes)`);
+  return Number(bytes);
 }
 
 export const createCommand: CommandModule<GlobalArgs, CreateArgs> = {

@@ -1,6 +1,8 @@
 import type { CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
+import { parseInterval } from '../../util/units.js';
 import { handle } from '../handle.js';
+import { lastOf } from '../../util/numbers.js';
 
 interface EventsArgs extends GlobalArgs {
   'container-id': string;
@@ -18,7 +20,8 @@ export const eventsCommand: CommandModule<GlobalArgs, EventsArgs> = {
       .option('stats', { type: 'boolean', default: false, describe: 'print one stats event and exit' }),
   handler: (a) =>
     handle(async () => {
+      const ms = parseInterval(String(lastOf(a.interval))); // refused before the container is looked up, as runc
       const { eventsContainer } = await import('../../runtime/events.js');
-      return eventsContainer(a.root, a['container-id'], a.stats, a.interval);
+      return eventsContainer(a.root, a['container-id'], a.stats, ms);
     }),
 };

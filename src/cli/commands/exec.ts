@@ -1,7 +1,9 @@
 import type { Argv, CommandModule } from 'yargs';
 import { TsrunError, describeNodeError } from '../../errors.js';
+import { parseId } from '../../spec/ids.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
+import { parseCount } from '../../util/numbers.js';
 
 interface ExecCliArgs extends GlobalArgs {
   'container-id': string;
@@ -18,7 +20,7 @@ interface ExecCliArgs extends GlobalArgs {
   'no-new-privs'?: boolean;
   apparmor?: string;
   'process-label'?: string;
-  'preserve-fds': number;
+  'preserve-fds': string;
   'ignore-paused': boolean;
   '--'?: string[];
 }
@@ -44,7 +46,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecCliArgs> = {
       .option('no-new-privs', { type: 'boolean', describe: 'set no_new_privs' })
       .option('apparmor', { type: 'string', describe: 'AppArmor profile' })
       .option('process-label', { type: 'string', describe: 'SELinux process label' })
-      .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (from 3) to the process' })
+      .option('preserve-fds', { type: 'string', default: '0', describe: 'pass N more fds (from 3) to the process' })
       .option('ignore-paused', { type: 'boolean', default: false, describe: 'exec even if the container is paused' })
       .option('cgroup', { type: 'string', hidden: true, describe: 'not supported' })
       .option('pidfd-socket', { type: 'string', hidden: true, describe: 'not supported' }) as unknown as Argv<ExecCliArgs>,
@@ -52,10 +54,11 @@ export const execCommand: CommandModule<GlobalArgs, ExecCliArgs> = {
     handle(async () => {
       try {
         const gids = list(a['additional-gids']).map((g) => {
-          if (!/^\d+$/.test(g)) throw new TsrunError(`invalid additional-gids value ${JSON.stringify(g)}`);
-          return Number(g);
+          const syntax = () => `invalid additional-gids value ${JSON.stringify(g)}`;
+          if (!/^\d+$/.test(g)) throw new TsrunError(syntax());
+          return parseId(g, syntax);
         });
-        if (!Number.isInteger(a['preserve-fds']) || a['preserve-fds'] < 0) throw new TsrunError('--preserve-fds must be a non-negative integer');
+        const preserveFds = parseCount('preserve-fds', a['preserve-fds']);
         const { execContainer } = await import('../../runtime/exec.js');
         return await execContainer({
           root: a.root,
@@ -74,7 +77,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecCliArgs> = {
           noNewPrivs: a['no-new-privs'],
           apparmor: a.apparmor,
           processLabel: a['process-label'],
-          preserveFds: a['preserve-fds'],
+          preserveFds,
           ignorePaused: a['ignore-paused'],
           shim: a.shim,
         });

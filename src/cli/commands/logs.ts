@@ -1,12 +1,13 @@
 import type { Argv, CommandModule } from 'yargs';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
+import { parseCount, parsePid } from '../../util/numbers.js';
 
 interface LogsArgs extends GlobalArgs {
   'container-id': string;
-  exec?: number;
+  exec?: string;
   follow: boolean;
-  tail?: number;
+  tail?: string;
   timestamps: boolean;
 }
 
@@ -16,17 +17,15 @@ export const logsCommand: CommandModule<GlobalArgs, LogsArgs> = {
   builder: (y) =>
     y
       .positional('container-id', { type: 'string', demandOption: true })
-      .option('exec', { type: 'number', describe: 'the process of that pid, exec\'d with -d under the shim, instead of the container' })
+      .option('exec', { type: 'string', describe: 'the process of that pid, exec\'d with -d under the shim, instead of the container' })
       .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep printing new output until the container exits' })
-      .option('tail', { alias: 'n', type: 'number', describe: 'only the last N lines' })
-      .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'prefix each line with its RFC 3339 time' })
-      .check((a) => {
-        if (a.tail !== undefined && (!Number.isInteger(a.tail) || a.tail < 0)) throw new Error('--tail must be a non-negative integer');
-        return true;
-      }) as Argv<LogsArgs>,
+      .option('tail', { alias: 'n', type: 'string', describe: 'only the last N lines' })
+      .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'prefix each line with its RFC 3339 time' }) as Argv<LogsArgs>,
   handler: (a) =>
     handle(async () => {
+      const tail = a.tail === undefined ? undefined : parseCount('tail', a.tail);
+      const exec = a.exec === undefined ? undefined : parsePid('exec', a.exec);
       const { containerLogs } = await import('../../runtime/logs.js');
-      await containerLogs(a.root, a['container-id'], { follow: a.follow, tail: a.tail, timestamps: a.timestamps }, a.exec);
+      await containerLogs(a.root, a['container-id'], { follow: a.follow, tail, timestamps: a.timestamps }, exec);
     }),
 };
