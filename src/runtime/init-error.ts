@@ -118,6 +118,10 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
       if (errno === EACCES) return new TsrunError(`exec: "${arg0}": permission denied`);
       return new TsrunError(`exec: "${arg0}": stat ${p.exe[0] ?? arg0}: ${errnoMessage(errno)}`);
     }
+    case Step.SHIM: {
+      const sh = plan.shim;
+      return msg(`start the shim (state "${sh?.dir ?? ''}", logs "${sh?.logDir ?? ''}")`);
+    }
     case Step.FIFO_WAIT:
       return msg('wait on exec fifo');
     case Step.SECCOMP:

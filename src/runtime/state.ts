@@ -100,6 +100,28 @@ export function validateId(id: string): void {
   if (!ID_RE.test(id) || id === '.' || id === '..') throw new TsrunError('invalid container ID format');
 }
 
+const trustedRoots = new Set<string>();
+
+/**
+ * The state root must be tsrun's (or root's) and writable by nobody else: everything in it is trusted (the pids
+ * kill signals, the cgroups delete removes, the seccomp filters exec loads). A root that does not exist yet
+ * has nothing to trust; create makes it 0700.
+ */
+export function checkRoot(root: string, euid = process.geteuid?.() ?? 0): void {
+  if (trustedRoots.has(root)) return;
+  let st;
+  try {
+    st = statSync(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  if (!st.isDirectory()) throw new TsrunError(`state root "${root}" is not a directory`);
+  if ((st.uid !== euid && st.uid !== 0) || (st.mode & 0o022) !== 0)
+    throw new TsrunError(`state root "${root}" must be owned by uid ${euid} (or root) and writable by nobody else (owner ${st.uid}, mode 0${(st.mode & 0o7777).toString(8)})`);
+  trustedRoots.add(root);
+}
+
 export function resolveRoot(root: string): string {
   const abs = resolve(root);
   if (abs === '/') throw new TsrunError('invalid --root: "/"');
@@ -125,12 +147,14 @@ export class StateDir {
   }
 
   exists(): boolean {
+    checkRoot(this.root);
     return existsSync(this.dir);
   }
 
   /** Creates the directory; fails like runc if the id is taken. */
   create(): void {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
+    checkRoot(this.root);
     try {
       mkdirSync(this.dir, { mode: 0o700 });
     } catch (err) {
@@ -153,6 +177,7 @@ export class StateDir {
 
   /** The recorded state, or undefined while the container is still being created (or the dir is stray). */
   read(): ContainerState | undefined {
+    checkRoot(this.root);
     let text: string;
     try {
       text = readFileBounded(join(this.dir, STATE_FILE), INPUT_LIMIT * 2).toString('utf8');
@@ -192,6 +217,7 @@ export function statusOf(dir: StateDir, st: ContainerState): Status {
 
 /** Ids of every container directory under root. */
 export function listIds(root: string): string[] {
+  checkRoot(root);
   try {
     return readdirSync(root, { withFileTypes: true })
       .filter((d) => d.isDirectory() && ID_RE.test(d.name))

@@ -66,7 +66,8 @@ function sizeFlag(flag: string, s: string): number {
 
 export function updateContainer(root: string, id: string, args: Record<string, unknown>): void {
   const dir = new StateDir(root, id);
-  const readStdin = () => readFdBounded(0, 'stdin', INPUT_LIMIT, { regularOnly: false }).toString('utf8');
+  const readStdin = () =>
+    readFdBounded(0, 'stdin', INPUT_LIMIT, { regularOnly: false, waitReadable: (fd) => native().poll([fd], [1 /* POLLIN */], -1) }).toString('utf8');
   // Flags are checked before the container is looked up; a --resources document is read once it is known (as runc).
   const fromFlags = typeof args.resources === 'string' ? undefined : resourcesFromArgs(args, readStdin);
   const st = dir.load();

@@ -36,7 +36,13 @@ function createTemp(dir: string, name: string, mode: number): { fd: number; tmp:
  * rename(2), which replaces a symlink at the target instead of following it.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  const { fd, tmp } = createTemp(dirname(path), basename(path), mode);
+  let made: { fd: number; tmp: string };
+  try {
+    made = createTemp(dirname(path), basename(path), mode);
+  } catch (err) {
+    throw writeError(path, err);
+  }
+  const { fd, tmp } = made;
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
@@ -54,8 +60,15 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     } catch {
       // renamed or gone
     }
-    throw err;
+    throw writeError(path, err);
   }
+}
+
+/** A failed write names the file it was for (write(2) errors carry no path): "write /run/x/state.json: no space…". */
+function writeError(path: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.errno === 'number') return new SysError('write', Math.abs(e.errno), `write ${path}`);
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 /** "a FIFO", "a character device": what a path turned out to be instead of a regular file. */
@@ -77,14 +90,19 @@ export function formatLimit(bytes: number): string {
 }
 
 const CHUNK = 64 * 1024;
-const pauseCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Reads all of fd, failing once more than `limit` bytes came (a device such as /dev/zero never ends; a file
  * may grow while it is read). `name` is what messages call it. Only a regular file unless regularOnly is false
- * (stdin may be a pipe).
+ * (stdin may be a pipe); a pipe another process made non-blocking is waited on with `waitReadable` (a poll(2),
+ * never a sleep).
  */
-export function readFdBounded(fd: number, name: string, limit: number, opts: { regularOnly?: boolean } = {}): Buffer {
+export function readFdBounded(
+  fd: number,
+  name: string,
+  limit: number,
+  opts: { regularOnly?: boolean; waitReadable?: (fd: number) => void } = {},
+): Buffer {
   const st = fstatSync(fd);
   if (opts.regularOnly !== false && !st.isFile()) throw new InputFileError(name, `not a regular file (${fileKind(st)})`);
   const tooLarge = () => new InputFileError(name, `larger than the limit of ${formatLimit(limit)}`);
@@ -97,9 +115,9 @@ export function readFdBounded(fd: number, name: string, limit: number, opts: { r
     try {
       n = readSync(fd, buf, 0, buf.length, null);
     } catch (err) {
-      // A non-blocking pipe (stdin shared with a caller) with nothing yet: wait a little, as a blocking read would.
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
-        Atomics.wait(pauseCell, 0, 0, 10);
+      // A non-blocking pipe (stdin shared with a caller) with nothing yet: wait, as a blocking read would.
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN' && opts.waitReadable) {
+        opts.waitReadable(fd);
         continue;
       }
       throw new TsrunError(`read ${name}: ${describeNodeError(err)}`);

@@ -599,3 +599,60 @@ describe('files written where others may write', () => {
     expect(processesUsing(bundle)).toEqual([]);
   });
 });
+
+describe('the state root', () => {
+  /** A harness whose state root is `make`'s directory. */
+  function rootAs(mode: number, owner = 0) {
+    const hh = new Harness();
+    mkdirSync(hh.root, { mode });
+    chmodSync(hh.root, mode);
+    if (owner) execFileSync('chown', [String(owner), hh.root]);
+    return hh;
+  }
+
+  it.skipIf(!IS_TSRUN)('is refused when others can write it or it is not ours: nothing in it is trusted (runc uses it)', () => {
+    for (const [mode, owner] of [[0o777, 0], [0o1777, 0], [0o770, 0], [0o700, 1000]] as const) {
+      const hh = rootAs(mode, owner);
+      try {
+        const id = hh.id('root');
+        const bundle = hh.bundle(baseConfig(['true']));
+        const c = hh.rt(['create', '--bundle', bundle, id]);
+        expect(c.status).toBe(1);
+        expect(c.stderr).toContain(`state root "${hh.root}" must be owned by uid 0 (or root) and writable by nobody else`);
+        expect(stateDirExists(hh, id)).toBe(false);
+        expect(processesUsing(bundle)).toEqual([]);
+        // A planted state (its pid, its cgroup) is never acted on.
+        mkdirSync(join(hh.root, 'planted'));
+        writeFileSync(join(hh.root, 'planted', 'state.json'), JSON.stringify({ version: 1, id: 'planted', pid: 1, pidStartTime: '' }));
+        for (const cmd of [['state', 'planted'], ['kill', 'planted', 'KILL'], ['delete', '--force', 'planted'], ['list']]) {
+          const r = hh.rt(cmd);
+          expect(r.status, cmd.join(' ')).toBe(1);
+          expect(r.stderr).toContain('must be owned by uid 0');
+        }
+        expect(readFileSync(join(hh.root, 'planted', 'state.json'), 'utf8')).toContain('planted');
+      } finally {
+        hh.cleanup();
+      }
+    }
+  });
+
+  it.skipIf(!IS_TSRUN)('full: create fails naming the file it could not write, and leaves nothing behind', () => {
+    const hh = new Harness();
+    mkdirSync(hh.root, { mode: 0o700 });
+    // A tmpfs with room for the directories but not for state.json: fill it up first.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=700', 'tsrun-full-state', hh.root]);
+    try {
+      spawnSync('sh', ['-c', `cat /dev/zero > ${hh.root}/filler 2>/dev/null`]);
+      const id = hh.id('full');
+      const bundle = hh.bundle(baseConfig(['true']));
+      const r = hh.rt(['create', '--bundle', bundle, id]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`${hh.root}/${id}/[^ ]+: no space left on device`));
+      expect(stateDirExists(hh, id)).toBe(false);
+      expect(processesUsing(bundle)).toEqual([]);
+    } finally {
+      hh.cleanup();
+      spawnSync('umount', ['-l', hh.root]);
+    }
+  });
+});

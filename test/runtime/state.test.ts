@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TsrunError } from '../../src/errors.js';
-import { StateDir, listIds, ociState, resolveRoot, statusOf, validateId, type ContainerState } from '../../src/runtime/state.js';
+import { StateDir, checkRoot, listIds, ociState, resolveRoot, statusOf, validateId, type ContainerState } from '../../src/runtime/state.js';
 import { readProcStat } from '../../src/util/proc.js';
 
 let root: string;
@@ -55,6 +55,31 @@ describe('resolveRoot', () => {
   it('makes the root absolute and refuses "/"', () => {
     expect(resolveRoot('/run/tsrun/')).toBe('/run/tsrun');
     expect(() => resolveRoot('/')).toThrow('invalid --root');
+  });
+});
+
+describe('checkRoot', () => {
+  it('trusts a root of ours or root\'s that nobody else can write, or one that does not exist yet', () => {
+    const base = mkdtempSync(join(tmpdir(), 'tsrun-rootcheck-'));
+    try {
+      expect(() => checkRoot(join(base, 'missing'))).not.toThrow();
+      const mine = join(base, 'mine');
+      mkdirSync(mine, { mode: 0o711 });
+      expect(() => checkRoot(mine, statSync(mine).uid)).not.toThrow();
+      const open = join(base, 'open');
+      mkdirSync(open);
+      spawnSync('chmod', ['0777', open]);
+      expect(() => checkRoot(open, statSync(open).uid)).toThrow(/must be owned by uid \d+ \(or root\) and writable by nobody else \(owner \d+, mode 0777\)/);
+      const theirs = join(base, 'theirs');
+      mkdirSync(theirs, { mode: 0o700 });
+      spawnSync('chown', ['4242', theirs]);
+      expect(() => checkRoot(theirs, 1000)).toThrow(/must be owned by uid 1000/);
+      const file = join(base, 'file');
+      writeFileSync(file, '');
+      expect(() => checkRoot(file)).toThrow('is not a directory');
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 
