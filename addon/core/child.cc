@@ -163,6 +163,13 @@ int resolve_target(const Op& op, int32_t index) {
     if (fstat(fd, &st) < 0) fail(Step::OP_RESOLVE, errno, index);
     if (S_ISLNK(st.st_mode)) fail(Step::OP_RESOLVE, ELOOP, index);
   }
+  // Checked where the path led, not where it was written: a symlink of the rootfs must not aim a volume at
+  // /proc (covering /proc/self/attr and the like; runc's checkProcMount, CVE-2019-19921).
+  if (!(op.flags & OpFlag::PROC_ALLOWED)) {
+    struct statfs sf;
+    if (fstatfs(fd, &sf) < 0) fail(Step::OP_RESOLVE, errno, index);
+    if (sf.f_type == 0x9fa0 /* PROC_SUPER_MAGIC */) fail(Step::OP_IN_PROC, EPERM, index);
+  }
   return fd;
 }
 

@@ -111,6 +111,7 @@ constexpr uint64_t NO_SYMLINK = 1 << 3;
 constexpr uint64_t SRC_IN_ROOT = 1 << 4;
 constexpr uint64_t NO_PIVOT = 1 << 5;
 constexpr uint64_t OPTIONAL = 1 << 6;
+constexpr uint64_t PROC_ALLOWED = 1 << 7;
 }  // namespace OpFlag
 
 namespace Msg {
@@ -198,6 +199,7 @@ constexpr int32_t OP_MOVE_MOUNT = 122;
 constexpr int32_t OP_NULL_DEVICE = 123;
 constexpr int32_t OP_CONSOLE_TARGET = 124;
 constexpr int32_t OP_PTMX = 125;
+constexpr int32_t OP_IN_PROC = 126;
 }  // namespace Step
 
 struct Msg16 {

@@ -163,6 +163,11 @@ export const OpFlag = {
   NO_PIVOT: 1 << 5,
   /** failure with ENOENT is not an error. */
   OPTIONAL: 1 << 6,
+  /**
+   * the target may lie inside procfs: a proc mount, or one of the files lxcfs emulates. Without it a mount whose
+   * target resolves into procfs (a symlink of the rootfs leading there) is refused (runc's checkProcMount).
+   */
+  PROC_ALLOWED: 1 << 7,
 } as const;
 
 /** Control-socket message types (struct Msg {u32 type; i32 a, b, c;}). */
@@ -264,6 +269,8 @@ export const Step = {
   OP_CONSOLE_TARGET: 124,
   /** CONSOLE: /dev/ptmx is not devpts's pty multiplexer (errno 0), or errno. */
   OP_PTMX: 125,
+  /** MOUNT, IDMAP_BIND: the target resolved to a place inside procfs (through a symlink of the rootfs). */
+  OP_IN_PROC: 126,
 } as const;
 
 export type StepValue = (typeof Step)[keyof typeof Step];

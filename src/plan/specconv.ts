@@ -23,6 +23,7 @@ import {
   personalityDomains,
   personalityFlags,
   MOUNT_ATTR,
+  PROC_MOUNTABLE,
   propagationFlags,
   recursiveMountOptions,
   rlimits,
@@ -260,7 +261,7 @@ function addMount(ctx: Ctx, m: Mount, index: number): void {
   if (label && ctx.host.selinuxEnabled && !special) o.data.push(`context="${label}"`);
   ctx.ops.push(
     op(OpKind.MOUNT, mountWhat(m.source, type, dest), {
-      flags: OpFlag.MK_DIR | (special ? OpFlag.NO_SYMLINK : 0),
+      flags: OpFlag.MK_DIR | (special ? OpFlag.NO_SYMLINK : 0) | (type === 'proc' ? OpFlag.PROC_ALLOWED : 0),
       a: flags,
       c: o.propagation,
       d: recAttrs(o),
@@ -303,7 +304,7 @@ function addBind(ctx: Ctx, source: string, dest: string, o: ParsedOptions): void
   const remount = rest !== 0 || o.cleared !== 0 ? (o.flags & ~(MS.BIND | MS.REC)) | MS.REMOUNT : 0;
   ctx.ops.push(
     op(OpKind.MOUNT, mountWhat(source, 'bind', dest), {
-      flags: kind === 'file' ? OpFlag.MK_FILE : OpFlag.MK_DIR,
+      flags: (kind === 'file' ? OpFlag.MK_FILE : OpFlag.MK_DIR) | (PROC_MOUNTABLE.has(dest) ? OpFlag.PROC_ALLOWED : 0),
       a: MS.BIND | (o.flags & MS.REC),
       b: remount,
       c: o.propagation,

@@ -268,3 +268,17 @@ export const recursiveMountOptions: Record<string, { clear: boolean; attr: numbe
   rnosymfollow: { clear: false, attr: MOUNT_ATTR.NOSYMFOLLOW },
   rsymfollow: { clear: true, attr: MOUNT_ATTR.NOSYMFOLLOW },
 };
+
+/** Files under /proc a mount may cover: those lxcfs emulates (runc's checkProcMount list). */
+export const PROC_MOUNTABLE = new Set([
+  '/proc/cpuinfo',
+  '/proc/diskstats',
+  '/proc/meminfo',
+  '/proc/stat',
+  '/proc/swaps',
+  '/proc/uptime',
+  '/proc/loadavg',
+  '/proc/slabinfo',
+  '/proc/net/dev',
+  '/proc/sys/kernel/ns_last_pid',
+]);

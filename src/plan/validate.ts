@@ -2,7 +2,9 @@
  * Semantic checks of a schema-valid spec that need no host access: what runc would only find out while
  * creating the container. Each problem names its JSON path. Host-dependent checks live in runtime/check.ts.
  */
+import { posix } from 'node:path';
 import type { Spec } from '../spec/schema.js';
+import { PROC_MOUNTABLE } from './tables.js';
 
 const IPC_SYSCTLS = new Set([
   'kernel.msgmax',
@@ -25,6 +27,19 @@ export function sysctlProblem(rawKey: string, has: (ns: string) => boolean): str
   if (key === 'kernel.domainname' && has('uts')) return undefined;
   if (key === 'kernel.hostname' && has('uts')) return `${where}: conflicts with the "hostname" field`;
   return `${where}: not in a separate kernel namespace`;
+}
+
+/**
+ * runc's checkProcMount by path: on /proc only proc (or a bind, of the host's procfs as runc requires), under it
+ * nothing but the files lxcfs emulates. (Where a destination leads through symlinks of the rootfs is checked
+ * again when the mount is made.)
+ */
+function procMountProblem(m: { destination: string; type?: string; options?: string[] }): string | undefined {
+  const dest = posix.resolve('/', m.destination);
+  const bind = m.type === 'bind' || (m.options ?? []).some((o) => o === 'bind' || o === 'rbind');
+  if (dest === '/proc') return m.type === 'proc' || bind ? undefined : `"${dest}" cannot be mounted because it is not of type proc`;
+  if (dest.startsWith('/proc/') && !PROC_MOUNTABLE.has(dest)) return `"${dest}" cannot be mounted because it is inside /proc`;
+  return undefined;
 }
 
 export function semanticProblems(spec: Spec, host: { selinuxEnabled?: boolean } = {}): string[] {
@@ -81,6 +96,8 @@ export function semanticProblems(spec: Spec, host: { selinuxEnabled?: boolean } 
     if (m.type === 'bind' || m.options?.some((o) => o === 'bind' || o === 'rbind')) {
       if (!m.source) problems.push(`mounts[${i}].source: a bind mount needs a source`);
     }
+    const inProc = procMountProblem(m);
+    if (inProc) problems.push(`mounts[${i}].destination: ${inProc}`);
   });
 
   // process.consoleSize is 16-bit in the schema itself.

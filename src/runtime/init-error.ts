@@ -29,6 +29,8 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
         return msg(`${what}: set propagation`);
       case Step.OP_CHOWN:
         return msg(`${what}: chown`);
+      case Step.OP_IN_PROC:
+        return new TsrunError(`${what}: the destination leads inside /proc (through a symlink of the rootfs): only proc and the files lxcfs provides may be mounted there`);
       case Step.OP_CONSOLE_SEND:
         return msg(`${what}: send the terminal to the console socket`);
       case Step.OP_NULL_DEVICE:

@@ -656,3 +656,29 @@ describe('the state root', () => {
     }
   });
 });
+
+describe('nothing but proc lands in procfs', () => {
+  // CVE-2019-19921 class: a directory of the image that is a symlink into /proc turns a volume into a cover over
+  // procfs files (/proc/self/attr, /proc/sys/...). runc 1.1.5 mounts this one (a tmpfs through /data → /proc/sys/kernel).
+  it.skipIf(!IS_TSRUN)('refuses a mount whose destination leads into /proc through a symlink of the rootfs, leaving nothing behind', () => {
+    const cfg = baseConfig(['true']);
+    cfg.mounts.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] });
+    const id = h.id('inproc');
+    const bundle = h.bundle(cfg);
+    symlinkSync('/proc/sys/kernel', join(bundle, 'rootfs/data'));
+    const r = h.rt(['run', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('mount "tmpfs" on "/data": the destination leads inside /proc');
+    nothingLeft(id, bundle);
+  });
+
+  it('still lets a file lxcfs emulates be bound over its /proc file', () => {
+    const cfg = baseConfig(['sh', '-c', 'cat /proc/uptime']);
+    const fake = join(h.work, 'uptime');
+    writeFileSync(fake, '42.00 84.00\n');
+    cfg.mounts.push({ destination: '/proc/uptime', type: 'bind', source: fake, options: ['bind', 'ro'] });
+    const r = h.rt(['run', '--bundle', h.bundle(cfg), h.id('lxcfs')]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('42.00 84.00\n');
+  });
+});

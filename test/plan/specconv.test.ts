@@ -232,13 +232,19 @@ describe('specToPlan: the filesystem script of the default spec', () => {
     expect(open).toMatchObject({ kind: OpKind.OPEN_ROOT, s: [ROOTFS, '', '', ''] });
   });
 
-  it('mounts proc refusing a symlinked target', () => {
+  it('mounts proc refusing a symlinked target (the only mount allowed to land in procfs)', () => {
     expect(oneMountAt(p, '/proc')).toMatchObject({
-      flags: OpFlag.MK_DIR | OpFlag.NO_SYMLINK,
+      flags: OpFlag.MK_DIR | OpFlag.NO_SYMLINK | OpFlag.PROC_ALLOWED,
       a: 0,
       s: ['proc', '/proc', 'proc', ''],
       what: 'mount "proc" on "/proc"',
     });
+  });
+
+  it('lets only proc and the files lxcfs emulates land inside procfs', () => {
+    const q = plan((s) => s.mounts.push({ destination: '/proc/cpuinfo', type: 'bind', source: '/etc/hostname', options: ['bind'] }));
+    expect(oneMountAt(q, '/proc/cpuinfo').flags & OpFlag.PROC_ALLOWED).toBe(OpFlag.PROC_ALLOWED);
+    for (const dest of ['/dev', '/sys', '/dev/shm']) expect(oneMountAt(q, dest).flags & OpFlag.PROC_ALLOWED).toBe(0);
   });
 
   it('mounts /dev as tmpfs with nosuid,strictatime and the size/mode as data', () => {

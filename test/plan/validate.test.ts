@@ -30,6 +30,22 @@ describe('semanticProblems', () => {
     ]);
   });
 
+  it('refuses mounts over /proc or inside it, except proc and the files lxcfs emulates (runc\'s checkProcMount)', () => {
+    const n = (defaultSpec() as Json).mounts.length as number;
+    const add = (m: Json) => problems((s) => s.mounts.push(m));
+    expect(add({ destination: '/proc/sys/kernel', type: 'tmpfs', source: 'tmpfs' })).toEqual([
+      `mounts[${n}].destination: "/proc/sys/kernel" cannot be mounted because it is inside /proc`,
+    ]);
+    expect(add({ destination: '/proc/../proc/self/attr', type: 'bind', source: '/tmp', options: ['bind'] })).toEqual([
+      `mounts[${n}].destination: "/proc/self/attr" cannot be mounted because it is inside /proc`,
+    ]);
+    expect(add({ destination: '/proc', type: 'tmpfs', source: 'tmpfs' })).toEqual([
+      `mounts[${n}].destination: "/proc" cannot be mounted because it is not of type proc`,
+    ]);
+    expect(add({ destination: '/proc/cpuinfo', type: 'bind', source: '/var/lib/lxcfs/proc/cpuinfo', options: ['bind'] })).toEqual([]);
+    expect(add({ destination: '/procfs', type: 'tmpfs', source: 'tmpfs' })).toEqual([]);
+  });
+
   it('reports a relative namespace path', () => {
     expect(problems((s) => (s.linux.namespaces[1] = { type: 'network', path: 'proc/1/ns/net' }))).toEqual([
       'linux.namespaces[1].path: must be an absolute path',
