@@ -682,3 +682,35 @@ describe('nothing but proc lands in procfs', () => {
     expect(r.stdout).toBe('42.00 84.00\n');
   });
 });
+
+describe('paths the image controls', () => {
+  // CVE-2023-28642 class: /proc in the image as a symlink would put the container's proc mount elsewhere and leave
+  // /proc/self/attr (AppArmor, SELinux) writes going nowhere.
+  it('refuses a rootfs whose /proc is a symlink, leaving nothing behind', () => {
+    const id = h.id('procln');
+    const bundle = h.bundle(baseConfig(['true']));
+    rmSync(join(bundle, 'rootfs/proc'), { recursive: true, force: true });
+    mkdirSync(join(bundle, 'rootfs/fakeproc'));
+    symlinkSync('/fakeproc', join(bundle, 'rootfs/proc'));
+    const r = h.rt(['run', '--bundle', bundle, id]);
+    expect(r.status).not.toBe(0);
+    if (IS_TSRUN) expect(r.stderr).toContain('mount "proc" on "/proc"');
+    nothingLeft(id, bundle);
+  });
+
+  // CVE-2024-21626 class: a working directory given as /proc/self/fd/N reaches whatever fd N of the init is.
+  it('a working directory through /proc/self/fd never lands outside the container', () => {
+    for (let n = 3; n < 12; n++) {
+      const id = h.id('cwdfd');
+      const cfg = baseConfig(['sh', '-c', 'cat ../../../../../../etc/hostname 2>/dev/null; echo "[$(pwd)]"']);
+      cfg.process.cwd = `/proc/self/fd/${n}`;
+      const bundle = h.bundle(cfg);
+      writeFileSync(join(bundle, 'rootfs/etc/hostname'), 'container-etc\n');
+      const r = h.rt(['run', '--bundle', bundle, id]);
+      // Either the working directory is refused at create, or it is resolved inside the container.
+      if (r.status === 0) expect(r.stdout).not.toContain(readFileSync('/etc/hostname', 'utf8').trim());
+      else expect(r.stderr).toMatch(/cwd|too many levels of symbolic links|not a directory|no such file/);
+      nothingLeft(id, bundle);
+    }
+  });
+});
