@@ -1,9 +1,35 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { native } from '../../src/native/addon.js';
-import { Harness, IS_TSRUN, baseConfig, fileLines, processesUsing, stateDirExists, waitFor } from '../helpers/runtime.js';
+import { launcherPath, native } from '../../src/native/addon.js';
+import {
+  Harness,
+  IS_TSRUN,
+  RUNTIME,
+  baseConfig,
+  fileLines,
+  processesUsing,
+  stateDirExists,
+  testCgroupsPath,
+  waitFor,
+} from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -598,4 +624,119 @@ describe('files written where others may write', () => {
     expect(stateDirExists(h, id)).toBe(false);
     expect(processesUsing(bundle)).toEqual([]);
   });
+});
+
+describe("the runtime's own binary is out of a container's reach (CVE-2019-5736)", () => {
+  // Until its execve, the init (and every process `exec` starts) runs the runtime's image: tsrun's launcher,
+  // runc itself. /proc/<pid>/exe of such a process must never lead to the host's file, or a container could
+  // hold it and, once nobody executes it any more, reopen it for writing through /proc/self/fd.
+  const hostBinary = IS_TSRUN ? launcherPath() : realpathSync(RUNTIME);
+
+  /** The file /proc/<pid>/exe leads to is the host's binary (same device and inode). */
+  function isHostBinary(pid: number): boolean {
+    const host = statSync(hostBinary);
+    const exe = statSync(`/proc/${pid}/exe`);
+    return exe.dev === host.dev && exe.ino === host.ino;
+  }
+
+  /** The container's freezer cgroup directory (the v2 one on a pure v2 host), from its init. */
+  function freezerDir(pid: number): string {
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+    const v1 = lines.find((l) => l.split(':')[1]!.split(',').includes('freezer'));
+    if (!v1) return join('/sys/fs/cgroup', lines.find((l) => l.startsWith('0::'))!.slice(3));
+    const mount = readdirSync('/sys/fs/cgroup').find((d) => d.split(',').includes('freezer'))!;
+    return join('/sys/fs/cgroup', mount, v1.split(':')[2]!);
+  }
+
+  it('the init waiting for start (and its shim) do not run from the host file', () => {
+    const id = h.id('exe');
+    expect(h.rt(['create', '--bundle', h.bundle(baseConfig(['true'])), id]).status).toBe(0);
+    const pid = h.state(id).pid;
+    expect(readlinkSync(`/proc/${pid}/exe`)).not.toBe(hostBinary);
+    expect(isHostBinary(pid)).toBe(false);
+    if (IS_TSRUN) {
+      // The shim never enters the container; it is the same image all the same.
+      const shim = (JSON.parse(readFileSync(join(h.root, id, 'state.json'), 'utf8')) as { shim?: { pid: number } }).shim;
+      expect(shim).toBeDefined();
+      expect(isHostBinary(shim!.pid)).toBe(false);
+    }
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
+  });
+
+  it('a process of exec, held before its execve (the container is paused), does not run from the host file', async () => {
+    const id = h.id('exe');
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.linux.cgroupsPath = testCgroupsPath(id);
+    expect(h.rt(['run', '-d', '--bundle', h.bundle(cfg), id]).status).toBe(0);
+    const init = h.state(id).pid;
+    const procs = join(freezerDir(init), 'cgroup.procs');
+    expect(h.rt(['pause', id]).status).toBe(0);
+    // The exec'd process enters the frozen cgroup before it runs the program: it stays there, pre-execve.
+    const ex = h.rtAsync(['exec', '--ignore-paused', id, 'sh', '-c', 'echo ran']);
+    let out = '';
+    ex.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const others = () => fileLines(procs).map(Number).filter((p) => p !== init);
+    try {
+      expect(waitFor(() => others().length > 0)).toBe(true);
+      for (const pid of others()) expect(isHostBinary(pid), `/proc/${pid}/exe -> ${readlinkSync(`/proc/${pid}/exe`)}`).toBe(false);
+    } finally {
+      expect(h.rt(['resume', id]).status).toBe(0);
+    }
+    const code = await new Promise<number | null>((r) => ex.on('close', r));
+    expect(out).toBe('ran\n');
+    expect(code).toBe(0);
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
+  });
+
+  // The attack itself: the container's process is the script "#!/proc/self/exe", so the kernel runs the image
+  // of the process that executes it — the launcher — inside the container. That copy reads a plan on its
+  // stdin (the caller's pipe, kept open) and so waits; a neighbour holds /proc/<pid>/exe (CAP_SYS_PTRACE makes
+  // it certain: without it the neighbour races the launcher's first instructions, which make it non-dumpable),
+  // and once no process executes the file any more, reopens it for writing and appends to it.
+  // runc's binary does not wait when run that way, so the victim cannot be held there: runc is covered by the
+  // two checks above.
+  it.skipIf(!IS_TSRUN)('a container that runs "#!/proc/self/exe" cannot write the launcher', async () => {
+    // A private copy of the native directory: the attack must spoil nothing else, and no shim may run it.
+    const nativeDir = join(h.work, 'native-copy');
+    mkdirSync(nativeDir);
+    for (const f of ['tsrun.node', 'tsrun-launcher']) copyFileSync(join(dirname(launcherPath()), f), join(nativeDir, f));
+    chmodSync(join(nativeDir, 'tsrun-launcher'), 0o755);
+    const victim = join(nativeDir, 'tsrun-launcher');
+    const before = readFileSync(victim);
+    const env = { ...process.env, TSRUN_NATIVE_DIR: nativeDir };
+
+    const cfg = baseConfig(['/bin/tsrun-test-payload', 'exe-hijack', '/tmp/target', '/tmp/report']);
+    const caps = [...cfg.process.capabilities.bounding, 'CAP_SYS_PTRACE'];
+    cfg.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    const id = h.id('hijack');
+    const bundle = h.bundle(cfg);
+    writeFileSync(join(bundle, 'rootfs/evil'), '#!/proc/self/exe\n', { mode: 0o755 });
+    expect(h.rt(['--shim', 'never', 'run', '-d', '--bundle', bundle, id], { env }).stderr).toBe('');
+
+    const pidFile = join(h.work, 'hijack.pid');
+    const ex = h.rtAsync(['exec', '--pid-file', pidFile, id, '/evil'], { env });
+    const report = join(bundle, 'rootfs/tmp/report');
+    try {
+      expect(waitFor(() => existsSync(pidFile))).toBe(true);
+      const hostPid = Number(readFileSync(pidFile, 'utf8'));
+      const innerPid = /^NSpid:\s*.*\s(\d+)$/m.exec(readFileSync(`/proc/${hostPid}/status`, 'utf8'))![1]!;
+      writeFileSync(join(bundle, 'rootfs/tmp/target.new'), innerPid);
+      renameSync(join(bundle, 'rootfs/tmp/target.new'), join(bundle, 'rootfs/tmp/target'));
+      expect(waitFor(() => fileLines(report).length > 0)).toBe(true);
+    } finally {
+      ex.stdin.end(); // the launcher in the container reads EOF and exits
+    }
+    await new Promise((r) => ex.on('close', r));
+    expect(waitFor(() => fileLines(report).length > 1, 40_000)).toBe(true);
+    const [grabbed, outcome] = fileLines(report);
+    const host = statSync(victim);
+    console.log(`exe hijack: ${grabbed}; ${outcome} (host file: ${host.dev} ${host.ino})`);
+    // Before the fix: "grabbed <the host file>", then "wrote", and the host's launcher ends with the marker.
+    expect(readFileSync(victim).subarray(before.length).toString()).toBe('');
+    expect(outcome).not.toBe('wrote');
+    expect(grabbed).toMatch(/^grabbed \d+ \d+$/);
+    expect(grabbed).not.toBe(`grabbed ${host.dev} ${host.ino}`);
+    expect(readFileSync(victim).equals(before)).toBe(true);
+    expect(h.rt(['delete', '--force', id], { env }).status).toBe(0);
+  }, 120_000);
 });
