@@ -64,6 +64,18 @@ export interface Launched {
   ctl: number;
 }
 
+/**
+ * An fd of the launcher no container can write, to spawn it from (CVE-2019-5736, see addon/core/exe_seal.h).
+ * Should neither way work here, -1: the launcher is spawned from its file, then seals itself or says why not.
+ */
+function sealedLauncher(addon: ReturnType<typeof native>): number {
+  try {
+    return addon.sealedExe(launcherPath()).fd;
+  } catch {
+    return -1;
+  }
+}
+
 /** Runs the launcher through to READY. On failure nothing of the init is left running. */
 export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
   const addon = native();
@@ -74,10 +86,12 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
   for (let i = 0; i < preserve; i++) fds.push(3 + i);
   fds.push(theirs);
   let launcherPid: number;
+  const exeFd = sealedLauncher(addon);
   try {
-    launcherPid = addon.spawn(launcherPath(), ['tsrun-launcher', String(ctlFd)], [], fds);
+    launcherPid = addon.spawn(launcherPath(), ['tsrun-launcher', String(ctlFd)], [], fds, exeFd);
   } finally {
     closeSync(theirs);
+    if (exeFd >= 0) closeSync(exeFd);
   }
   let pid = 0;
   let shimPid = 0;
@@ -85,7 +99,12 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
     const body = encodePlan(plan);
     const head = Buffer.alloc(4);
     head.writeUInt32LE(body.length);
-    writeSync(mine, Buffer.concat([head, body]));
+    try {
+      writeSync(mine, Buffer.concat([head, body]));
+    } catch (err) {
+      // The launcher failed before reading its plan (it reported why, or died): read on.
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    }
     for (;;) {
       const m = readMsg(mine);
       if (!m) {
