@@ -4,6 +4,7 @@
  */
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
+import { log } from '../log.js';
 import { MSG_SIZE, Msg } from '../native/contract.js';
 import { launcherPath, native } from '../native/addon.js';
 import { encodePlan } from '../plan/encode.js';
@@ -70,8 +71,11 @@ export interface Launched {
  */
 function sealedLauncher(addon: ReturnType<typeof native>): number {
   try {
-    return addon.sealedExe(launcherPath()).fd;
-  } catch {
+    const { fd, how } = addon.sealedExe(launcherPath());
+    log.debug(`container launcher spawned through a ${how === 'overlay' ? 'read-only overlay' : 'sealed memfd copy'}`);
+    return fd;
+  } catch (err) {
+    log.debug(`container launcher spawned from its file (it seals itself): ${(err as Error).message}`);
     return -1;
   }
 }
