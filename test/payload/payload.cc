@@ -5,8 +5,8 @@
 //                       subreaper, run CMD, print "ran STATUS", then print "reaped PID exit N" / "reaped PID
 //                       signal N" for every orphan adopted and reaped, until none is left
 //   fdwatch FILE        (in a container with CAP_SYS_PTRACE) spin on the next pids of this pid namespace; for
-//                       every process that appears, open each /proc/PID/fd/N and /proc/PID/cwd and append
-//                       "PID NAME DEV INO MODE" (what the open reached) to FILE once per distinct object
+//                       every process that appears, open each /proc/PID/fd/N, /proc/PID/cwd and /proc/PID/exe
+//                       and append "PID NAME DEV INO MODE" (what the open reached) to FILE once per distinct object
 //   exe-hijack TARGET REPORT
 //                       (CVE-2019-5736, in a container with CAP_SYS_PTRACE) wait for a pid in the file TARGET,
 //                       open /proc/PID/exe (O_PATH) and append "grabbed DEV INO" to REPORT; then reopen that
@@ -103,7 +103,7 @@ static void record(FILE* out, long pid, const char* name, const char* path, std:
   std::fflush(out);
 }
 
-// Scans one process: every fd and its cwd. Returns false if it does not exist (yet, or any more).
+// Scans one process: every fd, its cwd and its exe. Returns false if it does not exist (yet, or any more).
 static bool scan(FILE* out, long pid, std::set<std::string>* seen) {
   char dir[64];
   std::snprintf(dir, sizeof(dir), "/proc/%ld/fd", pid);
@@ -118,6 +118,8 @@ static bool scan(FILE* out, long pid, std::set<std::string>* seen) {
   closedir(d);
   std::snprintf(dir, sizeof(dir), "/proc/%ld/cwd", pid);
   record(out, pid, "cwd", dir, seen);
+  std::snprintf(dir, sizeof(dir), "/proc/%ld/exe", pid);
+  record(out, pid, "exe", dir, seen);
   return true;
 }
 
