@@ -741,9 +741,10 @@ describe("the runtime's own binary is out of a container's reach (CVE-2019-5736)
 
   // The attack itself: the container's process is the script "#!/proc/self/exe", so the kernel runs the image
   // of the process that executes it — the launcher — inside the container. That copy reads a plan on its
-  // stdin (the caller's pipe, kept open) and so waits; a neighbour holds /proc/<pid>/exe (CAP_SYS_PTRACE makes
-  // it certain: without it the neighbour races the launcher's first instructions, which make it non-dumpable),
-  // and once no process executes the file any more, reopens it for writing and appends to it.
+  // stdin (the caller's pipe, kept open) and so waits; a neighbour holds /proc/<pid>/exe and once no process
+  // executes the file any more, reopens it for writing and appends to it. CAP_SYS_PTRACE makes the grab
+  // certain; with the default capabilities a neighbour spinning on the next pid races the launcher's first
+  // instructions (which make it non-dumpable), and won 9 of 10 tries against the launcher before the fix.
   // runc's binary does not wait when run that way, so the victim cannot be held there: runc is covered by the
   // two checks above.
   it.skipIf(!IS_TSRUN)('a container that runs "#!/proc/self/exe" cannot write the launcher', async () => {
