@@ -533,6 +533,12 @@ void wait_continue(int32_t step) {
 // Runs the hooks of one phase in the container's namespaces: each one a child with the state JSON on its
 // stdin (a socket, so that a hook that does not read it cannot raise SIGPIPE here), waited for on its pidfd
 // with its timeout. Any failure fails the container, as runc does.
+// createContainer hooks are host binaries running in the container's namespaces, so /proc/<pid>/exe of one
+// leads to a host file, as for runc; unlike the launcher's image (core/exe_seal.h) they are not sealed: that
+// link is guarded by the same check as /proc/<pid>/root, still the host's root before pivot_root, and the
+// hook has the init's whole capability set, so a process of a joined pid namespace that passes the check
+// (all those capabilities or CAP_SYS_PTRACE, no user namespace) reaches every host file anyway. A hook given
+// as a script would bring its host interpreter along too. startContainer hooks are the container's own files.
 void run_hooks(uint32_t phase) {
   const Plan& p = *g->plan;
   const HookState* st = nullptr;

@@ -141,6 +141,7 @@ constexpr int32_t SECCOMP_LISTENER = 12;
 constexpr int32_t CGROUP = 13;
 constexpr int32_t EXEC_ROOT = 14;
 constexpr int32_t SHIM = 15;
+constexpr int32_t SELF_EXE = 16;
 constexpr int32_t SIGNALS = 20;
 constexpr int32_t SYNC = 21;
 constexpr int32_t SETSID = 22;

@@ -30,6 +30,7 @@
 
 #include "../core/child.h"
 #include "../core/contract.h"
+#include "../core/exe_seal.h"
 #include "../core/fd.h"
 #include "../core/plan.h"
 #include "../core/sys.h"
@@ -254,11 +255,32 @@ int supervise(pid_t pid, int pidfd, int master) {
   return status;
 }
 
+// Returns only once this process runs from an image no container can write (see core/exe_seal.h). Node spawns
+// the launcher that way already; started from the file itself, it copies itself into a sealed memfd and
+// executes that, its fds (the control socket, stdio, the preserved ones) and signal state unchanged.
+void ensure_sealed_image(char** argv, char** envp) {
+  int sealed = self_image_sealed();
+  if (sealed < 0) die(Step::SELF_EXE, errno);
+  if (sealed == 0) {
+    Fd self(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
+    if (!self.valid()) die(Step::SELF_EXE, errno);
+    Fd mem(sealed_copy(self.get()));
+    if (!mem.valid()) die(Step::SELF_EXE, errno);
+    syscall(SYS_execveat, mem.get(), "", argv, envp, AT_EMPTY_PATH);
+    die(Step::SELF_EXE, errno);
+  }
+  // Executed through a file descriptor, the process is named after its number: keep the name it always had.
+  if (prctl(PR_SET_NAME, "tsrun-launcher", 0, 0, 0) < 0) die(Step::SELF_EXE, errno);
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv, char** envp) {
   if (argc < 2) return 2;
   g_ctl = std::atoi(argv[1]);
+  if (fcntl(g_ctl, F_GETFD) < 0) return 2;
+  // First, while the control socket is still inherited across an execve.
+  ensure_sealed_image(argv, envp);
   if (fcntl(g_ctl, F_SETFD, FD_CLOEXEC) < 0) return 2;
 
   // Non-dumpable before joining or creating any namespace: processes of the container must not ptrace or

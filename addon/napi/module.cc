@@ -18,10 +18,12 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "../core/exe_seal.h"
 #include "../core/fd.h"
 #include "../core/seccomp_info.h"
 #include "../core/sys.h"
@@ -63,7 +65,8 @@ Napi::Value Socketpair(const Napi::CallbackInfo& info) {
 extern "C" char** environ;
 
 // posix_spawn with fds[i] placed at i: sources are first moved above every target so that no dup2 clobbers
-// a source still needed; every target then loses close-on-exec through dup2.
+// a source still needed; every target then loses close-on-exec through dup2. With exeFd (5th argument), the
+// child executes that fd instead of the file at `file` (which then only names it in errors).
 Napi::Value Spawn(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string file = info[0].As<Napi::String>().Utf8Value();
@@ -73,12 +76,23 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   std::vector<int> fds;
   for (uint32_t i = 0; i < fdArr.Length(); i++) fds.push_back(fdArr.Get(i).As<Napi::Number>().Int32Value());
 
+  int exe_fd = info.Length() > 4 ? info[4].As<Napi::Number>().Int32Value() : -1;
+
   int base = static_cast<int>(fds.size()) + 3;
   std::vector<tsrun::Fd> high;
   for (int fd : fds) {
     int h = fcntl(fd, F_DUPFD_CLOEXEC, base);
     if (h < 0) THROW_ERRNO(env, "fcntl(F_DUPFD_CLOEXEC)");
     high.emplace_back(h);
+  }
+  // Executing an fd: name it by a number no dup2 below clobbers. The child resolves /proc/self/fd/N in its
+  // own copy of the fd table before execve closes it (close-on-exec).
+  tsrun::Fd exe_high;
+  std::string exec_path = file;
+  if (exe_fd >= 0) {
+    exe_high.reset(fcntl(exe_fd, F_DUPFD_CLOEXEC, base));
+    if (!exe_high.valid()) THROW_ERRNO(env, "fcntl(F_DUPFD_CLOEXEC)");
+    exec_path = "/proc/self/fd/" + std::to_string(exe_high.get());
   }
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -98,7 +112,7 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   for (auto& e : envs) envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid;
-  int rc = posix_spawn(&pid, file.c_str(), &fa, &attr, argv.data(), envp.data());
+  int rc = posix_spawn(&pid, exec_path.c_str(), &fa, &attr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&attr);
   if (rc != 0) {
@@ -106,6 +120,40 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   return Napi::Number::New(env, pid);
+}
+
+// The launcher, to be spawned through /proc/self/fd/N, as an image no container can write (see core/exe_seal.h):
+// the read-only overlay costs tens of microseconds and shares the page cache; the memfd copy, where the kernel or
+// the privileges do not allow the overlay, costs a copy of the file. Done here rather than by the launcher
+// re-executing itself: one execve per launch, not two.
+Napi::Value SealedExe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string given = info[0].As<Napi::String>().Utf8Value();
+  // The file itself, not a symlink to it: a symlink inside the overlay could lead back out of it.
+  char* real = realpath(given.c_str(), nullptr);
+  if (real == nullptr) THROW_ERRNO(env, "realpath", given);
+  std::string path(real);
+  free(real);
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  const char* how = "overlay";
+  tsrun::Fd dirfd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd.valid()) THROW_ERRNO(env, "open", dir);
+  tsrun::Fd exe(tsrun::open_via_readonly_overlay(dirfd.get(), name.c_str()));
+  struct stat st;
+  if (exe.valid() && (fstat(exe.get(), &st) < 0 || !S_ISREG(st.st_mode))) exe.reset();
+  if (!exe.valid()) {
+    how = "memfd";
+    tsrun::Fd file(openat(dirfd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!file.valid()) THROW_ERRNO(env, "open", path);
+    exe.reset(tsrun::sealed_copy(file.get()));
+    if (!exe.valid()) THROW_ERRNO(env, "sealed copy", path);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("fd", exe.release());
+  o.Set("how", how);
+  return o;
 }
 
 Napi::Value Waitpid(const Napi::CallbackInfo& info) {
@@ -368,6 +416,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("socketpair", Napi::Function::New(env, Socketpair));
   exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("sealedExe", Napi::Function::New(env, SealedExe));
   exports.Set("waitpid", Napi::Function::New(env, Waitpid));
   exports.Set("waitpidAsync", Napi::Function::New(env, WaitpidAsync));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));

@@ -205,6 +205,8 @@ export const Step = {
   CGROUP: 13,
   EXEC_ROOT: 14,
   SHIM: 15,
+  /** the launcher making sure it runs from an image no container can write (sealed copy of itself). */
+  SELF_EXE: 16,
   SIGNALS: 20,
   CGROUPNS: 47,
   /** reopening exec.fifo through the container's /proc: index 0 errno, 1 /proc not procfs, 2 not the same fifo. */
@@ -287,9 +289,16 @@ export interface NativeAddon {
   socketpair(): [number, number];
   /**
    * posix_spawn `file` with `argv`/`envp`; child fd i = fds[i] (others closed), all signals default and unblocked.
+   * With exeFd, the child executes that fd (through /proc/self/fd) and `file` only names it in errors.
    * Returns the pid.
    */
-  spawn(file: string, argv: string[], envp: string[], fds: number[]): number;
+  spawn(file: string, argv: string[], envp: string[], fds: number[], exeFd?: number): number;
+  /**
+   * An fd (close-on-exec) of the executable at path that no container can write, for spawn's exeFd
+   * (CVE-2019-5736): the file seen through a private read-only overlayfs (Linux 6.15, root), else a sealed
+   * memfd copy. `how` says which.
+   */
+  sealedExe(path: string): { fd: number; how: 'overlay' | 'memfd' };
   /** waitpid(2); flags e.g. WNOHANG = 1. */
   waitpid(pid: number, flags: number): WaitResult;
   /** waitpid(2) on a helper thread; resolves with the raw status. */

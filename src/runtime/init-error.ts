@@ -51,6 +51,8 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
   switch (step) {
     case Step.PLAN:
       return msg('container launcher: invalid plan');
+    case Step.SELF_EXE:
+      return msg('container launcher: run from a sealed copy of its own executable (CVE-2019-5736)');
     case Step.FIFO:
       return msg(`open exec fifo "${plan.fifo}"`);
     case Step.FIFO_REOPEN:

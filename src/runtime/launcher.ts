@@ -4,6 +4,7 @@
  */
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
+import { log } from '../log.js';
 import { MSG_SIZE, Msg } from '../native/contract.js';
 import { launcherPath, native } from '../native/addon.js';
 import { encodePlan } from '../plan/encode.js';
@@ -64,6 +65,21 @@ export interface Launched {
   ctl: number;
 }
 
+/**
+ * An fd of the launcher no container can write, to spawn it from (CVE-2019-5736, see addon/core/exe_seal.h).
+ * Should neither way work here, -1: the launcher is spawned from its file, then seals itself or says why not.
+ */
+function sealedLauncher(addon: ReturnType<typeof native>): number {
+  try {
+    const { fd, how } = addon.sealedExe(launcherPath());
+    log.debug(`container launcher spawned through a ${how === 'overlay' ? 'read-only overlay' : 'sealed memfd copy'}`);
+    return fd;
+  } catch (err) {
+    log.debug(`container launcher spawned from its file (it seals itself): ${(err as Error).message}`);
+    return -1;
+  }
+}
+
 /** Runs the launcher through to READY. On failure nothing of the init is left running. */
 export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
   const addon = native();
@@ -74,10 +90,12 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
   for (let i = 0; i < preserve; i++) fds.push(3 + i);
   fds.push(theirs);
   let launcherPid: number;
+  const exeFd = sealedLauncher(addon);
   try {
-    launcherPid = addon.spawn(launcherPath(), ['tsrun-launcher', String(ctlFd)], [], fds);
+    launcherPid = addon.spawn(launcherPath(), ['tsrun-launcher', String(ctlFd)], [], fds, exeFd);
   } finally {
     closeSync(theirs);
+    if (exeFd >= 0) closeSync(exeFd);
   }
   let pid = 0;
   let shimPid = 0;
@@ -85,7 +103,12 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
     const body = encodePlan(plan);
     const head = Buffer.alloc(4);
     head.writeUInt32LE(body.length);
-    writeSync(mine, Buffer.concat([head, body]));
+    try {
+      writeSync(mine, Buffer.concat([head, body]));
+    } catch (err) {
+      // The launcher failed before reading its plan (it reported why, or died): read on.
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+    }
     for (;;) {
       const m = readMsg(mine);
       if (!m) {

@@ -267,7 +267,8 @@ describe('exec and the container\'s state', () => {
     const p = spawn(RUNTIME, h.argv(['exec', '--ignore-paused', c.id, 'echo', 'thawed']), { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const done = new Promise<number | null>((res) => p.on('exit', res));
+    // 'close', not 'exit': the output may still be in the pipe when the process is reaped.
+    const done = new Promise<number | null>((res) => p.on('close', res));
     expect(h.rt(['resume', c.id]).status).toBe(0);
     expect(await done).toBe(0);
     expect(out).toBe('thawed\n');

@@ -1,9 +1,33 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { native } from '../../src/native/addon.js';
-import { Harness, IS_TSRUN, baseConfig, fileLines, processesUsing, stateDirExists, waitFor } from '../helpers/runtime.js';
+import { launcherPath, native } from '../../src/native/addon.js';
+import {
+  Harness,
+  IS_TSRUN,
+  baseConfig,
+  fileLines,
+  processesUsing,
+  stateDirExists,
+  testCgroupsPath,
+  waitFor,
+} from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -282,8 +306,9 @@ describe('no host file or directory reaches a process inside the container', () 
   const EXECS = 40;
 
   /**
-   * dev:ino:type of the host objects a process inside the container must never hold (fd or cwd). The type
-   * too: an inode number freed by a file removed meanwhile (the harness's output files) can be reused.
+   * dev:ino:type of the host objects a process inside the container must never hold (fd or cwd) nor run from
+   * (exe: tsrun's launcher, CVE-2019-5736). The type too: an inode number freed by a file removed meanwhile
+   * (the harness's output files) can be reused.
    */
   function hostObjects(paths: string[], initPid: number): Map<string, string> {
     const out = new Map<string, string>();
@@ -295,7 +320,7 @@ describe('no host file or directory reaches a process inside the container', () 
         // not on this host (a cgroup layout it lacks)
       }
     };
-    for (const p of ['/', '/proc', '/sys/fs/cgroup', '/sys/fs/cgroup/unified', process.cwd(), h.work, h.root, ...paths]) add(p);
+    for (const p of ['/', '/proc', '/sys/fs/cgroup', '/sys/fs/cgroup/unified', process.cwd(), h.work, h.root, launcherPath(), ...paths]) add(p);
     for (const line of readFileSync(`/proc/${initPid}/cgroup`, 'utf8').split('\n').filter(Boolean)) {
       const [, ctrls = '', path = ''] = line.split(':');
       if (ctrls === '') {
@@ -316,8 +341,8 @@ describe('no host file or directory reaches a process inside the container', () 
   }
 
   // A neighbour with CAP_SYS_PTRACE in the initial user namespace (no user namespace) may open
-  // /proc/<pid>/fd/N and /proc/<pid>/cwd of any process that enters its pid namespace, from the moment it
-  // exists. The watcher spins on the next pids and records what those lead to; nothing may be a host object.
+  // /proc/<pid>/fd/N, /proc/<pid>/cwd and /proc/<pid>/exe of any process that enters its pid namespace, from the
+  // moment it exists. The watcher spins on the next pids and records what those lead to; nothing may be a host object.
   // runc 1.1.5 differs: its init holds an fd of the host's root (its pivot_root "oldroot") while a create
   // that joins the pid namespace pivots, and the watcher sees it.
   it.skipIf(!IS_TSRUN)(`holds nothing of the host in ${EXECS} execs nor in a create that joins the pid namespace`, () => {
@@ -360,7 +385,12 @@ describe('no host file or directory reaches a process inside the container', () 
       .map(([pid, name, dev, ino, mode]) => ({ pid: Number(pid), name, what: host.get(`${dev} ${ino} ${parseInt(mode!, 8) & 0o170000}`) }))
       .filter((l) => l.what !== undefined);
     const caughtExecs = execPids.filter((p) => leaks.some((l) => l.pid === p)).length;
-    console.log(`fd watcher: ${caughtExecs} of ${EXECS} execs and ${leaks.some((l) => l.pid === joiner) ? '' : 'not '}the joining create caught holding a host object`);
+    // Two images recorded for one process: the watcher saw it before its execve (the launcher) and after.
+    const exes = (pid: number) => new Set(fileLines(seen).filter((l) => l.startsWith(`${pid} exe `))).size;
+    const preExec = execPids.filter((p) => exes(p) > 1).length;
+    console.log(
+      `fd watcher: ${caughtExecs} of ${EXECS} execs and ${leaks.some((l) => l.pid === joiner) ? '' : 'not '}the joining create caught holding a host object; ${preExec} execs seen before their execve`,
+    );
     expect(leaks).toEqual([]);
   }, 180_000);
 });
@@ -713,4 +743,167 @@ describe('paths the image controls', () => {
       nothingLeft(id, bundle);
     }
   });
+});
+
+describe("the runtime's own binary is out of a container's reach (CVE-2019-5736)", () => {
+  // Until its execve, the init (and every process `exec` starts) runs the runtime's image: tsrun's launcher,
+  // runc itself. /proc/<pid>/exe of such a process must never lead to the host's file, or a container could
+  // hold it and, once nobody executes it any more, reopen it for writing through /proc/self/fd.
+  const hostBinary = launcherPath();
+
+  /** The file /proc/<pid>/exe leads to is the host's binary (same device and inode). */
+  function isHostBinary(pid: number): boolean {
+    const host = statSync(hostBinary);
+    const exe = statSync(`/proc/${pid}/exe`);
+    return exe.dev === host.dev && exe.ino === host.ino;
+  }
+
+  /** The container's freezer cgroup directory (the v2 one on a pure v2 host), from its init. */
+  function freezerDir(pid: number): string {
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+    const v1 = lines.find((l) => l.split(':')[1]!.split(',').includes('freezer'));
+    if (!v1) return join('/sys/fs/cgroup', lines.find((l) => l.startsWith('0::'))!.slice(3));
+    const mount = readdirSync('/sys/fs/cgroup').find((d) => d.split(',').includes('freezer'))!;
+    return join('/sys/fs/cgroup', mount, v1.split(':')[2]!);
+  }
+
+  // runc 1.1.5 runs `runc init` from a read-only bind mount of its binary (its "bindfd", dropped in later
+  // releases since a mount's flags can be changed back): the same inode, so these two checks are tsrun's own.
+  it.skipIf(!IS_TSRUN)('the init waiting for start (and its shim) do not run from the host file', () => {
+    const id = h.id('exe');
+    expect(h.rt(['create', '--bundle', h.bundle(baseConfig(['true'])), id]).status).toBe(0);
+    const pid = h.state(id).pid;
+    expect(readlinkSync(`/proc/${pid}/exe`)).not.toBe(hostBinary);
+    expect(isHostBinary(pid)).toBe(false);
+    // The shim never enters the container; it is the same image all the same.
+    const shim = (JSON.parse(readFileSync(join(h.root, id, 'state.json'), 'utf8')) as { shim?: { pid: number } }).shim;
+    expect(shim).toBeDefined();
+    expect(isHostBinary(shim!.pid)).toBe(false);
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
+  });
+
+  it.skipIf(!IS_TSRUN)('a process of exec, held before its execve (the container is paused), does not run from the host file', async () => {
+    const id = h.id('exe');
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.linux.cgroupsPath = testCgroupsPath(id);
+    expect(h.rt(['run', '-d', '--bundle', h.bundle(cfg), id]).status).toBe(0);
+    const init = h.state(id).pid;
+    const procs = join(freezerDir(init), 'cgroup.procs');
+    expect(h.rt(['pause', id]).status).toBe(0);
+    // The exec'd process enters the frozen cgroup before it runs the program: it stays there, pre-execve.
+    const ex = h.rtAsync(['exec', '--ignore-paused', id, 'sh', '-c', 'echo ran']);
+    let out = '';
+    ex.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const others = () => fileLines(procs).map(Number).filter((p) => p !== init);
+    try {
+      expect(waitFor(() => others().length > 0)).toBe(true);
+      for (const pid of others()) expect(isHostBinary(pid), `/proc/${pid}/exe -> ${readlinkSync(`/proc/${pid}/exe`)}`).toBe(false);
+    } finally {
+      expect(h.rt(['resume', id]).status).toBe(0);
+    }
+    const code = await new Promise<number | null>((r) => ex.on('close', r));
+    expect(out).toBe('ran\n');
+    expect(code).toBe(0);
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
+  });
+
+  // createContainer hooks are host binaries that the init executes in the container's namespaces before
+  // pivot_root, as runc does: a process already in that pid namespace (one joined by the new container) sees
+  // them. Nothing is sealed for them, on purpose: /proc/<hook>/exe is guarded by the same check as
+  // /proc/<hook>/root, which is still the host's root then, and the hook runs with the init's whole capability
+  // set, so only a neighbour holding all of those or CAP_SYS_PTRACE (without a user namespace) passes it, and
+  // that one reaches every host file through root anyway. This guards the premise: a neighbour with the
+  // default capabilities reaches neither.
+  it('a createContainer hook is out of reach of a neighbour in its pid namespace with default capabilities', async () => {
+    const hookBin = join(h.work, 'hook-sleep');
+    copyFileSync('/bin/sleep', hookBin);
+    chmodSync(hookBin, 0o755);
+    const before = readFileSync(hookBin);
+    const cfgA = baseConfig(['/bin/tsrun-test-payload', 'exe-hijack', '/tmp/target', '/tmp/report']);
+    const idA = h.id('nbr');
+    const bundleA = h.bundle(cfgA);
+    expect(h.rt(['run', '-d', '--bundle', bundleA, idA]).stderr).toBe('');
+    const wpid = h.state(idA).pid;
+
+    const cfgB = baseConfig(['true']);
+    cfgB.linux.namespaces = cfgB.linux.namespaces.map((n: { type: string }) => (n.type === 'pid' ? { type: 'pid', path: `/proc/${wpid}/ns/pid` } : n));
+    cfgB.hooks = { createContainer: [{ path: hookBin, args: ['hook-sleep', '3'] }] };
+    const idB = h.id('hooked');
+    const create = h.rtAsync(['create', '--bundle', h.bundle(cfgB), idB]);
+    const exited = new Promise<number | null>((r) => create.on('exit', r));
+    const hookPid = () =>
+      readdirSync('/proc')
+        .filter((e) => /^\d+$/.test(e))
+        .find((e) => {
+          try {
+            return readlinkSync(`/proc/${e}/exe`) === hookBin;
+          } catch {
+            return false;
+          }
+        });
+    expect(waitFor(() => hookPid() !== undefined)).toBe(true);
+    const innerPid = /^NSpid:\s*.*\s(\d+)$/m.exec(readFileSync(`/proc/${hookPid()}/status`, 'utf8'))![1]!;
+    writeFileSync(join(bundleA, 'rootfs/tmp/target.new'), innerPid);
+    renameSync(join(bundleA, 'rootfs/tmp/target.new'), join(bundleA, 'rootfs/tmp/target'));
+    const report = join(bundleA, 'rootfs/tmp/report');
+    expect(waitFor(() => fileLines(report).length > 0)).toBe(true);
+    expect(await exited).toBe(0);
+    expect(fileLines(report)).toEqual(['grab-failed 13']); // EACCES
+    expect(readFileSync(hookBin).equals(before)).toBe(true);
+    expect(h.rt(['delete', '--force', idB]).status).toBe(0);
+    expect(h.rt(['delete', '--force', idA]).status).toBe(0);
+  });
+
+  // The attack itself: the container's process is the script "#!/proc/self/exe", so the kernel runs the image
+  // of the process that executes it — the launcher — inside the container. That copy reads a plan on its
+  // stdin (the caller's pipe, kept open) and so waits; a neighbour holds /proc/<pid>/exe and once no process
+  // executes the file any more, reopens it for writing and appends to it. CAP_SYS_PTRACE makes the grab
+  // certain; with the default capabilities a neighbour spinning on the next pid races the launcher's first
+  // instructions (which make it non-dumpable), and won 9 of 10 tries against the launcher before the fix.
+  // runc's binary does not wait when run that way, so the victim cannot be held there: runc is covered by the
+  // two checks above.
+  it.skipIf(!IS_TSRUN)('a container that runs "#!/proc/self/exe" cannot write the launcher', async () => {
+    // A private copy of the native directory: the attack must spoil nothing else, and no shim may run it.
+    const nativeDir = join(h.work, 'native-copy');
+    mkdirSync(nativeDir);
+    for (const f of ['tsrun.node', 'tsrun-launcher']) copyFileSync(join(dirname(launcherPath()), f), join(nativeDir, f));
+    chmodSync(join(nativeDir, 'tsrun-launcher'), 0o755);
+    const victim = join(nativeDir, 'tsrun-launcher');
+    const before = readFileSync(victim);
+    const env = { ...process.env, TSRUN_NATIVE_DIR: nativeDir };
+
+    const cfg = baseConfig(['/bin/tsrun-test-payload', 'exe-hijack', '/tmp/target', '/tmp/report']);
+    const caps = [...cfg.process.capabilities.bounding, 'CAP_SYS_PTRACE'];
+    cfg.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+    const id = h.id('hijack');
+    const bundle = h.bundle(cfg);
+    writeFileSync(join(bundle, 'rootfs/evil'), '#!/proc/self/exe\n', { mode: 0o755 });
+    expect(h.rt(['--shim', 'never', 'run', '-d', '--bundle', bundle, id], { env }).stderr).toBe('');
+
+    const pidFile = join(h.work, 'hijack.pid');
+    const ex = h.rtAsync(['exec', '--pid-file', pidFile, id, '/evil'], { env });
+    const report = join(bundle, 'rootfs/tmp/report');
+    try {
+      expect(waitFor(() => existsSync(pidFile))).toBe(true);
+      const hostPid = Number(readFileSync(pidFile, 'utf8'));
+      const innerPid = /^NSpid:\s*.*\s(\d+)$/m.exec(readFileSync(`/proc/${hostPid}/status`, 'utf8'))![1]!;
+      writeFileSync(join(bundle, 'rootfs/tmp/target.new'), innerPid);
+      renameSync(join(bundle, 'rootfs/tmp/target.new'), join(bundle, 'rootfs/tmp/target'));
+      expect(waitFor(() => fileLines(report).length > 0)).toBe(true);
+    } finally {
+      ex.stdin.end(); // the launcher in the container reads EOF and exits
+    }
+    await new Promise((r) => ex.on('close', r));
+    expect(waitFor(() => fileLines(report).length > 1, 40_000)).toBe(true);
+    const [grabbed, outcome] = fileLines(report);
+    const host = statSync(victim);
+    console.log(`exe hijack: ${grabbed}; ${outcome} (host file: ${host.dev} ${host.ino})`);
+    // Before the fix: "grabbed <the host file>", then "wrote", and the host's launcher ends with the marker.
+    expect(readFileSync(victim).subarray(before.length).toString()).toBe('');
+    expect(outcome).not.toBe('wrote');
+    expect(grabbed).toMatch(/^grabbed \d+ \d+$/);
+    expect(grabbed).not.toBe(`grabbed ${host.dev} ${host.ino}`);
+    expect(readFileSync(victim).equals(before)).toBe(true);
+    expect(h.rt(['delete', '--force', id], { env }).status).toBe(0);
+  }, 120_000);
 });

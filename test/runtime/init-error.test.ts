@@ -47,6 +47,12 @@ function plan(args: string[] = ['foo'], over: Partial<Plan['process']> = {}): Pl
 }
 
 describe('describeInitError', () => {
+  it('says the launcher could not seal its own executable', () => {
+    const e = describeInitError(plan(), Step.SELF_EXE, 38, -1);
+    expect(e).toBeInstanceOf(SysError);
+    expect(e.message).toBe('container launcher: run from a sealed copy of its own executable (CVE-2019-5736): function not implemented');
+  });
+
   it('names the failing op by its `what` and ends with Go errno text', () => {
     const e = describeInitError(plan(), Step.OP_MOUNT, EPERM, 0);
     expect(e).toBeInstanceOf(SysError);
