@@ -591,6 +591,8 @@ void run_hooks(uint32_t phase) {
   }
 }
 
+int open_host_fd_dir();
+
 void run_ops() {
   const Plan& p = *g->plan;
   for (size_t i = 0; i < p.ops.size(); i++) {
@@ -604,6 +606,7 @@ void run_ops() {
       case OpKind::UNLINK: op_unlink(op, idx); break;
       case OpKind::PIVOT: op_pivot(op, idx); break;
       case OpKind::CHROOT:
+        if (g->fifo_fd >= 0 && g->fd_dir < 0) g->fd_dir = open_host_fd_dir();
         if (fchdir(g->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0) fail(Step::OP_CHROOT, errno, idx);
         break;
       case OpKind::MASK: op_mask(op, idx); break;
@@ -720,8 +723,15 @@ void send_notify_fd(int nfd) {
 // may be mounted on the way below it (RESOLVE_NO_XDEV), so that a fake /proc cannot point the open elsewhere;
 // reopen_fifo checks the file it gets is the very fifo. Opened before READY: a container whose /proc is not
 // a procfs fails its create, not its start.
-int open_fd_dir() {
-  int proc = open_in("/proc", O_PATH | O_DIRECTORY);
+int fd_dir_of(int proc);
+int open_fd_dir() { return fd_dir_of(open_in("/proc", O_PATH | O_DIRECTORY)); }
+
+// Without a mount namespace the container only chroots into the rootfs, whose /proc is not mounted: the fds are
+// then reached through the host's /proc, opened just before the chroot (the init shares the host's mounts
+// anyway, so this exposes nothing it could not reach).
+int open_host_fd_dir() { return fd_dir_of(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)); }
+
+int fd_dir_of(int proc) {
   if (proc < 0) fail(Step::FIFO_REOPEN, errno, 0);
   struct statfs sf;
   if (fstatfs(proc, &sf) < 0) fail(Step::FIFO_REOPEN, errno, 0);
@@ -868,7 +878,7 @@ void run_child(ChildCtx* ctx) {
 
   const char* exe = lookup_exe(p);
 
-  int fd_dir = ctx->fifo_fd >= 0 ? open_fd_dir() : -1;
+  int fd_dir = ctx->fifo_fd < 0 ? -1 : ctx->fd_dir >= 0 ? ctx->fd_dir : open_fd_dir();
 
   if (send_msg(ctx->sync_fd, Msg::READY) < 0) _exit(1);
 

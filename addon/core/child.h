@@ -17,6 +17,7 @@ struct ChildCtx {
   int root_fd = -1;
   int tty_slave = -1;
   int null_fd = -1;  // the container's verified /dev/null, opened by the first mask of a file
+  int fd_dir = -1;   // /proc/self/fd through which exec.fifo is reopened (no mount namespace: the host's)
 };
 
 [[noreturn]] void run_child(ChildCtx* ctx);
