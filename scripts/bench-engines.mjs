@@ -18,7 +18,7 @@ if (missing.length) {
   console.error(`bench:engines needs ${missing.join(', ')}`);
   process.exit(1);
 }
-const tsrun = join(repo, 'dist/tsrun.cjs');
+const tsrun = join(repo, 'dist/tsrun');
 const runtimes = { tsrun, runc: '/usr/sbin/runc' };
 if (!existsSync(runtimes.runc)) delete runtimes.runc;
 // dockerd reserves the name runc for its built-in entry: the reference is registered under another name.

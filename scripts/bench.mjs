@@ -15,7 +15,7 @@ const work = mkdtempSync(join(tmpdir(), 'tsrun-bench-'));
 const bundle = join(work, 'bundle');
 execFileSync(join(repo, 'scripts/make-rootfs'), [join(bundle, 'rootfs')]);
 // Use `tsrun spec` so the bench needs nothing but the built CLI.
-execFileSync(join(repo, 'dist/tsrun.cjs'), ['spec', '--bundle', bundle]);
+execFileSync(join(repo, 'dist/tsrun'), ['spec', '--bundle', bundle]);
 const cfgPath = join(bundle, 'config.json');
 const cfg = JSON.parse(readFileSync(cfgPath, 'utf8'));
 cfg.process.terminal = false;
@@ -23,7 +23,7 @@ cfg.process.args = ['true'];
 cfg.ociVersion = '1.0.2'; // the version every runtime here accepts (crun 1.8 refuses newer ones)
 writeFileSync(cfgPath, JSON.stringify(cfg));
 
-const candidates = [['tsrun', join(repo, 'dist/tsrun.cjs')], ['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun']];
+const candidates = [['tsrun', join(repo, 'dist/tsrun')], ['runc', '/usr/sbin/runc'], ['crun', '/usr/bin/crun']];
 // A runtime that cannot run the bundle on this host (crun 1.8 refuses hybrid cgroup hosts) is left out, said so.
 const runtimes = candidates.filter(([n, p]) => {
   if (!existsSync(p)) return false;
