@@ -213,11 +213,14 @@ const ContainerState& loaded(const Container& c) {
   return *c.state;
 }
 
-std::string status_of(const Container& c, const ContainerState& st) {
+std::string status_of(const Container& c, const ContainerState& st, bool may_delegate) {
   if (!same_live_process(st.pid, st.pid_start_time)) return "stopped";
   struct stat sb;
   if (fstatat(c.dir.get(), SF::FIFO, &sb, AT_SYMLINK_NOFOLLOW) == 0) {
-    if (S_ISLNK(sb.st_mode)) delegate("exec.fifo is a symlink");
+    if (S_ISLNK(sb.st_mode)) {
+      if (may_delegate) delegate("exec.fifo is a symlink");
+      fail(c.path + "/" + SF::FIFO + ": a symlink");
+    }
     return "created";
   }
   return is_frozen(st.cgroup) ? "paused" : "running";

@@ -65,7 +65,8 @@ Container open_container(const Root& root, const std::string& id);
 const ContainerState& loaded(const Container& c);
 
 // statusOf: created | running | paused | stopped, from reality (the init alive, exec.fifo, the freezer).
-std::string status_of(const Container& c, const ContainerState& st);
+// An exec.fifo that is a symlink is delegated, or (once side effects began) an error.
+std::string status_of(const Container& c, const ContainerState& st, bool may_delegate = true);
 
 // ociState: the document `state` prints and `list` extends.
 ojson oci_state(const Container& c, const ContainerState& st, const std::string& status);
