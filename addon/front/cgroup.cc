@@ -100,23 +100,32 @@ bool read_all_procs(const std::string& dir, bool top, std::vector<int64_t>* out,
   return true;
 }
 
-// Waits (poll on cgroup.events, no sleep) until no process is left in the cgroup2 directory `dir`.
-bool wait_unpopulated(const std::string& dir, int timeout_ms) {
+// Waits (poll on cgroup.events, no sleep) until the line `key` of the cgroup2 directory's cgroup.events reads
+// `value`. Returns false on timeout (or without such a file).
+bool wait_events(const std::string& dir, const char* key, char value, int timeout_ms) {
   Fd fd(open(join_file(dir, "cgroup.events").c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return false;
+  std::string want = std::string("\n") + key + " " + value + "\n";
   for (;;) {
     char buf[512];
     ssize_t n = pread(fd.get(), buf, sizeof buf - 1, 0);
     if (n < 0) return false;
-    buf[n] = 0;
-    if (strstr(buf, "populated 0")) return true;
+    if (("\n" + std::string(buf, static_cast<size_t>(n)) + "\n").find(want) != std::string::npos) return true;
     // kernfs signals a change of the file with POLLPRI.
     if (!(wait_fd(fd.get(), POLLPRI, timeout_ms) & (POLLPRI | POLLERR))) return false;
   }
 }
 
-// removeCgroup: rmdir; failing that, the sub-cgroups leaf first, then rmdir again, EBUSY (processes still
-// exiting) waited out on `events_dir`'s cgroup.events where there is one.
+// runc's back-off where cgroup v1 offers nothing to wait on (no cgroup.events): bounded, milliseconds.
+void backoff_ms(int ms) {
+  struct timespec ts = {0, ms * 1000000L};
+  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+  }
+}
+
+// removeCgroup: rmdir; failing that, the sub-cgroups leaf first, then rmdir again. EBUSY (processes still
+// exiting) is waited out on `events_dir`'s cgroup.events ("populated 0") where there is one, else retried with
+// runc's short back-off (1, 2, 4 ms ..., 10 tries).
 void remove_cgroup(const std::string& path, const std::string& events_dir) {
   if (rmdir(path.c_str()) == 0 || errno == ENOENT) return;
   int err = 0;
@@ -124,12 +133,50 @@ void remove_cgroup(const std::string& path, const std::string& events_dir) {
   if (err == ENOENT) return;
   if (err) fail("open " + path, err, "cgroup open");
   for (auto& s : subs) remove_cgroup(join_file(path, s), events_dir);
-  for (int tries = 0;; tries++) {
+  for (int tries = 0, delay = 1;; tries++) {
     if (rmdir(path.c_str()) == 0 || errno == ENOENT) return;
     err = errno;
     if (err == EINTR) continue;
-    if (err != EBUSY || tries >= 10 || events_dir.empty() || !wait_unpopulated(events_dir, 1000))
+    if (err != EBUSY || tries >= 10) fail("rmdir " + path, err, "cgroup rmdir");
+    if (events_dir.empty()) {
+      backoff_ms(delay);
+      delay = std::min(delay * 2, 4);
+    } else if (!wait_events(events_dir, "populated", '0', 1000)) {
       fail("rmdir " + path, err, "cgroup rmdir");
+    }
+  }
+}
+
+std::string trimmed(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n"), e = s.find_last_not_of(" \t\r\n");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+// freezeV1: write FROZEN until freezer.state reads FROZEN (1000 tries; every 50th, thaw and back off 10 ms as
+// runc does, for processes that keep arriving); thawed again on failure.
+void freeze_v1(const std::string& dir) {
+  try {
+    for (int i = 0; i < 1000; i++) {
+      if (i % 50 == 49) {
+        write_file(dir, "freezer.state", "THAWED");
+        backoff_ms(10);
+      }
+      write_file(dir, "freezer.state", "FROZEN");
+      ReadResult r = read_bounded(AT_FDCWD, join_file(dir, "freezer.state"), 4096, false);
+      if (r.err) fail("open " + join_file(dir, "freezer.state"), r.err > 0 ? r.err : EIO, "cgroup open");
+      std::string state = trimmed(r.data);
+      if (state == "FREEZING") continue;
+      if (state == "FROZEN") return;
+      fail("unexpected state " + state + " while freezing");
+    }
+    fail("unable to freeze");
+  } catch (const Error&) {
+    try {
+      write_file(dir, "freezer.state", "THAWED");
+    } catch (const Error&) {
+      // the error that matters is the freeze failure
+    }
+    throw;
   }
 }
 
@@ -179,16 +226,28 @@ std::vector<int64_t> Cgroup::pids(bool may_delegate) const {
   return out;
 }
 
-bool Cgroup::kill_all_native() const {
-  if (procs_dir().empty()) return true;  // nothing to kill
-  std::string u = unified();
-  return !u.empty() && exists(join_file(u, "cgroup.kill"));
+void Cgroup::freeze() const {
+  if (!v2_) {
+    std::string f = dir("freezer");
+    if (f.empty()) fail("cannot toggle freezer: cgroups not configured for container");
+    freeze_v1(f);
+    return;
+  }
+  const std::string& d = dirs_[0].second;
+  try {
+    write_file(d, "cgroup.freeze", "1");
+  } catch (const Error& e) {
+    if (e.err == ENOENT) fail("freezer not supported: open " + join_file(d, "cgroup.freeze") + ": no such file or directory");
+    throw;
+  }
+  if (!wait_events(d, "frozen", '1', 10000)) fail("timeout of 10s reached waiting for the cgroup to freeze");
 }
 
 void Cgroup::kill_all() const {
-  if (procs_dir().empty()) return;
+  std::string procs = procs_dir();
+  if (procs.empty()) return;
   std::string u = unified();
-  if (!u.empty() && exists(join_file(u, "cgroup.kill"))) {
+  if (!u.empty()) {
     try {
       write_file(u, "cgroup.kill", "1");
       return;
@@ -196,10 +255,30 @@ void Cgroup::kill_all() const {
       if (e.err != ENOENT) throw;
     }
   }
-  // The directory went away between the check and the write: kill what is left one by one (no freezer:
-  // kill_all_native() said cgroup.kill was there, so this is a removal race, not an old kernel).
-  for (int64_t pid : pids(false))
-    if (kill(static_cast<pid_t>(pid), SIGKILL) != 0 && errno != ESRCH) fail("kill", errno, "kill");
+  // No cgroup.kill (cgroup v1 alone, or a kernel before 5.14): runc's freeze, SIGKILL each, thaw; freezer
+  // failures are not fatal (runc only warns).
+  try {
+    freeze();
+  } catch (const Error&) {
+  }
+  std::vector<int64_t> pids;
+  try {
+    pids = this->pids(false);
+  } catch (const Error&) {
+    try {
+      thaw();
+    } catch (const Error&) {
+    }
+    throw;
+  }
+  int first = 0;
+  for (int64_t pid : pids)
+    if (valid_pid(pid) && kill(static_cast<pid_t>(pid), SIGKILL) != 0 && errno != ESRCH && !first) first = errno;
+  try {
+    thaw();
+  } catch (const Error&) {
+  }
+  if (first) fail("kill", first, "kill");
 }
 
 void Cgroup::thaw() const {

@@ -18,11 +18,10 @@ class Cgroup {
   // Every process in the cgroup (runc's GetAllPids). may_delegate: a read failure hands the call to tsrun-js
   // (only before any side effect); otherwise it is an error as the TS side words it.
   std::vector<int64_t> pids(bool may_delegate) const;
-  // killAll can use cgroup.kill (kernel 5.14+, a cgroup2 directory). Without it the TS side freezes, kills
-  // and thaws (bounded sleeps between retries): that case is delegated.
-  bool kill_all_native() const;
-  // SIGKILL every process: cgroup.kill of the unified directory.
+  // SIGKILL every process: cgroup.kill of the cgroup2 directory where the kernel has it, else freeze (v1: runc's
+  // bounded retries), SIGKILL each, thaw.
   void kill_all() const;
+  void freeze() const;
   void thaw() const;
   // Removes the directories, leaf first; processes still exiting are waited for on cgroup.events.
   void destroy() const;

@@ -1,7 +1,6 @@
 // delete: a stopped container is removed; a created one is killed first; a running or paused one only with
 // --force; with --force a missing container is not an error (src/runtime/delete.ts).
-// Delegated: the systemd cgroup driver (the unit is stopped over D-Bus), poststop hooks, and a cgroup without
-// cgroup.kill (the TS side freezes, kills and thaws).
+// Delegated: the systemd cgroup driver (the unit is stopped over D-Bus) and poststop hooks.
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -74,7 +73,6 @@ int verb_delete(const Args& a) {
   if (st.poststop_hooks) delegate("poststop hooks");
   std::optional<Cgroup> cg;
   if (st.cgroup) cg.emplace(*st.cgroup);
-  if (cg && !cg->kill_all_native()) delegate("cgroup without cgroup.kill");
   status_of(c, st);  // an unusual exec.fifo is delegated now, before the lock
   side_effects_begin();
   lock_dir(c.dir.get());

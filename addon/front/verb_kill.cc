@@ -43,7 +43,6 @@ int verb_kill(const Args& a) {
   if (st.cgroup) cg.emplace(*st.cgroup);
   if (status == "stopped") {
     if (everyone && cg && !cg->pids(true).empty()) {
-      if (!cg->kill_all_native()) delegate("cgroup without cgroup.kill");
       side_effects_begin();
       cg->kill_all();
       return 0;
