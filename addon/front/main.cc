@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   if (mode && strcmp(mode, "js") == 0) exec_js(argv);
   try {
     Args a = parse_args(argc, argv);
+    // TSRUN_STACK with --debug: the JS side logs its stack traces, which only it has.
+    const char* stack = getenv("TSRUN_STACK");
+    if (a.debug && stack && *stack) delegate("TSRUN_STACK with --debug");
     // The log file is opened first, as the JS CLI does (it gets the error even of a bad call). Creating it is not
     // counted as a side effect: tsrun-js would create the same file first thing if the call is delegated.
     try {

@@ -243,6 +243,9 @@ ojson oci_state(const Container& c, const ContainerState& st, const std::string&
   return o;
 }
 
-std::string js_stringify(const ojson& doc, int indent) { return doc.dump(indent); }
+std::string js_stringify(const ojson& doc, int indent) {
+  // Strings parsed from JSON are valid UTF-8; a name from /etc/passwd might not be: replaced, as Node decodes it.
+  return doc.dump(indent, ' ', false, ojson::error_handler_t::replace);
+}
 
 }  // namespace front
