@@ -3,7 +3,7 @@
 // the same stdout, stderr, exit status and log lines (minus the time). TSRUN_FRONT_TRACE proves which side
 // answered. Both sides read the same state directory, so this also checks that they agree on its format.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, waitExit, waitFor } from '../helpers/runtime.js';
@@ -266,6 +266,77 @@ describe.skipIf(!IS_TSRUN || !built)('native front end = JS implementation', () 
       expect(front.side, args.join(' ')).toMatch(/^delegate: /);
       expect({ ...front, side: '' }, args.join(' ')).toEqual({ ...js, side: '' });
     }
+  });
+
+  it('reads crafted state directories as the TS side does, or hands them over', () => {
+    const base = {
+      version: 1,
+      ociVersion: '1.0.2',
+      pid: 2147483647,
+      pidStartTime: '1',
+      bundle: '/b\u00e9\u0001"\\',
+      rootfs: '/r\u2028',
+      created: '2024-01-01T00:00:00Z',
+      privatePidNs: true,
+    };
+    const cases: [string, string, boolean][] = [
+      // [id, state.json text, answered natively]
+      ['fr-ann', JSON.stringify({ ...base, id: 'fr-ann', annotations: { b: 'x', '10': 'y', '2': 'z', '01': 'w', '-1': 'v', '4294967295': 'u', '\u00e9': '\u0000' } }), true],
+      ['fr-dup', `{"id":"fr-dup","ociVersion":"1","pid":-5,"pidStartTime":"1","bundle":"/a","bundle":"/b","rootfs":"/r","created":"c","privatePidNs":false}`, true],
+      ['fr-shim', JSON.stringify({ ...base, id: 'fr-shim', shim: { pid: 1, startTime: '0' } }), true],
+      ['fr-float', JSON.stringify({ ...base, id: 'fr-float' }).replace('2147483647', '1.5'), false],
+      ['fr-bad', '{"id": "fr-bad", ', false],
+      ['fr-null', 'null', false],
+      ['fr-noid', JSON.stringify({ ...base }), false],
+    ];
+    for (const [id, text, native] of cases) {
+      mkdirSync(join(h.root, id), { recursive: true, mode: 0o700 });
+      writeFileSync(join(h.root, id, 'state.json'), text);
+    }
+    writeFileSync(join(h.root, 'fr-shim', 'exit.json'), JSON.stringify({ pid: 1, exitCode: 3, signal: 0, oomKilled: true, exitedAt: 'then' }));
+    for (const [id, , native] of cases) {
+      for (const args of [['state', id], ['ps', '--format', 'json', id]]) {
+        const js = call(args, true);
+        const front = call(args, false);
+        expect(front.side, args.join(' ')).toMatch(native ? /^native$/ : /^delegate: /);
+        expect({ ...front, side: '' }, args.join(' ')).toEqual({ ...js, side: '' });
+      }
+    }
+    // A container directory that is a symlink, and a state.json that is one: never followed natively.
+    symlinkSync(join(h.root, 'fr-ann'), join(h.root, 'fr-link'));
+    mkdirSync(join(h.root, 'fr-slink'), { mode: 0o700 });
+    symlinkSync(join(h.root, 'fr-ann', 'state.json'), join(h.root, 'fr-slink', 'state.json'));
+    for (const id of ['fr-link', 'fr-slink']) {
+      const js = call(['state', id], true);
+      const front = call(['state', id], false);
+      expect(front.side).toMatch(/^delegate: /);
+      expect({ ...front, side: '' }).toEqual({ ...js, side: '' });
+    }
+    for (const id of [...cases.map((c) => c[0]), 'fr-link', 'fr-slink']) rmSync(join(h.root, id), { recursive: true, force: true });
+  });
+
+  it('ps --format json in every spelling, its ps(1) arguments ignored; kill with an empty signal', () => {
+    const id = running();
+    same(['ps', '-f', 'json', id]);
+    same(['ps', '--format=json', id, '-o', 'pid']);
+    same(['kill', id, '']);
+  });
+
+  it('20 concurrent delete --force of one running container: all succeed, nothing is left', async () => {
+    const id = running();
+    const pid = pidOf(id);
+    const { spawn } = await import('node:child_process');
+    const codes = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        new Promise<number | null>((done) => {
+          const p = spawn(FRONT, ['--root', h.root, 'delete', '--force', id], { stdio: 'ignore' });
+          p.on('exit', (code) => done(code));
+        }),
+      ),
+    );
+    expect(codes).toEqual(Array(20).fill(0));
+    expect(waitExit(pid)).toBe(true);
+    expect(existsSync(join(h.root, id))).toBe(false);
   });
 
   it('says clearly when tsrun-js is missing', () => {
