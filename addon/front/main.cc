@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,6 +32,16 @@ void trace(const std::string& what) {
   close(fd);
 }
 
+// Node opens /dev/null on a closed fd 0-2 at start-up; so does the front, so that the log file or a directory
+// fd never becomes "stdout".
+void ensure_stdio() {
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (n >= 0 && n != fd) close(n);
+    }
+}
+
 int run(const Args& a) {
   switch (a.verb) {
     case Verb::State: return verb_state(a);
@@ -53,6 +64,7 @@ int main(int argc, char** argv) {
     // TSRUN_STACK with --debug: the JS side logs its stack traces, which only it has.
     const char* stack = getenv("TSRUN_STACK");
     if (a.debug && stack && *stack) delegate("TSRUN_STACK with --debug");
+    ensure_stdio();
     // The log file is opened first, as the JS CLI does (it gets the error even of a bad call). Creating it is not
     // counted as a side effect: tsrun-js would create the same file first thing if the call is delegated.
     try {
