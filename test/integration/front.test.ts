@@ -77,6 +77,17 @@ function twins(a: string, b: string, args: (id: string) => string[], pids: [numb
   return native;
 }
 
+/** As twins, for calls the front must hand over: the same results, and tsrun-js answered both. */
+function twinsDelegated(a: string, b: string, args: (id: string) => string[]): Out {
+  const front = call(args(a), false);
+  const js = call(args(b), true);
+  expect(front.side, args(a).join(' ')).toMatch(/^delegate: /);
+  const norm = (s: string) => s.split(b).join(a);
+  const fix = (o: Out) => ({ status: o.status, stdout: norm(o.stdout), stderr: norm(o.stderr), log: o.log.map(norm) });
+  expect(fix(front)).toEqual(fix(js));
+  return front;
+}
+
 function create(extra: string[] = [], args = ['sleep', '1000']): string {
   const id = h.id('fr');
   const r = h.rt([...extra, 'create', '--bundle', h.bundle(baseConfig(args)), id]);
@@ -337,6 +348,30 @@ describe.skipIf(!IS_TSRUN || !built)('native front end = JS implementation', () 
     expect(codes).toEqual(Array(20).fill(0));
     expect(waitExit(pid)).toBe(true);
     expect(existsSync(join(h.root, id))).toBe(false);
+  });
+
+  it('hands start with poststart hooks, delete with poststop hooks and start with NOTIFY_SOCKET to tsrun-js', () => {
+    const cfg = baseConfig(['sleep', '1000']);
+    const hook = { path: '/bin/sh', args: ['sh', '-c', 'cat >/dev/null; echo hook output >&2; exit 3'] };
+    cfg.hooks = { poststart: [hook], poststop: [hook] };
+    const make = () => {
+      const id = h.id('frh');
+      expect(h.rt(['create', '--bundle', h.bundle(cfg), id]).status).toBe(0);
+      return id;
+    };
+    const [a, b] = [make(), make()];
+    const start = twinsDelegated(a, b, (id) => ['start', id]);
+    expect(start.log.join('\n')).toContain('poststart hook #0 (/bin/sh): exit status 3');
+    const del = twinsDelegated(a, b, (id) => ['delete', '--force', id]);
+    expect(del.log.join('\n')).toContain('poststop hook #0 (/bin/sh): exit status 3');
+    const c = create();
+    rmSync(TRACE, { force: true });
+    const r = spawnSync(FRONT, ['--root', h.root, 'start', c], {
+      encoding: 'utf8',
+      env: { ...process.env, TSRUN_FRONT_TRACE: TRACE, NOTIFY_SOCKET: join(h.work, 'no-notify.sock') },
+    });
+    expect(r.status).toBe(0);
+    expect(readFileSync(TRACE, 'utf8')).toMatch(/^delegate: NOTIFY_SOCKET/);
   });
 
   it('says clearly when tsrun-js is missing', () => {
