@@ -58,7 +58,7 @@ std::string file_kind(mode_t m) {
 namespace {
 
 // The entries of an open directory (the fd is duplicated: closedir closes its own).
-std::vector<std::pair<std::string, bool>> entries(int dirfd, const std::string& shown) {
+std::vector<std::string> entries(int dirfd, const std::string& shown) {
   int dup = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
   if (dup < 0) fail("open " + shown, errno, "dup");
   DIR* d = fdopendir(dup);
@@ -67,11 +67,11 @@ std::vector<std::pair<std::string, bool>> entries(int dirfd, const std::string& 
     close(dup);
     fail("open " + shown, err, "fdopendir");
   }
-  std::vector<std::pair<std::string, bool>> out;
+  std::vector<std::string> out;
   errno = 0;
   while (struct dirent* e = readdir(d)) {
     std::string n = e->d_name;
-    if (n != "." && n != "..") out.emplace_back(n, e->d_type == DT_DIR);
+    if (n != "." && n != "..") out.push_back(n);
     errno = 0;
   }
   int err = errno;
@@ -90,10 +90,8 @@ void remove_tree(int dirfd, const std::string& name, const std::string& shown) {
     if (errno == ENOENT) return;
     fail("open " + shown, errno, "open");
   }
-  for (auto& [n, is_dir] : entries(sub.get(), shown)) {
-    (void)is_dir;  // unlinkat first either way: EISDIR tells a directory without trusting d_type
-    remove_tree(sub.get(), n, shown + "/" + n);
-  }
+  // unlinkat first for every entry: EISDIR tells a directory without trusting d_type.
+  for (auto& n : entries(sub.get(), shown)) remove_tree(sub.get(), n, shown + "/" + n);
   if (unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) fail("rmdir " + shown, errno, "rmdir");
 }
 

@@ -53,7 +53,7 @@ std::string js_quote(const std::string& s) {
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void log_open(const std::string& file, bool json, bool /*debug: no debug lines on the native verbs*/) {
+void log_open(const std::string& file, bool json) {
   g_json = json;
   if (file.empty()) return;
   int std_fd = stdio_name(file);

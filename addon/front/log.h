@@ -7,7 +7,7 @@ namespace front {
 
 // Opens --log FILE (O_APPEND|O_CREAT|O_NOFOLLOW, regular file or character device). Throws an Error whose
 // message the caller prints plainly (it is not a log line).
-void log_open(const std::string& file, bool json, bool debug);
+void log_open(const std::string& file, bool json);
 
 void log_warn(const std::string& msg);
 // The fatal error of this call: a line in the log file (if any) and the plain message on stderr.

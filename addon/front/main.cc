@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     // The log file is opened first, as the JS CLI does (it gets the error even of a bad call). Creating it is not
     // counted as a side effect: tsrun-js would create the same file first thing if the call is delegated.
     try {
-      log_open(a.log, a.log_json, a.debug);
+      log_open(a.log, a.log_json);  // --debug adds nothing: the native verbs log no debug lines
     } catch (const Error& e) {
       write_all(2, std::string(e.what()) + "\n");
       return 1;
