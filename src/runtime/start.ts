@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readSync, unlinkSync, constants as fsc
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
+import { StateFile } from '../native/contract.js';
 import { runHooksLogged } from './hooks.js';
 import { bindNotifySocket, forwardReady, hostNotifySocket } from './notify-socket.js';
 import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
@@ -18,7 +19,7 @@ export function startContainer(root: string, id: string): void {
   const host = hostNotifySocket();
   let sock = -1;
   try {
-    if (host && existsSync(join(dir.dir, 'notify'))) sock = bindNotifySocket(dir.dir);
+    if (host && existsSync(join(dir.dir, StateFile.NOTIFY))) sock = bindNotifySocket(dir.dir);
     release(dir, st);
   } finally {
     dir.unlock();

@@ -1,0 +1,32 @@
+#include "exec_js.h"
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+#include "error.h"
+
+extern char** environ;
+
+namespace front {
+
+void exec_js(char** argv) {
+  char self[PATH_MAX];
+  // realpath: the front may be reached through a symlink (/usr/local/bin/tsrun); tsrun-js sits beside the file.
+  if (!realpath("/proc/self/exe", self)) {
+    fprintf(stderr, "tsrun: cannot find its own executable: %s\n", errno_words(errno).c_str());
+    _exit(1);
+  }
+  std::string js(self);
+  js = js.substr(0, js.rfind('/') + 1) + "tsrun-js";
+  execve(js.c_str(), argv, environ);
+  int err = errno;
+  fprintf(stderr, "tsrun: cannot run the JavaScript implementation %s (needed for this command): %s\n", js.c_str(),
+          errno_words(err).c_str());
+  _exit(1);
+}
+
+}  // namespace front
