@@ -34,8 +34,7 @@ std::vector<std::string> list_ids(const Root& root) {
   return ids;
 }
 
-// The owner's name from /etc/passwd, else "#uid". (The TS side asks getpwuid for its own uid: the same name
-// unless NSS serves users from elsewhere.)
+// The owner's name from /etc/passwd, else "#uid", as the TS side (src/runtime/list.ts) reads it.
 std::string user_name(uid_t uid) {
   ReadResult r = read_bounded(AT_FDCWD, "/etc/passwd", 4 << 20, false);
   if (r.err == EFBIG) delegate("/etc/passwd too large");

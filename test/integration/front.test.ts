@@ -3,25 +3,18 @@
 // the same stdout, stderr, exit status and log lines (minus the time). TSRUN_FRONT_TRACE proves which side
 // answered. Both sides read the same state directory, so this also checks that they agree on its format.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, waitExit, waitFor } from '../helpers/runtime.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const h = new Harness();
-const FRONT_DIR = join(h.work, 'front');
-const FRONT = join(FRONT_DIR, 'tsrun');
+// The shipped front end (dist/tsrun), which execs the shipped tsrun-js beside it for what it does not answer.
+const FRONT = join(repo, 'dist/tsrun');
 const TRACE = join(h.work, 'front-trace');
-const built = existsSync(join(repo, 'build/Release/tsrun')) && existsSync(join(repo, 'dist/tsrun.cjs'));
+const built = existsSync(join(repo, 'dist/tsrun-js')) && existsSync(FRONT) && !lstatSync(FRONT).isSymbolicLink();
 
-beforeAll(() => {
-  if (!built) return;
-  // The front execs tsrun-js from beside its own real path: a private copy with a tsrun-js that runs this tree.
-  mkdirSync(FRONT_DIR, { recursive: true });
-  copyFileSync(join(repo, 'build/Release/tsrun'), FRONT);
-  writeFileSync(join(FRONT_DIR, 'tsrun-js'), `#!/bin/sh\nexec node ${join(repo, 'dist/tsrun.cjs')} "$@"\n`, { mode: 0o755 });
-});
 afterAll(() => h.cleanup());
 
 interface Out {
