@@ -135,7 +135,7 @@ export function withContainerDefaults(p: SpecProcess, d: ExecDefaults | undefine
 /** --process FILE, validated as an OCI process (the schema is loaded only for this). */
 async function readProcessFile(file: string): Promise<SpecProcess> {
   const text = readFileBounded(file, INPUT_LIMIT).toString('utf8');
-  const { parseProcessText } = await import('../spec/load.js');
+  const { parseProcessText } = await import('../spec/load-process.js');
   return parseProcessText(text, file);
 }
 
