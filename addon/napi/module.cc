@@ -410,6 +410,7 @@ Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
 // addon/napi/seccomp_binding.cc, bpf_binding.cc
 void RegisterSeccomp(Napi::Env env, Napi::Object exports);
 void RegisterBpf(Napi::Env env, Napi::Object exports);
+void RegisterSdBus(Napi::Env env, Napi::Object exports);  // sdbus_binding.cc
 
 namespace {
 
@@ -436,6 +437,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pipe", Napi::Function::New(env, Pipe));
   RegisterSeccomp(env, exports);
   RegisterBpf(env, exports);
+  RegisterSdBus(env, exports);
   return exports;
 }
 

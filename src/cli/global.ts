@@ -1,6 +1,7 @@
 /** Global options (they come before the command, as with runc) and the argv conventions callers rely on. */
 import type { Argv } from 'yargs';
 import { DEFAULT_ROOT } from '../runtime/state.js';
+import { lastOf } from '../util/numbers.js';
 import { yargsOptions, type FlagTable } from './flags.js';
 
 export interface GlobalArgs {
@@ -31,7 +32,11 @@ export const GLOBAL_FLAGS: FlagTable = {
 };
 
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
-  return y.options(yargsOptions(GLOBAL_FLAGS, true)) as unknown as Argv<T & GlobalArgs>;
+  // A repeated global flag keeps its last value, as runc's parser does (yargs would make it an array).
+  const options = Object.fromEntries(
+    Object.entries(yargsOptions(GLOBAL_FLAGS, true)).map(([k, o]) => [k, o.type === 'string' ? { ...o, coerce: lastOf } : o]),
+  );
+  return y.options(options) as unknown as Argv<T & GlobalArgs>;
 }
 
 const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'rootless', 'criu', 'shim']);

@@ -348,6 +348,14 @@ export const Step = {
 export type StepValue = (typeof Step)[keyof typeof Step];
 
 /** Result of a wait: the pid reaped (0 with WNOHANG and nothing to reap) and the raw wait status. */
+/** A D-Bus unit property: name, signature and value (s: string, b: boolean, t: bigint, u: number, au: numbers). */
+export type SystemdProperty =
+  | [string, 's', string]
+  | [string, 'b', boolean]
+  | [string, 't', bigint]
+  | [string, 'u', number]
+  | [string, 'au', number[]];
+
 export interface WaitResult {
   pid: number;
   status: number;
@@ -402,6 +410,12 @@ export interface NativeAddon {
   sendFd(sock: number, data: string, fd: number): void;
   /** pipe2(O_CLOEXEC): [read end, write end]. */
   pipe(): [number, number];
+  /**
+   * sd-bus (libsystemd, loaded on first use): StartTransientUnit (with properties) or StopUnit on the system bus,
+   * then waits for the job's JobRemoved signal. Returns the job's result ("done" on success). Throws with errno,
+   * syscall (the step) and code (the D-Bus error name, e.g. org.freedesktop.systemd1.NoSuchUnit).
+   */
+  systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit: string, props: SystemdProperty[], timeoutMs: number): string;
   /** BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions); returns its fd. */
   bpfLoadDeviceProgram(insns: Buffer, license: string): number;
   /** BPF_PROG_ATTACH as BPF_CGROUP_DEVICE with BPF_F_ALLOW_MULTI to the cgroup directory fd. */

@@ -53,7 +53,8 @@ export function release(dir: StateDir, st: ContainerState): void {
     let got = 0;
     const buf = Buffer.alloc(16);
     for (;;) {
-      const [fifoEv = 0, pidEv = 0] = addon.poll([fifo, pidfd], [POLLIN, POLLIN], -1);
+      // Once the byte came only the fifo's end matters: an exited init stays readable on its pidfd.
+      const [fifoEv = 0, pidEv = 0] = got > 0 ? addon.poll([fifo], [POLLIN], -1) : addon.poll([fifo, pidfd], [POLLIN, POLLIN], -1);
       if (fifoEv & (POLLIN | POLLHUP)) {
         let n: number;
         try {

@@ -3,7 +3,7 @@
  * create and start, exec.fifo. Status always comes from reality: the recorded init must be alive and the same
  * process (pid + start time); a created container still has its exec.fifo.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
 import type { Hook, LinuxCapabilities, POSIXRlimit } from '../spec/schema.js';
@@ -88,7 +88,7 @@ export interface ExecDefaults {
 export function isFrozen(r: CgroupRecord | undefined): boolean {
   if (!r) return false;
   try {
-    if (r.layout.mode === 'v2') return /^frozen 1$/m.test(readFileSync(`${r.paths.v2}/cgroup.events`, 'utf8'));
+    if (r.layout.mode === 'v2') return r.paths.v2 !== undefined && /^frozen 1$/m.test(readFileSync(`${r.paths.v2}/cgroup.events`, 'utf8'));
     const f = r.paths.v1.freezer;
     return f !== undefined && readFileSync(`${f}/freezer.state`, 'utf8').trim() === 'FROZEN';
   } catch {
@@ -148,9 +148,14 @@ export class StateDir {
     return readExitRecord(this.dir);
   }
 
+  /** A real directory: a symlink in the state root is no container (listIds skips it too). */
   exists(): boolean {
     checkRoot(this.root);
-    return existsSync(this.dir);
+    try {
+      return lstatSync(this.dir).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   /** Creates the directory; fails like runc if the id is taken. */
