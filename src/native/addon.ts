@@ -48,6 +48,11 @@ export function native(): NativeAddon {
   return addon;
 }
 
+/** The addon if this call has loaded it already (never loads it). */
+export function loadedNative(): NativeAddon | undefined {
+  return addon;
+}
+
 export function launcherPath(): string {
   return join(locate(), 'tsrun-launcher');
 }

@@ -410,6 +410,8 @@ export interface NativeAddon {
   sendFd(sock: number, data: string, fd: number): void;
   /** pipe2(O_CLOEXEC): [read end, write end]. */
   pipe(): [number, number];
+  /** _exit(2): ends the process at once, skipping the engine's teardown (code outside 0-255 becomes 1). */
+  exitNow(code: number): never;
   /**
    * sd-bus (libsystemd, loaded on first use): StartTransientUnit (with properties) or StopUnit on the system bus,
    * then waits for the job's JobRemoved signal. Returns the job's result ("done" on success). Throws with errno,
