@@ -19,8 +19,14 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const reports = join(repo, '.cache', 'test-reports');
 const args = process.argv.slice(2);
 // The tests whose code paths differ on pure v2: cgroups, exec (cloned into the container's cgroup from inside its
-// cgroup namespace) and the shim (its OOM record reads the v2 counters).
-const CGROUP2_FILES = ['test/integration/cgroups.test.ts', 'test/integration/exec.test.ts', 'test/integration/shim.test.ts'];
+// cgroup namespace), the shim (its OOM record reads the v2 counters) and the native front end (cgroup.kill,
+// cgroup.freeze and cgroup.events of a v2 container).
+const CGROUP2_FILES = [
+  'test/integration/cgroups.test.ts',
+  'test/integration/exec.test.ts',
+  'test/integration/shim.test.ts',
+  'test/integration/front.test.ts',
+];
 const CGROUP2_SUBSET = ['--project', 'integration', ...CGROUP2_FILES];
 
 function run(cmd, argv) {

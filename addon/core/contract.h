@@ -1,4 +1,4 @@
-// Mirror of src/native/contract.ts: the plan format, the control messages and the step codes.
+// Mirror of src/native/contract.ts: the plan format, the control messages, the step codes and the state directory.
 // test/native/contract.test.ts compares every value with the TypeScript side.
 #pragma once
 #include <cstdint>
@@ -210,5 +210,56 @@ struct Msg16 {
   int32_t c;
 };
 static_assert(sizeof(Msg16) == MSG_SIZE, "control message is 16 bytes");
+
+// The state directory <root>/<id>/: its files, and the fields of state.json and exit.json the native side reads.
+namespace StateFile {
+constexpr const char* STATE = "state.json";
+constexpr const char* FIFO = "exec.fifo";
+constexpr const char* EXIT = "exit.json";
+constexpr const char* NOTIFY = "notify";
+constexpr const char* SECCOMP = "seccomp.bpf";
+constexpr const char* ATTACH_SOCKET = "attach.sock";
+constexpr const char* LOG = "container.log";
+constexpr const char* EXECS = "execs";
+constexpr const char* EXEC_SHIM = "shim.json";
+}  // namespace StateFile
+
+namespace StateField {
+constexpr const char* ID = "id";
+constexpr const char* OCI_VERSION = "ociVersion";
+constexpr const char* PID = "pid";
+constexpr const char* PID_START_TIME = "pidStartTime";
+constexpr const char* BUNDLE = "bundle";
+constexpr const char* ROOTFS = "rootfs";
+constexpr const char* CREATED = "created";
+constexpr const char* ANNOTATIONS = "annotations";
+constexpr const char* PRIVATE_PID_NS = "privatePidNs";
+constexpr const char* HOOKS = "hooks";
+constexpr const char* HOOKS_POSTSTART = "poststart";
+constexpr const char* HOOKS_POSTSTOP = "poststop";
+constexpr const char* CGROUP = "cgroup";
+constexpr const char* CG_DRIVER = "driver";
+constexpr const char* CG_LAYOUT = "layout";
+constexpr const char* CG_MODE = "mode";
+constexpr const char* CG_PATHS = "paths";
+constexpr const char* CG_V1 = "v1";
+constexpr const char* CG_V2 = "v2";
+constexpr const char* SHIM = "shim";
+constexpr const char* SHIM_PID = "pid";
+constexpr const char* SHIM_START_TIME = "startTime";
+constexpr const char* LOG_DIR = "logDir";
+}  // namespace StateField
+
+namespace ExitField {
+constexpr const char* PID = "pid";
+constexpr const char* EXIT_CODE = "exitCode";
+constexpr const char* SIGNAL = "signal";
+constexpr const char* OOM_KILLED = "oomKilled";
+constexpr const char* EXITED_AT = "exitedAt";
+}  // namespace ExitField
+
+constexpr uint32_t STATE_FILE_LIMIT = 32 << 20;
+constexpr uint32_t STATE_FILE_NATIVE_LIMIT = 4 << 20;
+constexpr uint32_t EXIT_FILE_LIMIT = 64 << 10;
 
 }  // namespace tsrun

@@ -42,11 +42,11 @@ namespace tsrun {
 
 namespace {
 
-constexpr const char* kLog = "container.log";
+constexpr const char* kLog = StateFile::LOG;
 constexpr const char* kLogOld = "container.log.1";
-constexpr const char* kExit = "exit.json";
+constexpr const char* kExit = StateFile::EXIT;
 constexpr const char* kExitTmp = ".exit.json.tmp";
-constexpr const char* kSocket = "attach.sock";
+constexpr const char* kSocket = StateFile::ATTACH_SOCKET;
 constexpr size_t kMaxClients = 16;
 constexpr uint32_t kMaxFrame = 1 << 20;
 constexpr size_t kMaxPendingStdin = 1 << 20;

@@ -405,11 +405,18 @@ Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tsrun::libseccomp_version());
 }
 
+// exitNow(code): _exit(2) without the JavaScript engine's teardown (every write tsrun makes is synchronous).
+Napi::Value ExitNow(const Napi::CallbackInfo& info) {
+  int32_t code = info[0].As<Napi::Number>().Int32Value();
+  _exit(code >= 0 && code <= 255 ? code : 1);
+}
+
 }  // namespace
 
 // addon/napi/seccomp_binding.cc, bpf_binding.cc
 void RegisterSeccomp(Napi::Env env, Napi::Object exports);
 void RegisterBpf(Napi::Env env, Napi::Object exports);
+void RegisterSdBus(Napi::Env env, Napi::Object exports);  // sdbus_binding.cc
 
 namespace {
 
@@ -434,8 +441,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unixDgram", Napi::Function::New(env, UnixDgram));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("pipe", Napi::Function::New(env, Pipe));
+  exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   RegisterSeccomp(env, exports);
   RegisterBpf(env, exports);
+  RegisterSdBus(env, exports);
   return exports;
 }
 

@@ -1,13 +1,17 @@
 /**
  * The systemd cgroup driver: like runc, the container's cgroup is a transient scope (or slice) that systemd
- * creates over D-Bus with the init's pid in it; its files are then managed as with cgroupfs. D-Bus is spoken
- * through busctl(1), which every systemd host has, instead of a D-Bus client library in every call.
+ * creates over D-Bus with the init's pid in it; its files are then managed as with cgroupfs. D-Bus is spoken by
+ * sd-bus in the addon, which waits for each job's JobRemoved: systemd writes the new cgroup's defaults when its
+ * job runs, which can be after the method's reply, so limits are written only once the job is done.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
+import type { NativeAddon, SystemdProperty } from '../native/contract.js';
 
-const DEST = ['org.freedesktop.systemd1', '/org/freedesktop/systemd1', 'org.freedesktop.systemd1.Manager'];
+/** runc waits 30 s for a unit's job. */
+const JOB_TIMEOUT_MS = 30_000;
+
+type UnitJob = NativeAddon['systemdUnitJob'];
 
 /** systemd must be the init of this machine (runc: /run/systemd/system exists). */
 export function assertSystemdRunning(): void {
@@ -23,38 +27,55 @@ export function assertSystemdRunning(): void {
   );
 }
 
-/** busctl's arguments for StartTransientUnit: the unit, its slice, the init's pid, delegation, accounting. */
-export function startTransientUnitArgs(o: { unit: string; slice: string; pid: number; id: string; v2: boolean }): string[] {
-  const props: string[][] = [
+export interface TransientUnit {
+  unit: string;
+  slice: string;
+  pid: number;
+  id: string;
+  v2: boolean;
+}
+
+/** StartTransientUnit's properties: the unit's slice, the init's pid, delegation, accounting. */
+export function transientUnitProperties(o: TransientUnit): SystemdProperty[] {
+  const props: SystemdProperty[] = [
     ['Description', 's', `libcontainer container ${o.id}`],
-    ['PIDs', 'au', '1', String(o.pid)],
-    ['Delegate', 'b', 'true'],
-    ['MemoryAccounting', 'b', 'true'],
-    ['CPUAccounting', 'b', 'true'],
-    ['TasksAccounting', 'b', 'true'],
-    [o.v2 ? 'IOAccounting' : 'BlockIOAccounting', 'b', 'true'],
-    ['DefaultDependencies', 'b', 'false'],
+    ['PIDs', 'au', [o.pid]],
+    ['Delegate', 'b', true],
+    ['MemoryAccounting', 'b', true],
+    ['CPUAccounting', 'b', true],
+    ['TasksAccounting', 'b', true],
+    [o.v2 ? 'IOAccounting' : 'BlockIOAccounting', 'b', true],
+    ['DefaultDependencies', 'b', false],
   ];
   // A scope lives in a slice; a slice's parent is implied by its name.
   if (o.unit.endsWith('.scope')) props.unshift(['Slice', 's', o.slice]);
-  return ['call', ...DEST, 'StartTransientUnit', 'ssa(sv)a(sa(sv))', o.unit, 'replace', String(props.length), ...props.flat(), '0'];
+  return props;
 }
 
-function busctl(args: string[]): string {
-  const r = spawnSync('busctl', ['--system', ...args], { encoding: 'utf8' });
-  if (r.error) throw new TsrunError(`systemd cgroup driver: busctl: ${r.error.message}`);
-  if (r.status !== 0) throw new TsrunError(`systemd cgroup driver: ${(r.stderr || r.stdout).trim()}`);
-  return r.stdout;
+function busFailure(what: string, err: unknown): TsrunError {
+  const e = err as { message?: string; code?: string };
+  return new TsrunError(`systemd cgroup driver: ${what}: ${e.message ?? String(err)}`);
 }
 
-export function startTransientUnit(o: { unit: string; slice: string; pid: number; id: string; v2: boolean }): void {
+/** Starts the unit with the init in it and returns once systemd's job is done. */
+export function startTransientUnit(o: TransientUnit, job: UnitJob): void {
   assertSystemdRunning();
-  busctl(startTransientUnitArgs(o));
+  let result: string;
+  try {
+    result = job('StartTransientUnit', o.unit, transientUnitProperties(o), JOB_TIMEOUT_MS);
+  } catch (err) {
+    throw busFailure(`start ${o.unit}`, err);
+  }
+  if (result !== 'done') throw new TsrunError(`systemd cgroup driver: start ${o.unit}: job ${result}`);
 }
 
-export function stopUnit(unit: string): void {
+/** Stops the unit and waits for its job; a unit that is already gone is what was wanted. */
+export function stopUnit(unit: string, job: UnitJob): void {
   if (!existsSync('/run/systemd/system')) return;
-  const r = spawnSync('busctl', ['--system', 'call', ...DEST, 'StopUnit', 'ss', unit, 'replace'], { encoding: 'utf8' });
-  // A unit that is already gone is what we wanted.
-  if (r.status !== 0 && !/not loaded|NoSuchUnit/i.test(r.stderr)) throw new TsrunError(`systemd cgroup driver: ${r.stderr.trim()}`);
+  try {
+    job('StopUnit', unit, [], JOB_TIMEOUT_MS);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'org.freedesktop.systemd1.NoSuchUnit') return;
+    throw busFailure(`stop ${unit}`, err);
+  }
 }

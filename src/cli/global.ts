@@ -1,6 +1,8 @@
 /** Global options (they come before the command, as with runc) and the argv conventions callers rely on. */
 import type { Argv } from 'yargs';
 import { DEFAULT_ROOT } from '../runtime/state.js';
+import { lastOf } from '../util/numbers.js';
+import { yargsOptions, type FlagTable } from './flags.js';
 
 export interface GlobalArgs {
   root: string;
@@ -13,28 +15,28 @@ export interface GlobalArgs {
   shim: 'auto' | 'always' | 'never';
 }
 
+export const GLOBAL_FLAGS: FlagTable = {
+  root: { type: 'string', default: DEFAULT_ROOT, describe: 'root directory for storage of container state' },
+  log: { type: 'string', describe: 'log file (default: stderr)' },
+  'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log format' },
+  debug: { type: 'boolean', default: false, describe: 'enable debug logging' },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'cgroupsPath is "slice:prefix:name" for the systemd cgroup driver' },
+  rootless: { type: 'string', describe: 'ignore cgroup permission errors (true, false or auto)' },
+  shim: {
+    type: 'string',
+    choices: ['auto', 'always', 'never'],
+    default: 'auto',
+    describe: "who supervises a detached container: tsrun's shim unless the caller adopts it (auto), always, or never",
+  },
+  criu: { type: 'string', hidden: true, describe: 'ignored (checkpoint/restore is not supported)' },
+};
+
 export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
-  return y
-    .option('root', { type: 'string', default: DEFAULT_ROOT, describe: 'root directory for storage of container state', global: true })
-    .option('log', { type: 'string', describe: 'log file (default: stderr)', global: true })
-    .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log format', global: true })
-    .option('debug', { type: 'boolean', default: false, describe: 'enable debug logging', global: true })
-    .option('systemd-cgroup', {
-      type: 'boolean',
-      default: false,
-      describe: 'cgroupsPath is "slice:prefix:name" for the systemd cgroup driver',
-      global: true,
-    })
-    .option('rootless', { type: 'string', describe: 'ignore cgroup permission errors (true, false or auto)', global: true })
-    .option('shim', {
-      choices: ['auto', 'always', 'never'] as const,
-      default: 'auto' as const,
-      describe: "who supervises a detached container: tsrun's shim unless the caller adopts it (auto), always, or never",
-      global: true,
-    })
-    .option('criu', { type: 'string', hidden: true, describe: 'ignored (checkpoint/restore is not supported)', global: true }) as Argv<
-    T & GlobalArgs
-  >;
+  // A repeated global flag keeps its last value, as runc's parser does (yargs would make it an array).
+  const options = Object.fromEntries(
+    Object.entries(yargsOptions(GLOBAL_FLAGS, true)).map(([k, o]) => [k, o.type === 'string' ? { ...o, coerce: lastOf } : o]),
+  );
+  return y.options(options) as unknown as Argv<T & GlobalArgs>;
 }
 
 const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'rootless', 'criu', 'shim']);

@@ -1,31 +1,23 @@
 /**
  * tsrun's entry point: runc's command line (global options before the command), one module per command,
- * implementations loaded only when their command runs.
+ * implementations loaded only when their command runs. The everyday lines of create, run and exec are read by
+ * the fast parser; everything else (and anything unusual) by yargs, loaded only then.
  */
 import { writeSync } from 'node:fs';
-import yargs from 'yargs/yargs';
 import { TsrunError } from '../errors.js';
 import { configureLog, log } from '../log.js';
-import { attachCommand } from './commands/attach.js';
-import { checkCommand } from './commands/check.js';
-import { logsCommand } from './commands/logs.js';
-import { waitCommand } from './commands/wait.js';
-import { eventsCommand } from './commands/events.js';
-import { execCommand } from './commands/exec.js';
-import { featuresCommand } from './commands/features.js';
-import { pauseCommand, resumeCommand } from './commands/pause.js';
-import { psCommand } from './commands/ps.js';
-import { updateCommand } from './commands/update.js';
-import { createCommand } from './commands/create.js';
-import { deleteCommand } from './commands/delete.js';
-import { killCommand } from './commands/kill.js';
-import { listCommand } from './commands/list.js';
-import { runCommand } from './commands/run.js';
-import { specCommand } from './commands/spec.js';
-import { startCommand } from './commands/start.js';
-import { stateCommand } from './commands/state.js';
-import { normalizeArgv, scanGlobals, withGlobalOptions, withTrailingArgs, type GlobalArgs } from './global.js';
+import { CREATE_FLAGS, checkCreateArgs, createCommand } from './commands/create.js';
+import { EXEC_FLAGS, execCommand } from './commands/exec.js';
+import { RUN_FLAGS, runCommand } from './commands/run.js';
+import { parseFast, type FastCommand } from './fast.js';
+import { normalizeArgv, scanGlobals, withTrailingArgs, type GlobalArgs } from './global.js';
 import { versionText } from './version.js';
+
+const FAST: Record<string, FastCommand & { handler: (a: never) => void | Promise<void> }> = {
+  create: { flags: CREATE_FLAGS, trailing: false, check: checkCreateArgs, handler: createCommand.handler },
+  run: { flags: RUN_FLAGS, trailing: false, check: checkCreateArgs, handler: runCommand.handler },
+  exec: { flags: EXEC_FLAGS, trailing: true, handler: execCommand.handler },
+};
 
 export async function main(rawArgv: string[]): Promise<number> {
   const early = scanGlobals(normalizeArgv(rawArgv));
@@ -47,58 +39,13 @@ export async function main(rawArgv: string[]): Promise<number> {
     writeSync(1, await versionText());
     return 0;
   }
-
-  let usageError: string | undefined;
-  const cli = withGlobalOptions(yargs(argv))
-    .scriptName('tsrun')
-    .usage('tsrun [global options] <command> [command options] <container-id>\n\nAn OCI container runtime compatible with runc.')
-    .command(createCommand)
-    .command(startCommand)
-    .command(stateCommand)
-    .command(killCommand)
-    .command(deleteCommand)
-    .command(runCommand)
-    .command(listCommand)
-    .command(specCommand)
-    .command(checkCommand)
-    .command(pauseCommand)
-    .command(resumeCommand)
-    .command(psCommand)
-    .command(updateCommand)
-    .command(eventsCommand)
-    .command(execCommand)
-    .command(featuresCommand)
-    .command(attachCommand)
-    .command(logsCommand)
-    .command(waitCommand)
-    .demandCommand(1, 'no command given')
-    .strictCommands()
-    .strictOptions()
-    .version(false)
-    .help('help')
-    .alias('help', 'h')
-    .wrap(100)
-    .parserConfiguration({ 'boolean-negation': false, 'camel-case-expansion': false, 'populate--': true })
-    .exitProcess(false)
-    .fail((msg, err) => {
-      // Throwing stops yargs before any handler runs.
-      throw err ?? new UsageError(msg);
-    });
-
-  try {
-    await cli.parseAsync();
-  } catch (err) {
-    usageError = (err as Error).message;
+  const fast = parseFast(rawArgv, FAST);
+  if (fast) {
+    await FAST[fast.command]!.handler(fast.args as never);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   }
-  if (usageError !== undefined) {
-    // runc: "Incorrect Usage." and the help on stdout, the error on stderr / in the log, status 1.
-    writeSync(1, 'Incorrect Usage.\n\n' + (await cli.getHelp()) + '\n');
-    log.fatal(usageError);
-    return 1;
-  }
-  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  const { runYargs } = await import('./yargs-cli.js');
+  return runYargs(argv);
 }
-
-class UsageError extends Error {}
 
 export type { GlobalArgs };

@@ -44,7 +44,30 @@ function syncStream(fd: number) {
   return s;
 }
 
-for (const [name, fd] of [['stdin', 0], ['stdout', 1], ['stderr', 2]] as const) {
-  const stream = syncStream(fd);
-  Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
+const streams: Record<string, ReturnType<typeof syncStream>> = { stdin: syncStream(0), stdout: syncStream(1), stderr: syncStream(2) };
+
+if ((process.versions as Record<string, string | undefined>).bun) {
+  // Bun creates its stdio streams on the first touch of the property, even by defineProperty or
+  // getOwnPropertyDescriptor, and that dup()s the fd and sets O_NONBLOCK on the shared description. So
+  // `process` itself is replaced by a view that answers these three names and passes everything else through.
+  const real = process;
+  const bound = new Map<PropertyKey, unknown>();
+  (globalThis as { process: NodeJS.Process }).process = new Proxy(real, {
+    get(target, key) {
+      if (typeof key === 'string' && key in streams) return streams[key];
+      const v = Reflect.get(target, key, target) as unknown;
+      if (typeof v !== 'function') return v;
+      // Methods run on the real object (native brand checks), and keep their own properties (hrtime.bigint).
+      if (!bound.has(key)) bound.set(key, Object.assign((v as (...a: unknown[]) => unknown).bind(target), v));
+      return bound.get(key);
+    },
+    set(target, key, value) {
+      return Reflect.set(target, key, value, target);
+    },
+  });
+} else {
+  for (const name of ['stdin', 'stdout', 'stderr']) {
+    const stream = streams[name];
+    Object.defineProperty(process, name, { configurable: true, enumerable: true, get: () => stream });
+  }
 }

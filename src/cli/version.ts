@@ -20,5 +20,8 @@ export async function versionText(): Promise<string> {
   } catch {
     // not built: still answer
   }
-  return `tsrun version ${version}\ncommit: ${commit}\nspec: ${SPEC_VERSION}\nnode: ${process.version}\nlibseccomp: ${seccomp}\n`;
+  // bun answers process.version with the Node version it imitates: name the engine that really runs.
+  const bun = (process.versions as Record<string, string | undefined>).bun;
+  const engine = bun ? `bun: ${bun}` : `node: ${process.version}`;
+  return `tsrun version ${version}\ncommit: ${commit}\nspec: ${SPEC_VERSION}\n${engine}\nlibseccomp: ${seccomp}\n`;
 }

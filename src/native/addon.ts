@@ -16,10 +16,13 @@ function packageRoot(): string {
   return resolve(dir);
 }
 
+// The shipped executable (dist/tsrun-js) has the addon and the launcher beside it; from the sources (tests, node)
+// they are in build/Release.
 const candidates = () => {
   const root = process.env.TSRUN_NATIVE_DIR ? [process.env.TSRUN_NATIVE_DIR] : [];
+  const beside = (process.versions as Record<string, string | undefined>).bun ? [dirname(process.execPath)] : [];
   const pkg = packageRoot();
-  return [...root, join(pkg, 'build', 'Release'), join(pkg, 'build', 'Debug')];
+  return [...root, ...beside, join(pkg, 'build', 'Release'), join(pkg, 'build', 'Debug')];
 };
 
 let addon: NativeAddon | undefined;
@@ -37,8 +40,16 @@ function locate(): string {
 export function native(): NativeAddon {
   if (!addon) {
     const req = createRequire(typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
-    addon = req(join(locate(), 'tsrun.node')) as NativeAddon;
+    // A computed path: a compiled executable must load the file from disk, never a copy embedded at build time
+    // (bun would write that to /tmp and load it from there).
+    const file = join(locate(), 'tsrun.node');
+    addon = req(file) as NativeAddon;
   }
+  return addon;
+}
+
+/** The addon if this call has loaded it already (never loads it). */
+export function loadedNative(): NativeAddon | undefined {
   return addon;
 }
 

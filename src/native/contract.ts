@@ -6,8 +6,11 @@
  *   u64 (little endian) or a string (u32 length, bytes, NUL). The launcher decodes it before cloning the container
  *   init, so the init only ever reads memory prepared in advance.
  * - The fixed 16-byte messages exchanged over the control socket (Node ↔ launcher ↔ init).
+ * - The state directory <root>/<id>/: its files and the fields of state.json and exit.json that the native side
+ *   reads (the front end `tsrun` answers state, start, kill, delete, list and ps from them; the shim writes
+ *   exit.json).
  *
- * addon/core/contract.h mirrors every number here; test/native/contract.test.ts fails if they drift apart.
+ * addon/core/contract.h mirrors every number and name here; test/native/contract.test.ts fails if they drift apart.
  */
 
 export const PLAN_MAGIC = 0x4c505354; // "TSPL"
@@ -188,6 +191,73 @@ export const Msg = {
 
 export const MSG_SIZE = 16;
 
+/**
+ * The files of a container's state directory <root>/<id>/ (0700). state.json is written whole (atomic rename) by
+ * the TypeScript side; exec.fifo exists from create to start; exit.json is the shim's record of how the init ended.
+ */
+export const StateFile = {
+  STATE: 'state.json',
+  FIFO: 'exec.fifo',
+  EXIT: 'exit.json',
+  /** NOTIFY_SOCKET relay: a directory holding the socket the container talks to. */
+  NOTIFY: 'notify',
+  /** The compiled seccomp filter exec loads (ContainerState.exec.seccomp.file). */
+  SECCOMP: 'seccomp.bpf',
+  ATTACH_SOCKET: 'attach.sock',
+  /** Output of a shim-supervised process (in its log directory; beside the state in old state directories). */
+  LOG: 'container.log',
+  /** Processes exec'd with -d under a shim: execs/<pid>/ with shim.json and their own exit.json. */
+  EXECS: 'execs',
+  EXEC_SHIM: 'shim.json',
+} as const;
+
+/**
+ * The fields of state.json (ContainerState in src/runtime/state.ts) that the native front end reads; nested
+ * fields are those of cgroup (CgroupRecord), cgroup.layout, cgroup.paths, hooks and shim. A state.json whose
+ * fields the native side does not find in these shapes is handed to the TypeScript implementation.
+ */
+export const StateField = {
+  ID: 'id',
+  OCI_VERSION: 'ociVersion',
+  PID: 'pid',
+  PID_START_TIME: 'pidStartTime',
+  BUNDLE: 'bundle',
+  ROOTFS: 'rootfs',
+  CREATED: 'created',
+  ANNOTATIONS: 'annotations',
+  PRIVATE_PID_NS: 'privatePidNs',
+  HOOKS: 'hooks',
+  HOOKS_POSTSTART: 'poststart',
+  HOOKS_POSTSTOP: 'poststop',
+  CGROUP: 'cgroup',
+  CG_DRIVER: 'driver',
+  CG_LAYOUT: 'layout',
+  CG_MODE: 'mode',
+  CG_PATHS: 'paths',
+  CG_V1: 'v1',
+  CG_V2: 'v2',
+  SHIM: 'shim',
+  SHIM_PID: 'pid',
+  SHIM_START_TIME: 'startTime',
+  LOG_DIR: 'logDir',
+} as const;
+
+/** The fields of exit.json (ExitRecord), written by the shim (addon/launcher/shim.cc) and read by `state`. */
+export const ExitField = {
+  PID: 'pid',
+  EXIT_CODE: 'exitCode',
+  SIGNAL: 'signal',
+  OOM_KILLED: 'oomKilled',
+  EXITED_AT: 'exitedAt',
+} as const;
+
+/** How much of state.json the TypeScript side reads at most. */
+export const STATE_FILE_LIMIT = 32 * 1024 * 1024;
+/** How much the native front end reads: a larger state.json (huge annotations) is handed to the TypeScript side. */
+export const STATE_FILE_NATIVE_LIMIT = 4 * 1024 * 1024;
+/** exit.json and shim.json: a few fields. */
+export const EXIT_FILE_LIMIT = 64 * 1024;
+
 /** Where a failure happened. Values >= OP_BASE are filesystem-script steps (index = op index). */
 export const Step = {
   PLAN: 1,
@@ -278,6 +348,14 @@ export const Step = {
 export type StepValue = (typeof Step)[keyof typeof Step];
 
 /** Result of a wait: the pid reaped (0 with WNOHANG and nothing to reap) and the raw wait status. */
+/** A D-Bus unit property: name, signature and value (s: string, b: boolean, t: bigint, u: number, au: numbers). */
+export type SystemdProperty =
+  | [string, 's', string]
+  | [string, 'b', boolean]
+  | [string, 't', bigint]
+  | [string, 'u', number]
+  | [string, 'au', number[]];
+
 export interface WaitResult {
   pid: number;
   status: number;
@@ -332,6 +410,14 @@ export interface NativeAddon {
   sendFd(sock: number, data: string, fd: number): void;
   /** pipe2(O_CLOEXEC): [read end, write end]. */
   pipe(): [number, number];
+  /** _exit(2): ends the process at once, skipping the engine's teardown (code outside 0-255 becomes 1). */
+  exitNow(code: number): never;
+  /**
+   * sd-bus (libsystemd, loaded on first use): StartTransientUnit (with properties) or StopUnit on the system bus,
+   * then waits for the job's JobRemoved signal. Returns the job's result ("done" on success). Throws with errno,
+   * syscall (the step) and code (the D-Bus error name, e.g. org.freedesktop.systemd1.NoSuchUnit).
+   */
+  systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit: string, props: SystemdProperty[], timeoutMs: number): string;
   /** BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions); returns its fd. */
   bpfLoadDeviceProgram(insns: Buffer, license: string): number;
   /** BPF_PROG_ATTACH as BPF_CGROUP_DEVICE with BPF_F_ALLOW_MULTI to the cgroup directory fd. */

@@ -8,11 +8,11 @@
  * Everything here is pure except compileSpecSeccomp, which calls the compiler it is given and reads and
  * writes its cache directory.
  */
-import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
 import { O_CLOEXEC, writeFileAtomic } from '../util/fs.js';
+import { sha256 } from '../util/sha256.js';
 import type { SeccompRule } from '../native/contract.js';
 import type { LinuxSeccomp } from '../spec/schema.js';
 
@@ -242,11 +242,11 @@ function cacheKey(r: SeccompRules, libseccompVersion: string): string {
     r.flags,
     r.usesNotify,
   ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return sha256().update(canonical).digest().toString('hex');
 }
 
 function digest(key: string, program: Buffer, skipped: Buffer): Buffer {
-  return createHash('sha256').update(key, 'latin1').update(program).update(skipped).digest();
+  return sha256().update(key, 'latin1').update(program).update(skipped).digest();
 }
 
 function readCache(file: string, key: string): { program: Buffer; skipped: string[] } | undefined {

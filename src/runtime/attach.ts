@@ -4,8 +4,8 @@
  * size follows ours (SIGWINCH). The detach keys (default ctrl-p,ctrl-q) leave the container running. When the
  * container exits, attach exits with its exit code.
  */
-import { closeSync, createReadStream, fstatSync, constants as fsc, openSync, writeSync } from 'node:fs';
-import { Socket, connect } from 'node:net';
+import { closeSync, createReadStream, constants as fsc, openSync, writeSync } from 'node:fs';
+import { connect } from 'node:net';
 import { ReadStream, WriteStream, isatty } from 'node:tty';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
@@ -95,12 +95,8 @@ export async function attachContainer(root: string, id: string, opts: AttachOpti
   let detached = false;
   let input: (NodeJS.ReadableStream & { destroy(): void }) | undefined;
   if (!opts.noStdin) {
-    const kind = fstatSync(0);
-    input = isatty(0)
-      ? new ReadStream(0)
-      : kind.isFIFO() || kind.isSocket()
-        ? new Socket({ fd: 0, readable: true, writable: false })
-        : createReadStream('', { fd: 0, autoClose: false });
+    // A terminal as a tty stream; anything else (pipe, socket, file) read with plain read(2) calls.
+    input = isatty(0) ? new ReadStream(0) : createReadStream('', { fd: 0, autoClose: false });
     if (tty) (input as ReadStream).setRawMode(true);
     const scanner = new DetachScanner(tty ? keys : []);
     input.on('data', (d: Buffer) => {

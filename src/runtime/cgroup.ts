@@ -82,8 +82,8 @@ export function prepareCgroup(r: CgroupRecord): string[] {
  */
 export function joinCgroup(r: CgroupRecord, pid: number, id: string, clonedIn = false): string[] {
   if (r.driver === 'systemd') {
-    startTransientUnit({ unit: r.unit!, slice: r.slice!, pid, id, v2: r.layout.mode === 'v2' });
-    // systemd's reply can precede its job (the scope's cgroup made, the pid moved): join before the limits.
+    // Returns once systemd's job is done: its defaults are written, so the limits that follow stay.
+    startTransientUnit({ unit: r.unit!, slice: r.slice!, pid, id, v2: r.layout.mode === 'v2' }, native().systemdUnitJob);
     const m = managerOf(r);
     m.join(pid);
     const warnings = m.apply(r.resources ?? {});
@@ -122,7 +122,7 @@ function loadDeviceFilter(r: CgroupRecord): void {
 export function destroyCgroup(r: CgroupRecord): void {
   const m = managerOf(r);
   m.killAll();
-  if (r.driver === 'systemd' && r.unit) stopUnit(r.unit);
+  if (r.driver === 'systemd' && r.unit) stopUnit(r.unit, native().systemdUnitJob);
   m.destroy();
 }
 

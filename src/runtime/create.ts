@@ -16,7 +16,7 @@ import type { Spec } from '../spec/schema.js';
 import { loadSpec } from '../spec/load.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
-import { HookPhase } from '../native/contract.js';
+import { HookPhase, StateFile } from '../native/contract.js';
 import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
@@ -158,10 +158,10 @@ export function createContainer(opts: CreateOptions): Created {
     };
     if (seccomp) {
       // exec loads the same filter without compiling it again.
-      writeFileAtomic(join(dir.dir, 'seccomp.bpf'), seccomp.program, 0o600);
+      writeFileAtomic(join(dir.dir, StateFile.SECCOMP), seccomp.program, 0o600);
       const sc = spec.linux!.seccomp!;
       execDefaults.seccomp = {
-        file: 'seccomp.bpf',
+        file: StateFile.SECCOMP,
         flags: seccomp.flags,
         listener: sc.listenerPath ? { path: sc.listenerPath, metadata: sc.listenerMetadata } : undefined,
       };

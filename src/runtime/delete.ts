@@ -23,6 +23,14 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
     throw new TsrunError('container does not exist');
   }
   dir.lock(native().flock);
+  // Another delete may have finished while this one waited for the lock: nothing is left to remove (and its
+  // poststop hooks have run once).
+  const now = dir.exists() ? dir.read() : undefined;
+  if (!now || now.pid !== st.pid || now.pidStartTime !== st.pidStartTime) {
+    dir.unlock();
+    if (force) return;
+    throw new TsrunError('container does not exist');
+  }
   const status = statusOf(dir, st);
   if (status === 'running' || status === 'paused') {
     if (!force) throw new TsrunError(`cannot delete container ${id} that is not stopped: ${status}`);

@@ -6,6 +6,7 @@
  * caller is none, to a shim of its own: log and exit record in <state>/execs/<pid>) and writing the pid file
  * only then; in the foreground it relays the terminal and returns the process's exit status.
  */
+import { StateFile } from '../native/contract.js';
 import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
@@ -134,7 +135,7 @@ export function withContainerDefaults(p: SpecProcess, d: ExecDefaults | undefine
 /** --process FILE, validated as an OCI process (the schema is loaded only for this). */
 async function readProcessFile(file: string): Promise<SpecProcess> {
   const text = readFileBounded(file, INPUT_LIMIT).toString('utf8');
-  const { parseProcessText } = await import('../spec/load.js');
+  const { parseProcessText } = await import('../spec/load-process.js');
   return parseProcessText(text, file);
 }
 
@@ -209,8 +210,8 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   let logDir: string | undefined;
   const ownTerminal = proc.terminal === true && !consoleSocket;
   if (a.detach && shimWanted(a.shim ?? 'never', ownTerminal)) {
-    mkdirSync(join(dir.dir, 'execs'), { recursive: true, mode: 0o700 });
-    shimDir = mkdtempSync(join(dir.dir, 'execs', '.new-'));
+    mkdirSync(join(dir.dir, StateFile.EXECS), { recursive: true, mode: 0o700 });
+    shimDir = mkdtempSync(join(dir.dir, StateFile.EXECS, '.new-'));
     logDir = makeExecLogDir(containerLogDir(dir));
     plan.shim = planShim({ policy: a.shim!, ownTerminal, stdin: false, dir: shimDir, logDir, cgroup: cg });
   }

@@ -1,16 +1,15 @@
 /** list: every container under root, as runc prints it. */
-import { userInfo } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileBounded } from '../util/fs.js';
 import { StateDir, listIds, ociState } from './state.js';
 
 export type ListEntry = ReturnType<typeof ociState> & { owner: string };
 
+/** The owner's name from /etc/passwd (bounded read, first entry with that uid), else "#uid", as runc prints. */
 function userName(uid: number): string {
   try {
-    if (uid === userInfo().uid) return userInfo().username;
-    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+    for (const line of readFileBounded('/etc/passwd', 4 << 20).toString('utf8').split('\n')) {
       const f = line.split(':');
-      if (Number(f[2]) === uid && f[2] !== '') return f[0]!;
+      if (f.length > 2 && /^\d+$/.test(f[2]!) && Number(f[2]) === uid) return f[0]!;
     }
   } catch {
     // fall through

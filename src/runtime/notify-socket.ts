@@ -4,6 +4,7 @@
  * at /run/notify/notify.sock; start (or run) binds that socket, releases the process, waits for its READY=
  * and passes it on to the host's socket with MAINPID, then completes systemd's barrier handshake.
  */
+import { StateFile } from '../native/contract.js';
 import { chmodSync, closeSync, mkdirSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { log } from '../log.js';
@@ -20,7 +21,7 @@ export function hostNotifySocket(): string | undefined {
 
 /** The mount and env a container gets when the runtime itself has a NOTIFY_SOCKET. */
 export function notifySetup(stateDir: string): { mount: Mount; env: string } {
-  const dir = join(stateDir, 'notify');
+  const dir = join(stateDir, StateFile.NOTIFY);
   mkdirSync(dir, { mode: 0o755 });
   return {
     mount: { destination: CONTAINER_NOTIFY_DIR, source: dir, type: 'bind', options: ['bind', 'nosuid', 'noexec', 'nodev', 'ro'] },
@@ -30,7 +31,7 @@ export function notifySetup(stateDir: string): { mount: Mount; env: string } {
 
 /** Binds the container's notify socket (before the process is released, so no message is lost). */
 export function bindNotifySocket(stateDir: string): number {
-  const path = join(stateDir, 'notify', SOCKET_NAME);
+  const path = join(stateDir, StateFile.NOTIFY, SOCKET_NAME);
   const fd = native().unixDgram(path, true);
   chmodSync(path, 0o777);
   return fd;

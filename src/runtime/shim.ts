@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { isSameLiveProcess } from '../util/proc.js';
 import { execLogDir } from './log-dir.js';
 import { StateDir } from './state.js';
+import { EXIT_FILE_LIMIT, StateFile } from '../native/contract.js';
 
 const POLLIN = 1;
 
@@ -37,10 +38,10 @@ export interface Supervised {
 
 /** The directory of a process exec'd with -d under a shim: <state>/execs/<pid>. */
 export function execDir(stateDir: string, pid: number): string {
-  return join(stateDir, 'execs', String(pid));
+  return join(stateDir, StateFile.EXECS, String(pid));
 }
 
-export const EXEC_SHIM_FILE = 'shim.json';
+export const EXEC_SHIM_FILE = StateFile.EXEC_SHIM;
 
 export function findSupervised(root: string, id: string, execPid?: number): Supervised {
   const dir = new StateDir(root, id);
@@ -50,7 +51,7 @@ export function findSupervised(root: string, id: string, execPid?: number): Supe
   const d = execDir(dir.dir, execPid);
   const file = join(d, EXEC_SHIM_FILE);
   if (!existsSync(file)) throw new TsrunError(`process ${execPid} of container ${id} is not supervised by tsrun's shim: its caller supervises it`);
-  const rec = JSON.parse(readFileBounded(file, 64 * 1024).toString('utf8')) as ShimRef & { terminal?: boolean };
+  const rec = JSON.parse(readFileBounded(file, EXIT_FILE_LIMIT).toString('utf8')) as ShimRef & { terminal?: boolean };
   return {
     what: `process ${execPid} of container ${id}`,
     dir: d,

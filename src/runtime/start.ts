@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readSync, unlinkSync, constants as fsc
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
+import { StateFile } from '../native/contract.js';
 import { runHooksLogged } from './hooks.js';
 import { bindNotifySocket, forwardReady, hostNotifySocket } from './notify-socket.js';
 import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
@@ -18,7 +19,7 @@ export function startContainer(root: string, id: string): void {
   const host = hostNotifySocket();
   let sock = -1;
   try {
-    if (host && existsSync(join(dir.dir, 'notify'))) sock = bindNotifySocket(dir.dir);
+    if (host && existsSync(join(dir.dir, StateFile.NOTIFY))) sock = bindNotifySocket(dir.dir);
     release(dir, st);
   } finally {
     dir.unlock();
@@ -52,7 +53,8 @@ export function release(dir: StateDir, st: ContainerState): void {
     let got = 0;
     const buf = Buffer.alloc(16);
     for (;;) {
-      const [fifoEv = 0, pidEv = 0] = addon.poll([fifo, pidfd], [POLLIN, POLLIN], -1);
+      // Once the byte came only the fifo's end matters: an exited init stays readable on its pidfd.
+      const [fifoEv = 0, pidEv = 0] = got > 0 ? addon.poll([fifo], [POLLIN], -1) : addon.poll([fifo, pidfd], [POLLIN, POLLIN], -1);
       if (fifoEv & (POLLIN | POLLHUP)) {
         let n: number;
         try {

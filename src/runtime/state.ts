@@ -3,17 +3,19 @@
  * create and start, exec.fifo. Status always comes from reality: the recorded init must be alive and the same
  * process (pid + start time); a created container still has its exec.fifo.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
 import type { Hook, LinuxCapabilities, POSIXRlimit } from '../spec/schema.js';
 import type { CgroupRecord } from './cgroup.js';
-import { INPUT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
+import { EXIT_FILE_LIMIT, ExitField, STATE_FILE_LIMIT, StateField, StateFile } from '../native/contract.js';
+import { readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { isSameLiveProcess } from '../util/proc.js';
 
 export const DEFAULT_ROOT = '/run/tsrun';
-export const STATE_FILE = 'state.json';
-export const FIFO_FILE = 'exec.fifo';
+// The state directory's files are named once, in the contract the native front end shares.
+export const STATE_FILE = StateFile.STATE;
+export const FIFO_FILE = StateFile.FIFO;
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -58,18 +60,18 @@ export interface ExitRecord {
   exitedAt: string;
 }
 
-export const EXIT_FILE = 'exit.json';
+export const EXIT_FILE = StateFile.EXIT;
 
 /** The exit record a shim wrote in `dir` (a container's state directory or an exec'd process's). */
 export function readExitRecord(dir: string): ExitRecord | undefined {
   try {
-    return JSON.parse(readFileBounded(join(dir, EXIT_FILE), 64 * 1024).toString('utf8')) as ExitRecord;
+    return JSON.parse(readFileBounded(join(dir, EXIT_FILE), EXIT_FILE_LIMIT).toString('utf8')) as ExitRecord;
   } catch {
     return undefined;
   }
 }
-export const LOG_FILE = 'container.log';
-export const ATTACH_SOCKET = 'attach.sock';
+export const LOG_FILE = StateFile.LOG;
+export const ATTACH_SOCKET = StateFile.ATTACH_SOCKET;
 
 /** The container's process settings an exec inherits (runc keeps them in its state too). */
 export interface ExecDefaults {
@@ -86,7 +88,7 @@ export interface ExecDefaults {
 export function isFrozen(r: CgroupRecord | undefined): boolean {
   if (!r) return false;
   try {
-    if (r.layout.mode === 'v2') return /^frozen 1$/m.test(readFileSync(`${r.paths.v2}/cgroup.events`, 'utf8'));
+    if (r.layout.mode === 'v2') return r.paths.v2 !== undefined && /^frozen 1$/m.test(readFileSync(`${r.paths.v2}/cgroup.events`, 'utf8'));
     const f = r.paths.v1.freezer;
     return f !== undefined && readFileSync(`${f}/freezer.state`, 'utf8').trim() === 'FROZEN';
   } catch {
@@ -146,9 +148,14 @@ export class StateDir {
     return readExitRecord(this.dir);
   }
 
+  /** A real directory: a symlink in the state root is no container (listIds skips it too). */
   exists(): boolean {
     checkRoot(this.root);
-    return existsSync(this.dir);
+    try {
+      return lstatSync(this.dir).isDirectory();
+    } catch {
+      return false;
+    }
   }
 
   /** Creates the directory; fails like runc if the id is taken. */
@@ -180,7 +187,7 @@ export class StateDir {
     checkRoot(this.root);
     let text: string;
     try {
-      text = readFileBounded(join(this.dir, STATE_FILE), INPUT_LIMIT * 2).toString('utf8');
+      text = readFileBounded(join(this.dir, STATE_FILE), STATE_FILE_LIMIT).toString('utf8');
     } catch (err) {
       if ((err as { code?: string }).code === 'ENOENT') return undefined;
       throw err;
@@ -262,3 +269,21 @@ function exitFields(r: ExitRecord | undefined) {
   if (!r) return {};
   return { exitCode: r.exitCode, ...(r.signal ? { exitSignal: r.signal } : {}), oomKilled: r.oomKilled, exitedAt: r.exitedAt };
 }
+
+/**
+ * The fields the native front end reads (src/native/contract.ts StateField, ExitField) are fields of these types:
+ * renaming one here without the contract (and addon/core/contract.h) fails to compile.
+ */
+export const NATIVE_READS = {
+  state: [
+    StateField.ID, StateField.OCI_VERSION, StateField.PID, StateField.PID_START_TIME, StateField.BUNDLE, StateField.ROOTFS,
+    StateField.CREATED, StateField.ANNOTATIONS, StateField.PRIVATE_PID_NS, StateField.HOOKS, StateField.CGROUP,
+    StateField.SHIM, StateField.LOG_DIR,
+  ] satisfies (keyof ContainerState)[],
+  hooks: [StateField.HOOKS_POSTSTART, StateField.HOOKS_POSTSTOP] satisfies (keyof NonNullable<ContainerState['hooks']>)[],
+  cgroup: [StateField.CG_DRIVER, StateField.CG_LAYOUT, StateField.CG_PATHS] satisfies (keyof CgroupRecord)[],
+  layout: [StateField.CG_MODE, StateField.CG_V1, StateField.CG_V2] satisfies (keyof CgroupRecord['layout'])[],
+  paths: [StateField.CG_V1, StateField.CG_V2] satisfies (keyof CgroupRecord['paths'])[],
+  shim: [StateField.SHIM_PID, StateField.SHIM_START_TIME] satisfies (keyof NonNullable<ContainerState['shim']>)[],
+  exit: [ExitField.PID, ExitField.EXIT_CODE, ExitField.SIGNAL, ExitField.OOM_KILLED, ExitField.EXITED_AT] satisfies (keyof ExitRecord)[],
+};

@@ -2,20 +2,8 @@ import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { INPUT_LIMIT, readFileBounded } from '../util/fs.js';
 import { formatIssues } from './format-issues.js';
-import { processSchema, specSchema, type Spec, type SpecProcess } from './schema.js';
-
-// Go-based generators write `null` for empty slices, maps and pointers, and runc reads it as absent.
-function dropNull(_key: string, value: unknown): unknown {
-  return value === null ? undefined : value;
-}
-
-function parseJson(text: string, file: string): unknown {
-  try {
-    return JSON.parse(text, dropNull) as unknown;
-  } catch (err) {
-    throw new ConfigError(file, [`(root): invalid JSON: ${err instanceof Error ? err.message : String(err)}`]);
-  }
-}
+import { parseJson } from './json.js';
+import { specSchema, type Spec } from './schema.js';
 
 /** Validates an already parsed config.json; unknown properties are dropped from the result. */
 export function parseSpec(json: unknown, file = 'config.json'): Spec {
@@ -38,14 +26,4 @@ export function loadSpec(bundleDir: string): Spec {
   return parseSpecText(readFileBounded(file, INPUT_LIMIT).toString('utf8'), file);
 }
 
-/** Validates a process object (`exec --process FILE`); paths in problems are relative to it. */
-export function parseProcess(json: unknown, file: string): SpecProcess {
-  const result = processSchema.safeParse(json);
-  if (!result.success) throw new ConfigError(file, formatIssues(result.error));
-  return result.data;
-}
-
-/** Parses and validates the text of a process.json. */
-export function parseProcessText(text: string, file: string): SpecProcess {
-  return parseProcess(parseJson(text, file), file);
-}
+export { parseProcess, parseProcessText } from './load-process.js';

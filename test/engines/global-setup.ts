@@ -18,9 +18,9 @@ export default function setup(project: TestProject): () => void {
   const missing: string[] = missingEngines();
   if (missing.length) throw new Error(`engine tests need ${missing.join(', ')} (scripts/setup --deps-only installs them)`);
   if (!existsSync(join(repo, 'build/Release/tsrun-test-payload'))) execFileSync('npm', ['run', 'build:native'], { cwd: repo, stdio: 'inherit' });
-  if (!process.env.TSRUN_RUNTIME && !existsSync(join(repo, 'dist/tsrun.cjs')))
+  if (!process.env.TSRUN_RUNTIME && !existsSync(join(repo, 'dist/tsrun')))
     execFileSync('node', ['scripts/bundle.mjs'], { cwd: repo, stdio: 'inherit' });
-  const runtime = process.env.TSRUN_RUNTIME ?? join(repo, 'dist/tsrun.cjs');
+  const runtime = process.env.TSRUN_RUNTIME ?? join(repo, 'dist/tsrun');
   const work = mkdtempSync(join(tmpdir(), 'tsrun-engines-'));
   const rootfs = join(work, 'image-rootfs');
   execFileSync(join(repo, 'scripts/make-rootfs'), [rootfs], { stdio: 'inherit' });

@@ -13,7 +13,7 @@ import { defaultSpec } from '../../src/spec/default-spec.js';
 const repo = resolve(import.meta.dirname, '..', '..');
 
 /** The runtime under test: tsrun's bundle, or TSRUN_RUNTIME (e.g. /usr/sbin/runc). */
-export const RUNTIME = process.env.TSRUN_RUNTIME ?? join(repo, 'dist/tsrun.cjs');
+export const RUNTIME = process.env.TSRUN_RUNTIME ?? join(repo, 'dist/tsrun');
 export const IS_TSRUN = !process.env.TSRUN_RUNTIME || basename(RUNTIME).startsWith('tsrun');
 
 export interface Result {

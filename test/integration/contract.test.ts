@@ -77,6 +77,8 @@ describe('successful queries keep stderr silent (go-runc and CRI-O read it combi
     }
     expect(JSON.parse(h.rt(['features']).stdout)).toMatchObject({ ociVersionMin: expect.any(String), ociVersionMax: expect.any(String) });
     expect(h.rt(['--version']).stdout).toMatch(/^\S+ version \S+\ncommit: \S+\nspec: \d+\.\d+\.\d+/);
+    // The engine that really runs tsrun-js is named (bun imitates a Node version in process.version).
+    if (IS_TSRUN) expect(h.rt(['--version']).stdout).toMatch(/\nbun: \d+\.\d+\.\d+\nlibseccomp: \d/);
     expect(h.rt(['delete', '--force', id]).status).toBe(0);
   });
 });

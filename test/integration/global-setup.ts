@@ -14,7 +14,7 @@ export default function setup(project: TestProject): () => void {
   if (process.getuid?.() !== 0) throw new Error('integration tests need root (real namespaces, mounts and cgroups)');
   // The native build also holds the tests' own helpers (pidfds, the static payload), whatever the runtime.
   if (!existsSync(join(repo, 'build/Release/tsrun-test-payload'))) execFileSync('npm', ['run', 'build:native'], { cwd: repo, stdio: 'inherit' });
-  if (!process.env.TSRUN_RUNTIME && !existsSync(join(repo, 'dist/tsrun.cjs')))
+  if (!process.env.TSRUN_RUNTIME && !existsSync(join(repo, 'dist/tsrun')))
     execFileSync('node', ['scripts/bundle.mjs'], { cwd: repo, stdio: 'inherit' });
   const dir = mkdtempSync(join(tmpdir(), 'tsrun-rootfs-'));
   execFileSync(join(repo, 'scripts/make-rootfs'), [join(dir, 'rootfs')], { stdio: 'inherit' });

@@ -120,4 +120,17 @@ describe('hooks', () => {
     const env = fileLines(join(out, 'env')).filter((l) => !/^(PWD|SHLVL|_)=/.test(l));
     expect(env).toEqual(['ONLY=this']);
   });
+
+  it("gives a hook without env the runtime's own environment, exactly as the caller passed it", () => {
+    const out = join(h.work, 'env-inherit');
+    mkdirSync(out);
+    const cfg = baseConfig(['true']);
+    cfg.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `env > ${out}/env`] }] };
+    const id = h.id('envi');
+    const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', CALLER_MARK: 'x1' };
+    expect(h.rt(['run', '--bundle', h.bundle(cfg), id], { env }).status).toBe(0);
+    const got = fileLines(join(out, 'env')).filter((l) => !/^(PWD|SHLVL|_|OLDPWD)=/.test(l));
+    // Nothing tsrun sets for its own sake (the front end's engine options) reaches the hook.
+    expect(got.sort()).toEqual(['CALLER_MARK=x1', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin']);
+  });
 });

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Harness, IS_TSRUN, baseConfig, fileLines, pidAlive, processesUsing, stateDirExists, waitExit, waitFor } from '../helpers/runtime.js';
+import { Harness, IS_TSRUN, RUNTIME, baseConfig, fileLines, pidAlive, processesUsing, stateDirExists, waitExit, waitFor } from '../helpers/runtime.js';
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -92,6 +93,15 @@ describe('create → start → state → kill → delete', () => {
     expect(pidAlive(pid)).toBe(false);
     expect(stateDirExists(h, id)).toBe(false);
     expect(processesUsing(bundle)).toEqual([]);
+  });
+
+  it('a repeated global flag takes its last value, as runc does', () => {
+    const id = h.id();
+    expect(h.rt(['create', '--bundle', h.bundle(baseConfig(['sleep', '1000'])), id]).status).toBe(0);
+    const r = spawnSync(RUNTIME, ['--root', '/nonexistent-root', '--root', h.root, 'state', id], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ id, status: 'created' });
+    expect(h.rt(['delete', '--force', id]).status).toBe(0);
   });
 
   it('delete --force of a missing container succeeds; without --force it does not exist', () => {

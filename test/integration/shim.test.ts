@@ -1,9 +1,9 @@
 // tsrun's own shim: a container nobody supervises keeps its output and exit status after tsrun has exited.
 // Runtimes without a shim (runc) have nothing to test here.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, realpathSync, renameSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, RUNTIME, baseConfig, pidAlive, waitExit, waitFor, type Config } from '../helpers/runtime.js';
 
@@ -146,7 +146,9 @@ describe.skipIf(!IS_TSRUN)('shim', () => {
 
   it('finishes its work after tsrun\'s binaries were replaced (an upgrade renames new files over the old)', () => {
     const c = startDetached(baseConfig(['sleep', '1000']));
-    const launcher = join(import.meta.dirname, '../../build/Release/tsrun-launcher');
+    // The launcher the runtime under test runs: beside the shipped executable, or the build's.
+    const shipped = join(dirname(realpathSync(RUNTIME)), 'tsrun-launcher');
+    const launcher = existsSync(shipped) ? shipped : join(import.meta.dirname, '../../build/Release/tsrun-launcher');
     const copy = `${launcher}.upgrade-${process.pid}`;
     // The shim runs the launcher through a read-only overlay of its directory (the same inode) or from a sealed
     // copy (CVE-2019-5736): either way the rename leaves it on its old image.

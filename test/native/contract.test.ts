@@ -24,14 +24,26 @@ const namespaces = new Map<string, Record<string, number>>();
 for (const m of header.matchAll(/namespace\s+(\w+)\s*\{([^{}]*)\}/g)) namespaces.set(m[1]!, constants(m[2]!));
 const topLevel = constants(header.replace(/namespace\s+(\w+)\s*\{([^{}]*)\}/g, ''));
 
-const groups = ['Tag', 'HookPhase', 'LaunchMode', 'ShimMode', 'ShimFlag', 'ProcessFlag', 'OpKind', 'OpFlag', 'Msg', 'Step'] as const;
+/** String constants: `constexpr const char* NAME = "value";`. */
+function strings(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/constexpr\s+const\s+char\s*\*\s*(\w+)\s*=\s*"([^"\\]*)";/g)) out[m[1]!] = m[2]!;
+  return out;
+}
+const stringNamespaces = new Map<string, Record<string, string>>();
+for (const m of header.matchAll(/namespace\s+(\w+)\s*\{([^{}]*)\}/g)) stringNamespaces.set(m[1]!, strings(m[2]!));
+
+const numberGroups = ['Tag', 'HookPhase', 'LaunchMode', 'ShimMode', 'ShimFlag', 'ProcessFlag', 'OpKind', 'OpFlag', 'Msg', 'Step'] as const;
+/** The state directory's file names and the fields the native front end reads. */
+const stringGroups = ['StateFile', 'StateField', 'ExitField'] as const;
+const groups = [...numberGroups, ...stringGroups];
 
 describe('contract.h mirrors contract.ts', () => {
   it('has exactly the namespaces of constants the TypeScript side has', () => {
     expect([...namespaces.keys()].sort()).toEqual([...groups].sort());
   });
 
-  it.each(groups)('%s: same names and values on both sides', (g) => {
+  it.each(numberGroups)('%s: same names and values on both sides', (g) => {
     const cpp = namespaces.get(g);
     expect(cpp, `namespace ${g} in contract.h`).toBeDefined();
     const tsSide = ts[g] as Record<string, number>;
@@ -39,9 +51,19 @@ describe('contract.h mirrors contract.ts', () => {
     for (const [name, value] of Object.entries(tsSide)) expect(cpp![name], `${g}::${name}`).toBe(value);
   });
 
-  it('has the same top-level constants (PLAN_MAGIC, PLAN_VERSION, NO_UMASK, MSG_SIZE)', () => {
+  it.each(stringGroups)('%s: same names and strings on both sides', (g) => {
+    const cpp = stringNamespaces.get(g);
+    expect(cpp, `namespace ${g} in contract.h`).toBeDefined();
+    const tsSide = ts[g] as Record<string, string>;
+    expect(Object.keys(cpp!).sort()).toEqual(Object.keys(tsSide).sort());
+    for (const [name, value] of Object.entries(tsSide)) expect(cpp![name], `${g}::${name}`).toBe(value);
+  });
+
+  it('has the same top-level constants (PLAN_MAGIC, PLAN_VERSION, NO_UMASK, MSG_SIZE, file limits)', () => {
     const tsNumbers = Object.fromEntries(Object.entries(ts).filter(([, v]) => typeof v === 'number'));
-    expect(Object.keys(topLevel).sort()).toEqual(['MSG_SIZE', 'NO_UMASK', 'PLAN_MAGIC', 'PLAN_VERSION']);
+    expect(Object.keys(topLevel).sort()).toEqual(
+      ['EXIT_FILE_LIMIT', 'MSG_SIZE', 'NO_UMASK', 'PLAN_MAGIC', 'PLAN_VERSION', 'STATE_FILE_LIMIT', 'STATE_FILE_NATIVE_LIMIT'].sort(),
+    );
     expect(topLevel).toEqual(tsNumbers);
   });
 
@@ -60,6 +82,7 @@ describe('contract.h mirrors contract.ts', () => {
   });
 
   it('finds every group non-empty (the parser did not silently miss the header layout)', () => {
-    for (const g of groups) expect(Object.keys(namespaces.get(g) ?? {}).length).toBeGreaterThan(0);
+    for (const g of numberGroups) expect(Object.keys(namespaces.get(g) ?? {}).length).toBeGreaterThan(0);
+    for (const g of stringGroups) expect(Object.keys(stringNamespaces.get(g) ?? {}).length).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 . "$here/systemd-in-ns.sh"
-T=$repo/dist/tsrun.cjs
+T=$repo/dist/tsrun
 N=${TSRUN_SYSTEMD_RUNS:-10}
 work=$(mktemp -d /tmp/tsrun-sd-XXXXXX)
 B=$work/bundle R=$work/state

@@ -3,6 +3,8 @@ import type { CreateOptions } from '../../runtime/create.js';
 import { TsrunError } from '../../errors.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
+import { warmCgroupMigration } from '../../runtime/cgroup-warm.js';
+import { yargsOptions, type FlagTable } from '../flags.js';
 import { lastOf, parseCount } from '../../util/numbers.js';
 
 export interface CreateArgs extends GlobalArgs {
@@ -18,28 +20,36 @@ export interface CreateArgs extends GlobalArgs {
   'log-dir'?: string;
 }
 
+/** Flags shared by create and run. */
+export const CREATE_FLAGS: FlagTable = {
+  bundle: { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' },
+  'pid-file': { type: 'string', describe: 'file to write the process id to' },
+  'console-socket': { type: 'string', describe: 'AF_UNIX socket that receives the pty master fd' },
+  'pidfd-socket': { type: 'string', hidden: true, describe: 'not supported' },
+  'no-pivot': { type: 'boolean', default: false, describe: 'do not use pivot_root (rootfs on a ramdisk)' },
+  'no-new-keyring': { type: 'boolean', default: false, describe: "keep the caller's session keyring" },
+  'preserve-fds': { type: 'string', default: '0', describe: 'pass N more fds (from 3) to the container' },
+  stdin: { type: 'boolean', default: false, describe: "under tsrun's shim: keep the container's stdin open for attach" },
+  'log-size-max': { type: 'string', default: '10m', describe: "under tsrun's shim: rotate container.log past this size (bytes, k/m/g; 0: never)" },
+  'log-dir': {
+    type: 'string',
+    describe: "under tsrun's shim: where container logs are kept (default /var/log/tsrun as root, ~/.local/state/tsrun/logs otherwise)",
+  },
+};
+
+/** What yargs' check() refuses as a usage error (the fast parser hands such a line to yargs). */
+export function checkCreateArgs(a: Record<string, unknown>): true {
+  parseCount('preserve-fds', a['preserve-fds']);
+  parseSize(String(lastOf(a['log-size-max'])));
+  return true;
+}
+
 /** Options shared by create and run. */
 export function withCreateOptions(y: Argv<GlobalArgs>): Argv<CreateArgs> {
   return y
     .positional('container-id', { type: 'string', demandOption: true, describe: 'unique name of the container' })
-    .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' })
-    .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
-    .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master fd' })
-    .option('pidfd-socket', { type: 'string', hidden: true, describe: 'not supported' })
-    .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root (rootfs on a ramdisk)' })
-    .option('no-new-keyring', { type: 'boolean', default: false, describe: "keep the caller's session keyring" })
-    .option('preserve-fds', { type: 'string', default: '0', describe: 'pass N more fds (from 3) to the container' })
-    .option('stdin', { type: 'boolean', default: false, describe: "under tsrun's shim: keep the container's stdin open for attach" })
-    .option('log-size-max', { type: 'string', default: '10m', describe: "under tsrun's shim: rotate container.log past this size (bytes, k/m/g; 0: never)" })
-    .option('log-dir', {
-      type: 'string',
-      describe: "under tsrun's shim: where container logs are kept (default /var/log/tsrun as root, ~/.local/state/tsrun/logs otherwise)",
-    })
-    .check((a) => {
-      parseCount('preserve-fds', a['preserve-fds']);
-      parseSize(String(lastOf(a['log-size-max'])));
-      return true;
-    }) as unknown as Argv<CreateArgs>;
+    .options(yargsOptions(CREATE_FLAGS))
+    .check(checkCreateArgs) as unknown as Argv<CreateArgs>;
 }
 
 /** The parsed create/run flags as the runtime takes them. */
@@ -77,6 +87,7 @@ export const createCommand: CommandModule<GlobalArgs, CreateArgs> = {
   builder: withCreateOptions,
   handler: (a) =>
     handle(async () => {
+      warmCgroupMigration(false);
       const { createContainer } = await import('../../runtime/create.js');
       createContainer(createOptions(a));
     }),

@@ -3,6 +3,8 @@ import { TsrunError, describeNodeError } from '../../errors.js';
 import { parseId } from '../../spec/ids.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
+import { warmCgroupMigration } from '../../runtime/cgroup-warm.js';
+import { yargsOptions, type FlagTable } from '../flags.js';
 import { parseCount } from '../../util/numbers.js';
 
 interface ExecCliArgs extends GlobalArgs {
@@ -27,31 +29,36 @@ interface ExecCliArgs extends GlobalArgs {
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
+export const EXEC_FLAGS: FlagTable = {
+  process: { alias: 'p', type: 'string', describe: 'OCI process JSON (other process options are then ignored)' },
+  detach: { alias: 'd', type: 'boolean', default: false, describe: 'return once the process runs' },
+  'pid-file': { type: 'string', describe: 'file to write the process id to' },
+  'console-socket': { type: 'string', describe: 'AF_UNIX socket that receives the pty master fd' },
+  tty: { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' },
+  cwd: { type: 'string', describe: 'current working directory in the container' },
+  env: { alias: 'e', type: 'string', describe: 'set an environment variable (repeatable)' },
+  user: { alias: 'u', type: 'string', describe: 'UID[:GID]' },
+  'additional-gids': { alias: 'g', type: 'string', describe: 'additional gid (repeatable)' },
+  cap: { alias: 'c', type: 'string', describe: 'add a capability (repeatable)' },
+  'no-new-privs': { type: 'boolean', describe: 'set no_new_privs' },
+  apparmor: { type: 'string', describe: 'AppArmor profile' },
+  'process-label': { type: 'string', describe: 'SELinux process label' },
+  'preserve-fds': { type: 'string', default: '0', describe: 'pass N more fds (from 3) to the process' },
+  'ignore-paused': { type: 'boolean', default: false, describe: 'exec even if the container is paused' },
+  cgroup: { type: 'string', hidden: true, describe: 'not supported' },
+  'pidfd-socket': { type: 'string', hidden: true, describe: 'not supported' },
+};
+
 export const execCommand: CommandModule<GlobalArgs, ExecCliArgs> = {
   command: 'exec <container-id>',
   describe: 'run a new process inside a container: exec [options] <container-id> <command> [args...]',
   builder: (y) =>
     y
       .positional('container-id', { type: 'string', demandOption: true })
-      .option('process', { alias: 'p', type: 'string', describe: 'OCI process JSON (other process options are then ignored)' })
-      .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'return once the process runs' })
-      .option('pid-file', { type: 'string', describe: 'file to write the process id to' })
-      .option('console-socket', { type: 'string', describe: 'AF_UNIX socket that receives the pty master fd' })
-      .option('tty', { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' })
-      .option('cwd', { type: 'string', describe: 'current working directory in the container' })
-      .option('env', { alias: 'e', type: 'string', describe: 'set an environment variable (repeatable)' })
-      .option('user', { alias: 'u', type: 'string', describe: 'UID[:GID]' })
-      .option('additional-gids', { alias: 'g', type: 'string', describe: 'additional gid (repeatable)' })
-      .option('cap', { alias: 'c', type: 'string', describe: 'add a capability (repeatable)' })
-      .option('no-new-privs', { type: 'boolean', describe: 'set no_new_privs' })
-      .option('apparmor', { type: 'string', describe: 'AppArmor profile' })
-      .option('process-label', { type: 'string', describe: 'SELinux process label' })
-      .option('preserve-fds', { type: 'string', default: '0', describe: 'pass N more fds (from 3) to the process' })
-      .option('ignore-paused', { type: 'boolean', default: false, describe: 'exec even if the container is paused' })
-      .option('cgroup', { type: 'string', hidden: true, describe: 'not supported' })
-      .option('pidfd-socket', { type: 'string', hidden: true, describe: 'not supported' }) as unknown as Argv<ExecCliArgs>,
+      .options(yargsOptions(EXEC_FLAGS)) as unknown as Argv<ExecCliArgs>,
   handler: (a) =>
     handle(async () => {
+      warmCgroupMigration(true);
       try {
         const gids = list(a['additional-gids']).map((g) => {
           const syntax = () => `invalid additional-gids value ${JSON.stringify(g)}`;

@@ -1,0 +1,26 @@
+/**
+ * Moving a process into a cgroup (writing cgroup.procs) takes the kernel's cgroup_threadgroup_rwsem for
+ * writing, and the first writer after a quiet spell waits for an RCU grace period: about 8–10 ms here, every
+ * create and exec (runc pays it too). tsrun starts a move that changes nothing — itself into the cgroup it is
+ * already in — asynchronously, as soon as it knows a move will follow, so that the grace period passes while
+ * config.json is read and validated; the container's own move is then quick. Best effort: a failure (no
+ * permission, an unusual layout) only means no head start.
+ */
+import { readFileSync, writeFile } from 'node:fs';
+
+/** `moves`: whether a cgroup.procs write will follow even on pure cgroup v2 (exec; create on v1 always). */
+export function warmCgroupMigration(movesOnV2: boolean): void {
+  let lines: string[];
+  try {
+    lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return;
+  }
+  const v2Only = lines.length === 1 && lines[0]!.startsWith('0::');
+  if (v2Only && !movesOnV2) return;
+  // One hierarchy is enough: the lock is global. Prefer a v1 one that every layout mounts in the usual place.
+  const v1 = lines.map((l) => l.split(':')).find((f) => f[1] === 'pids' || f[1] === 'memory');
+  const path = v1 ? `/sys/fs/cgroup/${v1[1]}${v1[2]}/cgroup.procs` : v2Only ? `/sys/fs/cgroup${lines[0]!.slice(3)}/cgroup.procs` : undefined;
+  if (!path || path.includes('..')) return;
+  writeFile(path, String(process.pid), () => undefined);
+}

@@ -1,0 +1,15 @@
+import { ConfigError } from '../errors.js';
+
+// Go-based generators write `null` for empty slices, maps and pointers, and runc reads it as absent.
+function dropNull(_key: string, value: unknown): unknown {
+  return value === null ? undefined : value;
+}
+
+export function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text, dropNull) as unknown;
+  } catch (err) {
+    throw new ConfigError(file, [`(root): invalid JSON: ${err instanceof Error ? err.message : String(err)}`]);
+  }
+}
+

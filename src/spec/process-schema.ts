@@ -1,0 +1,145 @@
+/**
+ * zod schema of the runtime-spec process object, and the scalars every part of config.json uses: apart from
+ * the rest of config.json's schema (./schema.ts, which includes it) so that `exec --process` builds only this
+ * (building a zod schema is a good part of a call's start-up).
+ */
+import { z } from 'zod';
+import { ID_RANGE_MESSAGE, MAX_ID } from './ids.js';
+
+// ---------------------------------------------------------------------------------------------
+// Scalars
+
+export const int32 = z.number().int().min(-2147483648).max(2147483647);
+export const uint16 = z.number().int().min(0).max(65535);
+export const uint32 = z.number().int().min(0).max(4294967295);
+// JSON.parse rounds INT64_MAX / UINT64_MAX up to 2^63 / 2^64, so those are the accepted bounds
+// (values that big are not exact in a JS number anyway); the messages name the exact C limits.
+export const int64 = z
+  .number()
+  .int()
+  .min(-(2 ** 63), 'Number must be greater than or equal to -9223372036854775808')
+  .max(2 ** 63, 'Number must be less than or equal to 9223372036854775807');
+export const uint64 = z.number().int().min(0).max(2 ** 64, 'Number must be less than or equal to 18446744073709551615');
+
+/** An integer in [min, max], every violation worded the same way (the kernel or runc takes no more). */
+export const intIn = (min: number, max: number, message = `must be in range ${min}-${max}`) => z.number().int().min(min, message).max(max, message);
+
+/** A uid or gid of the container's process or of a device node (see ./ids.ts: why not 4294967295). */
+export const id = intIn(0, MAX_ID, ID_RANGE_MESSAGE);
+
+export const strings = z.array(z.string());
+export const mapStringString = z.record(z.string(), z.string());
+/** A platform section tsrun does not implement: any object is accepted and kept as is. */
+export const opaqueObject = z.record(z.string(), z.unknown());
+
+export const noNewline = (s: string) => !s.includes('\n');
+
+// ---------------------------------------------------------------------------------------------
+// Enumerations of the process
+
+export const rlimitTypes = [
+  'RLIMIT_AS', 'RLIMIT_CORE', 'RLIMIT_CPU', 'RLIMIT_DATA', 'RLIMIT_FSIZE', 'RLIMIT_LOCKS', 'RLIMIT_MEMLOCK',
+  'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_NOFILE', 'RLIMIT_NPROC', 'RLIMIT_RSS', 'RLIMIT_RTPRIO',
+  'RLIMIT_RTTIME', 'RLIMIT_SIGPENDING', 'RLIMIT_STACK',
+] as const;
+export const schedulerPolicies = [
+  'SCHED_OTHER', 'SCHED_FIFO', 'SCHED_RR', 'SCHED_BATCH', 'SCHED_ISO', 'SCHED_IDLE', 'SCHED_DEADLINE',
+] as const;
+export const schedulerFlags = [
+  'SCHED_FLAG_RESET_ON_FORK', 'SCHED_FLAG_RECLAIM', 'SCHED_FLAG_DL_OVERRUN', 'SCHED_FLAG_KEEP_POLICY',
+  'SCHED_FLAG_KEEP_PARAMS', 'SCHED_FLAG_UTIL_CLAMP_MIN', 'SCHED_FLAG_UTIL_CLAMP_MAX',
+] as const;
+export const ioPriorityClasses = ['IOPRIO_CLASS_RT', 'IOPRIO_CLASS_BE', 'IOPRIO_CLASS_IDLE'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// process
+
+export const userSchema = z.object({
+  uid: id,
+  gid: id,
+  // umask(2) keeps 0777; the launcher reads 0xffffffff as "keep the umask".
+  umask: intIn(0, 0o777, 'must be a file mode creation mask, 0-0777').optional(),
+  additionalGids: z.array(id).max(65536, 'at most 65536 groups (NGROUPS_MAX)').optional(),
+  username: z.string().optional(),
+});
+
+/** Capability names stay plain strings: an unknown name is a warning later, not a schema error. */
+export const capabilitiesSchema = z.object({
+  bounding: strings.optional(),
+  effective: strings.optional(),
+  inheritable: strings.optional(),
+  permitted: strings.optional(),
+  ambient: strings.optional(),
+});
+
+export const rlimitSchema = z
+  .object({
+    type: z.enum(rlimitTypes),
+    soft: uint64,
+    hard: uint64,
+  })
+  .superRefine((r, ctx) => {
+    // setrlimit(2) refuses it (EINVAL); said here with the path instead.
+    if (r.soft > r.hard) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['soft'], message: `must not be greater than hard (${r.hard})` });
+  });
+
+export const schedulerSchema = z.object({
+  policy: z.enum(schedulerPolicies),
+  nice: intIn(-20, 19).optional(),
+  priority: intIn(0, 99).optional(),
+  flags: z.array(z.enum(schedulerFlags)).optional(),
+  runtime: uint64.optional(),
+  deadline: uint64.optional(),
+  period: uint64.optional(),
+});
+
+export const ioPrioritySchema = z.object({
+  class: z.enum(ioPriorityClasses),
+  // ioprio_set(2) levels (runc: "invalid ioPriority.Priority"); wider values would spill into the class bits.
+  priority: intIn(0, 7).optional(),
+});
+
+const cpuList = z.string().regex(/^[0-9, -]*$/, 'must be a CPU list such as "0-3,7"');
+
+export const execCPUAffinitySchema = z.object({
+  initial: cpuList.optional(),
+  final: cpuList.optional(),
+});
+
+/** TIOCSWINSZ takes 16-bit rows and columns. */
+export const consoleSizeSchema = z.object({
+  height: intIn(0, 65535),
+  width: intIn(0, 65535),
+});
+
+export const processSchema = z.object({
+  terminal: z.boolean().optional(),
+  consoleSize: consoleSizeSchema.optional(),
+  cwd: z.string().refine((s) => s.startsWith('/'), 'must be an absolute path'),
+  env: strings.optional(),
+  // Optional in the JSON schema (Windows may use commandLine instead), required on Linux.
+  args: z.array(z.string()).min(1),
+  commandLine: z.string().optional(),
+  rlimits: z.array(rlimitSchema).optional(),
+  apparmorProfile: z.string().optional(),
+  capabilities: capabilitiesSchema.optional(),
+  noNewPrivileges: z.boolean().optional(),
+  oomScoreAdj: intIn(-1000, 1000).optional(),
+  scheduler: schedulerSchema.optional(),
+  selinuxLabel: z.string().optional(),
+  ioPriority: ioPrioritySchema.optional(),
+  execCPUAffinity: execCPUAffinitySchema.optional(),
+  // Optional: Go's runc treats a missing user as uid 0, gid 0.
+  user: userSchema.optional(),
+});
+
+
+export type SpecProcess = z.infer<typeof processSchema>;
+export type User = z.infer<typeof userSchema>;
+export type LinuxCapabilities = z.infer<typeof capabilitiesSchema>;
+export type POSIXRlimit = z.infer<typeof rlimitSchema>;
+export type RlimitType = (typeof rlimitTypes)[number];
+export type Scheduler = z.infer<typeof schedulerSchema>;
+export type IOPriority = z.infer<typeof ioPrioritySchema>;
+export type CPUAffinity = z.infer<typeof execCPUAffinitySchema>;
+export type ConsoleSize = z.infer<typeof consoleSizeSchema>;
