@@ -31,10 +31,14 @@ export const GLOBAL_FLAGS: FlagTable = {
   criu: { type: 'string', hidden: true, describe: 'ignored (checkpoint/restore is not supported)' },
 };
 
-export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
+/** `hidden`: parsed but left out of the help (a command's help does not repeat the global options). */
+export function withGlobalOptions<T>(y: Argv<T>, hidden = false): Argv<T & GlobalArgs> {
   // A repeated global flag keeps its last value, as runc's parser does (yargs would make it an array).
   const options = Object.fromEntries(
-    Object.entries(yargsOptions(GLOBAL_FLAGS, true)).map(([k, o]) => [k, o.type === 'string' ? { ...o, coerce: lastOf } : o]),
+    Object.entries(yargsOptions(GLOBAL_FLAGS, true)).map(([k, o]) => [
+      k,
+      { ...o, ...(o.type === 'string' ? { coerce: lastOf } : {}), ...(hidden ? { hidden: true } : {}) },
+    ]),
   );
   return y.options(options) as unknown as Argv<T & GlobalArgs>;
 }
