@@ -3,8 +3,8 @@
  * terminal that is not there, JSON errors on stderr, a config.json with a syntax error.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/registry.js';
 import { usageLine } from '../../src/cli/command-def.js';
@@ -46,6 +46,16 @@ describe.runIf(IS_TSRUN)('help', () => {
     // Global options are described once, in tsrun --help.
     expect(r.stdout).not.toMatch(/^\s+--root\b/m);
     expect(h.rt(['help', name]).stdout).toBe(r.stdout);
+  });
+});
+
+describe.runIf(IS_TSRUN)('what the build ships beside the executable', () => {
+  it('a manual page per command, tsrun(8), and the bash and zsh completion', () => {
+    const dist = dirname(realpathSync(RUNTIME));
+    for (const { doc } of COMMANDS) expect(existsSync(join(dist, 'man', `tsrun-${doc.name}.8`)), doc.name).toBe(true);
+    expect(existsSync(join(dist, 'man', 'tsrun.8'))).toBe(true);
+    expect(readFileSync(join(dist, 'completion', 'tsrun.bash'), 'utf8')).toContain('complete -F _tsrun tsrun');
+    expect(readFileSync(join(dist, 'completion', '_tsrun'), 'utf8').startsWith('#compdef tsrun')).toBe(true);
   });
 });
 
