@@ -44,6 +44,8 @@ execFileSync(
   ],
   { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] },
 );
+// Manual pages and shell completion, from the same command definitions as --help.
+execFileSync(bun, ['scripts/gen-docs.ts', dist, pkg.version], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
 for (const f of ['tsrun.node', 'tsrun-launcher']) {
   if (!existsSync(join(native, f))) throw new Error(`build/Release/${f} is missing: run "npm run build:native" first`);
   copyFileSync(join(native, f), join(dist, f));

@@ -2,7 +2,8 @@
  * runc-compatible logging: `--log FILE` gets one line per event, logrus text (`time="…" level=… msg="…"`) or
  * JSON (`{"level":…,"msg":…,"time":…}`) with `--log-format json`. containerd reports the last `error` line of
  * the file, podman reads the whole file as one JSON object, so every line is complete and valid.
- * Without --log, warnings go to stderr and the fatal error is printed as plain text.
+ * Without --log, warnings go to stderr and the fatal error is printed as plain text (a JSON line with
+ * --log-format json).
  * Writes are synchronous: nothing of Node touches fds 0-2 through stream objects.
  */
 import { closeSync, fstatSync, lstatSync, openSync, writeSync, constants as fsc } from 'node:fs';
@@ -119,11 +120,15 @@ export const log = {
   warn(msg: string): void {
     emit('warning', msg);
   },
-  /** The fatal error of this invocation: always in the log file and, plain, on stderr. */
+  /**
+   * The fatal error of this invocation: in the log file and, plain, on stderr. Without --log but with
+   * --log-format json, stderr gets the JSON line instead (as runc: a caller asked for JSON there).
+   */
   fatal(msg: string): void {
     if (fd >= 0) writeSync(fd, formatLine('error', msg, config.format));
     try {
-      writeSync(2, msg.endsWith('\n') ? msg : msg + '\n');
+      if (fd < 0 && config.format === 'json') writeSync(2, formatLine('error', msg, 'json'));
+      else writeSync(2, msg.endsWith('\n') ? msg : msg + '\n');
     } catch {
       // stderr closed: the log file (if any) has it
     }

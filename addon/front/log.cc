@@ -99,6 +99,11 @@ void log_warn(const std::string& msg) {
 
 void log_fatal(const std::string& msg) {
   if (g_fd >= 0) write_all(g_fd, line("error", msg));
+  // Without --log but with --log-format json the caller asked for JSON on stderr (as runc writes it).
+  if (g_fd < 0 && g_json) {
+    write_all(2, line("error", msg));
+    return;
+  }
   std::string plain = msg.size() && msg.back() == '\n' ? msg : msg + "\n";
   write_all(2, plain);  // stderr closed: the log file (if any) has it
 }

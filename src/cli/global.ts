@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { DEFAULT_ROOT } from '../runtime/state.js';
 import { lastOf } from '../util/numbers.js';
+import { UPDATE_FLAGS } from '../runtime/update-flags.js';
 import { yargsOptions, type FlagTable } from './flags.js';
 
 export interface GlobalArgs {
@@ -31,10 +32,14 @@ export const GLOBAL_FLAGS: FlagTable = {
   criu: { type: 'string', hidden: true, describe: 'ignored (checkpoint/restore is not supported)' },
 };
 
-export function withGlobalOptions<T>(y: Argv<T>): Argv<T & GlobalArgs> {
+/** `hidden`: parsed but left out of the help (a command's help does not repeat the global options). */
+export function withGlobalOptions<T>(y: Argv<T>, hidden = false): Argv<T & GlobalArgs> {
   // A repeated global flag keeps its last value, as runc's parser does (yargs would make it an array).
   const options = Object.fromEntries(
-    Object.entries(yargsOptions(GLOBAL_FLAGS, true)).map(([k, o]) => [k, o.type === 'string' ? { ...o, coerce: lastOf } : o]),
+    Object.entries(yargsOptions(GLOBAL_FLAGS, true)).map(([k, o]) => [
+      k,
+      { ...o, ...(o.type === 'string' ? { coerce: lastOf } : {}), ...(hidden ? { hidden: true } : {}) },
+    ]),
   );
   return y.options(options) as unknown as Argv<T & GlobalArgs>;
 }
@@ -43,13 +48,14 @@ const GLOBAL_VALUE_FLAGS = new Set(['root', 'log', 'log-format', 'rootless', 'cr
 const GLOBAL_BOOL_FLAGS = new Set(['debug', 'systemd-cgroup', 'help', 'h', 'version', 'v']);
 
 /** Long option names of every command, so that `-name` (single dash, accepted by runc's parser) can be read. */
-const LONG_NAMES = new Set([
+export const LONG_NAMES = new Set([
   ...GLOBAL_VALUE_FLAGS,
   ...GLOBAL_BOOL_FLAGS,
   'bundle', 'pid-file', 'console-socket', 'no-pivot', 'no-new-keyring', 'preserve-fds', 'pidfd-socket',
   'detach', 'keep', 'no-subreaper', 'force', 'all', 'format', 'quiet', 'resources', 'interval', 'stats',
   'process', 'tty', 'cwd', 'env', 'user', 'additional-gids', 'cap', 'no-new-privs', 'apparmor', 'process-label',
-  'ignore-paused', 'cgroup', 'stdin', 'log-size-max', 'follow', 'tail', 'timestamps', 'no-stdin', 'detach-keys', 'exec',
+  ...Object.keys(UPDATE_FLAGS), 'l3-cache-schema', 'mem-bw-schema',
+  'ignore-paused', 'cgroup', 'stdin', 'log-size-max', 'log-dir', 'follow', 'tail', 'timestamps', 'no-stdin', 'detach-keys', 'exec',
 ]);
 
 /** Flags whose value may be "-" (stdin); yargs would read a lone "-" as no value. */

@@ -45,7 +45,7 @@ export async function main(rawArgv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   }
   const { runYargs } = await import('./yargs-cli.js');
-  return runYargs(argv);
+  return runYargs(argv, early.commandIndex);
 }
 
 export type { GlobalArgs };

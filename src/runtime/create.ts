@@ -2,9 +2,9 @@
  * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
-import { chmodSync, chownSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, TsrunError } from '../errors.js';
+import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
@@ -14,7 +14,7 @@ import { clonedUnseen, hostId, specToPlan } from '../plan/specconv.js';
 import { semanticProblems } from '../plan/validate.js';
 import type { Spec } from '../spec/schema.js';
 import { loadSpec } from '../spec/load.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { O_CLOEXEC, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
 import { HookPhase, StateFile } from '../native/contract.js';
 import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
@@ -86,6 +86,17 @@ export function checkConsoleFlags(spec: Spec, consoleSocket: string | undefined,
     throw new TsrunError('cannot allocate tty if tsrun will detach without setting console socket');
   if (consoleSocket && (!terminal || !detached))
     throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
+  // In the foreground the container's terminal is relayed to ours: without one (a script, a pipe, cron) the
+  // process would wait on a terminal nobody can type into. runc fails the same way, before anything is made.
+  if (terminal && !detached) assertControllingTerminal();
+}
+
+function assertControllingTerminal(): void {
+  try {
+    closeSync(openSync('/dev/tty', fsc.O_RDWR | fsc.O_NOCTTY | O_CLOEXEC));
+  } catch (err) {
+    throw new TsrunError(`${describeNodeError(err)} (the process has "terminal": true; run from a terminal, or set it to false)`);
+  }
 }
 
 /** Everything about the bundle that can be wrong, found before anything is made. */

@@ -87,3 +87,12 @@ describe('sizes', () => {
     expect(() => parseSize('1.5m')).toThrow(/not a size/);
   });
 });
+
+describe('single-dash long flags', () => {
+  it('knows every long flag of every command (runc reads -name as --name)', async () => {
+    const { LONG_NAMES } = await import('../../src/cli/global.js');
+    const { COMMANDS } = await import('../../src/cli/registry.js');
+    const missing = COMMANDS.flatMap(({ doc }) => Object.keys(doc.flags)).filter((n) => !LONG_NAMES.has(n));
+    expect(missing).toEqual([]);
+  });
+});

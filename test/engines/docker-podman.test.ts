@@ -81,7 +81,7 @@ describe.each(['docker', 'podman'] as Engine[])('%s with the runtime under test'
     const n = name('oom');
     // The pause lets containerd's shim arm its OOM watch after start: an OOM kill before that is never reported
     // (containerd's race, whatever the runtime).
-    const r = e(['run', '--name', n, '-m', '16m', '--memory-swap', '16m', IMAGE, 'sh', '-c', 'sleep 0.5; exec tsrun-test-payload alloc 64']);
+    const r = e(['run', '--name', n, '-m', '16m', '--memory-swap', '16m', IMAGE, 'sh', '-c', 'sleep 2; exec tsrun-test-payload alloc 64']);
     expect(r.stdout).not.toContain('allocated');
     expect(r.status).toBe(137);
     // podman 4.3's conmon does not see this OOM kill on this host with runc either: only docker's flag is checked.

@@ -5,6 +5,7 @@ import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
 import { warmCgroupMigration } from '../../runtime/cgroup-warm.js';
 import { yargsOptions, type FlagTable } from '../flags.js';
+import { commandModule, type CommandDoc } from '../command-def.js';
 import { lastOf, parseCount } from '../../util/numbers.js';
 
 export interface CreateArgs extends GlobalArgs {
@@ -81,14 +82,28 @@ export function parseSize(s: string): number {
   return Number(bytes);
 }
 
-export const createCommand: CommandModule<GlobalArgs, CreateArgs> = {
+export const CREATE_DOC: CommandDoc = {
+  name: 'create',
   command: 'create <container-id>',
-  describe: 'create a container (its process waits for "start")',
-  builder: withCreateOptions,
-  handler: (a) =>
+  synopsis: '<container-id>',
+  summary: 'create a container (its process waits for "start")',
+  description:
+    "Reads BUNDLE/config.json, sets up the container (namespaces, mounts, cgroups, the process's user, capabilities, seccomp) and leaves its process waiting, in state \"created\", until tsrun start. Nothing of the program runs before start. The process keeps tsrun's stdin, stdout and stderr, or gets a terminal (\"terminal\": true) whose master goes to --console-socket. Without an engine supervising it, tsrun's shim keeps the container's output (tsrun logs) and exit status (tsrun wait).",
+  positionals: { 'container-id': 'a unique name for the container' },
+  flags: CREATE_FLAGS,
+  examples: [
+    ['tsrun create --bundle /srv/web web', 'create a container from /srv/web/config.json'],
+    ['tsrun create --pid-file /run/web.pid --console-socket /run/web.sock web', 'as an engine does: pid file and terminal socket'],
+  ],
+};
+
+export const createCommand = commandModule<CreateArgs>(
+  CREATE_DOC,
+  (a) =>
     handle(async () => {
       warmCgroupMigration(false);
       const { createContainer } = await import('../../runtime/create.js');
       createContainer(createOptions(a));
     }),
-};
+  (y) => y.check(checkCreateArgs),
+);

@@ -1,10 +1,10 @@
-import type { Argv, CommandModule } from 'yargs';
 import { TsrunError, describeNodeError } from '../../errors.js';
 import { parseId } from '../../spec/ids.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
 import { warmCgroupMigration } from '../../runtime/cgroup-warm.js';
-import { yargsOptions, type FlagTable } from '../flags.js';
+import { type FlagTable } from '../flags.js';
+import { commandModule, type CommandDoc } from '../command-def.js';
 import { parseCount } from '../../util/numbers.js';
 
 interface ExecCliArgs extends GlobalArgs {
@@ -49,14 +49,23 @@ export const EXEC_FLAGS: FlagTable = {
   'pidfd-socket': { type: 'string', hidden: true, describe: 'not supported' },
 };
 
-export const execCommand: CommandModule<GlobalArgs, ExecCliArgs> = {
+export const EXEC_DOC: CommandDoc = {
+  name: 'exec',
   command: 'exec <container-id>',
-  describe: 'run a new process inside a container: exec [options] <container-id> <command> [args...]',
-  builder: (y) =>
-    y
-      .positional('container-id', { type: 'string', demandOption: true })
-      .options(yargsOptions(EXEC_FLAGS)) as unknown as Argv<ExecCliArgs>,
-  handler: (a) =>
+  synopsis: '<container-id> <command> [args...]',
+  summary: 'run a new process inside a running container',
+  description:
+    "The process joins the container's namespaces and cgroup and gets its defaults from the container (user, capabilities, rlimits, seccomp, AppArmor, no_new_privs), changed by the options below, or is described whole by --process. In the foreground tsrun waits and exits with the process's status; a failure of exec itself exits 255. -t gives it a terminal: tsrun's own if stdin is a terminal, else the master goes to --console-socket.",
+  positionals: { 'container-id': 'the name of a running container' },
+  flags: EXEC_FLAGS,
+  examples: [
+    ['tsrun exec web ps', 'run ps in web'],
+    ['tsrun exec -t web sh', 'an interactive shell with a terminal'],
+    ['tsrun exec -u 1000:1000 -e DEBUG=1 --cwd /tmp web env', 'as another user, with one more variable, in /tmp'],
+  ],
+};
+
+export const execCommand = commandModule<ExecCliArgs>(EXEC_DOC, (a) =>
     handle(async () => {
       warmCgroupMigration(true);
       try {
@@ -93,4 +102,4 @@ export const execCommand: CommandModule<GlobalArgs, ExecCliArgs> = {
         throw new TsrunError(`exec failed: ${err instanceof TsrunError ? err.message : describeNodeError(err)}`, 255);
       }
     }, 255),
-};
+);

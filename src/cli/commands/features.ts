@@ -1,18 +1,27 @@
 import { writeSync } from 'node:fs';
 import { release } from 'node:os';
-import type { CommandModule } from 'yargs';
+import { SPEC_VERSION, buildInfo } from '../version.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
-import { SPEC_VERSION, buildInfo } from '../version.js';
+import { commandModule, type CommandDoc } from '../command-def.js';
 
-export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+export const FEATURES_DOC: CommandDoc = {
+  name: 'features',
   command: 'features',
-  describe: 'show what this runtime supports (runtime-spec features JSON)',
-  handler: () =>
-    handle(async () => {
-      const [{ features }, { native }] = await Promise.all([import('../../runtime/features.js'), import('../../native/addon.js')]);
-      const { version, commit } = buildInfo();
-      const f = features({ specVersion: SPEC_VERSION, version, commit, libseccompVersion: native().seccompVersion(), kernelRelease: release() });
-      writeSync(1, JSON.stringify(f, null, '    ') + '\n');
-    }),
+  synopsis: '',
+  summary: 'show what this runtime supports (runtime-spec features JSON)',
+  description:
+    'Prints the runtime-spec "features" document: the spec versions, hooks, mount options, namespaces, capabilities, cgroup, seccomp (actions, operators, and the architectures the linked libseccomp knows), AppArmor and SELinux support. Engines read it to decide what they may ask for.',
+  positionals: {},
+  flags: {},
+  examples: [['tsrun features', 'print the features document']],
 };
+
+export const featuresCommand = commandModule<GlobalArgs>(FEATURES_DOC, () =>
+  handle(async () => {
+    const [{ features }, { native }] = await Promise.all([import('../../runtime/features.js'), import('../../native/addon.js')]);
+    const { version, commit } = buildInfo();
+    const f = features({ specVersion: SPEC_VERSION, version, commit, libseccompVersion: native().seccompVersion(), kernelRelease: release() });
+    writeSync(1, JSON.stringify(f, null, '    ') + '\n');
+  }),
+);

@@ -1,7 +1,7 @@
-import type { Argv, CommandModule } from 'yargs';
+import { parseCount, parsePid } from '../../util/numbers.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
-import { parseCount, parsePid } from '../../util/numbers.js';
+import { commandModule, type CommandDoc } from '../command-def.js';
 
 interface LogsArgs extends GlobalArgs {
   'container-id': string;
@@ -11,21 +11,31 @@ interface LogsArgs extends GlobalArgs {
   timestamps: boolean;
 }
 
-export const logsCommand: CommandModule<GlobalArgs, LogsArgs> = {
+export const LOGS_DOC: CommandDoc = {
+  name: 'logs',
   command: 'logs <container-id>',
-  describe: "print the output of a container supervised by tsrun's shim",
-  builder: (y) =>
-    y
-      .positional('container-id', { type: 'string', demandOption: true })
-      .option('exec', { type: 'string', describe: 'the process of that pid, exec\'d with -d under the shim, instead of the container' })
-      .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'keep printing new output until the container exits' })
-      .option('tail', { alias: 'n', type: 'string', describe: 'only the last N lines' })
-      .option('timestamps', { alias: 't', type: 'boolean', default: false, describe: 'prefix each line with its RFC 3339 time' }) as Argv<LogsArgs>,
-  handler: (a) =>
-    handle(async () => {
-      const tail = a.tail === undefined ? undefined : parseCount('tail', a.tail);
-      const exec = a.exec === undefined ? undefined : parsePid('exec', a.exec);
-      const { containerLogs } = await import('../../runtime/logs.js');
-      await containerLogs(a.root, a['container-id'], { follow: a.follow, tail, timestamps: a.timestamps }, exec);
-    }),
+  synopsis: '<container-id>',
+  summary: "print the output of a container supervised by tsrun's shim",
+  description:
+    "The shim keeps what the container writes to stdout and stderr in container.log (in the log directory, rotated past --log-size-max). This prints it, in order, stdout and stderr interleaved as written. Only containers held by tsrun's shim have logs; under an engine, ask the engine.",
+  positionals: { 'container-id': 'the name of the container' },
+  flags: {
+    exec: { type: 'string', describe: "the output of the process of that pid, exec'd with -d under the shim, instead of the container" },
+    follow: { alias: 'f', type: 'boolean', default: false, describe: 'keep printing new output until the container exits' },
+    tail: { alias: 'n', type: 'string', describe: 'only the last N lines' },
+    timestamps: { alias: 't', type: 'boolean', default: false, describe: 'prefix each line with the RFC 3339 time it was written' },
+  },
+  examples: [
+    ['tsrun logs web', 'everything the container wrote so far'],
+    ['tsrun logs -f -n 20 web', 'the last 20 lines, then new output as it comes'],
+  ],
 };
+
+export const logsCommand = commandModule<LogsArgs>(LOGS_DOC, (a) =>
+  handle(async () => {
+    const tail = a.tail === undefined ? undefined : parseCount('tail', a.tail);
+    const exec = a.exec === undefined ? undefined : parsePid('exec', a.exec);
+    const { containerLogs } = await import('../../runtime/logs.js');
+    await containerLogs(a.root, a['container-id'], { follow: a.follow, tail, timestamps: a.timestamps }, exec);
+  }),
+);
