@@ -405,6 +405,15 @@ Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tsrun::libseccomp_version());
 }
 
+// seccompArchKnown(name): the linked libseccomp resolves this architecture name ("x86_64", "m68k").
+Napi::Value SeccompArchKnown(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "seccompArchKnown: expected a string");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (name.find('\0') != std::string::npos) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, tsrun::libseccomp_knows_arch(name));
+}
+
 // exitNow(code): _exit(2) without the JavaScript engine's teardown (every write tsrun makes is synchronous).
 Napi::Value ExitNow(const Napi::CallbackInfo& info) {
   int32_t code = info[0].As<Napi::Number>().Int32Value();
@@ -438,6 +447,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accept", Napi::Function::New(env, Accept));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));
+  exports.Set("seccompArchKnown", Napi::Function::New(env, SeccompArchKnown));
   exports.Set("unixDgram", Napi::Function::New(env, UnixDgram));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("pipe", Napi::Function::New(env, Pipe));

@@ -404,6 +404,8 @@ export interface NativeAddon {
   recvFd(fd: number): { fd: number; data: string };
   /** Version of the libseccomp linked into the native core. */
   seccompVersion(): string;
+  /** The linked libseccomp resolves this architecture name (seccomp_arch_resolve_name, e.g. "x86_64"). */
+  seccompArchKnown(name: string): boolean;
   /** An AF_UNIX datagram socket bound to (bind) or connected to path ('@name': abstract). Close-on-exec. */
   unixDgram(path: string, bind: boolean): number;
   /** sendmsg(2) of data with fd as one SCM_RIGHTS. */

@@ -9,7 +9,7 @@ import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
 import type { Plan } from '../plan/plan.js';
-import { compileSpecSeccomp } from '../plan/seccomp.js';
+import { compileSpecSeccomp, seccompArchProblems } from '../plan/seccomp.js';
 import { clonedUnseen, hostId, specToPlan } from '../plan/specconv.js';
 import { semanticProblems } from '../plan/validate.js';
 import type { Spec } from '../spec/schema.js';
@@ -93,6 +93,10 @@ export function prepare(opts: CreateOptions): { spec: Spec; bundle: string; root
   const bundle = resolve(opts.bundle);
   const spec = loadSpec(bundle);
   const problems = semanticProblems(spec, lsmFacts());
+  if (spec.linux?.seccomp?.architectures?.length) {
+    const addon = native();
+    problems.push(...seccompArchProblems(spec.linux.seccomp, (name) => addon.seccompArchKnown(name), addon.seccompVersion()));
+  }
   if (problems.length) throw new ConfigError('config.json', problems);
   checkConsoleFlags(spec, opts.consoleSocket, !opts.foreground, opts.shim);
   return { spec, bundle, rootfs: resolveRootfs(bundle, spec.root!.path) };
