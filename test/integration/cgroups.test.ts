@@ -230,6 +230,21 @@ describe('cgroup lifecycle', () => {
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
   });
 
+  it('update --l3-cache-schema / --mem-bw-schema fail without resctrl, changing nothing', () => {
+    if (readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ')) return; // a host with Intel RDT
+    const c = detached(baseConfig(['sleep', '1000']));
+    const limit = join(cgroupDir(c.pid, 'memory'), V2 ? 'memory.max' : 'memory.limit_in_bytes');
+    const before = readFileSync(limit, 'utf8');
+    const l3 = h.rt(['update', '--memory', '40m', '--l3-cache-schema', 'L3:0=f', c.id]);
+    expect(l3.status).toBe(1);
+    expect(l3.stderr).toContain('Intel RDT/CAT: l3 cache schema is not enabled');
+    const mb = h.rt(['update', '--memory', '40m', '--mem-bw-schema', 'MB:0=50', c.id]);
+    expect(mb.status).toBe(1);
+    expect(mb.stderr).toContain('Intel RDT/MBA: memory bandwidth schema is not enabled');
+    expect(readFileSync(limit, 'utf8')).toBe(before);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
   it("events --stats prints every counter exactly and all of runc's sections", () => {
     const cfg = baseConfig(['sleep', '1000']);
     cfg.linux.resources = { memory: { limit: -1 } };
