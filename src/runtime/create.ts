@@ -24,6 +24,7 @@ import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, 
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js';
 import { passwdHome } from './passwd.js';
+import { PidfdSocket } from './pidfd-socket.js';
 import { resolveRootfs } from './rootfs.js';
 import { StateDir, hookStateOf, type ContainerState, type ExecDefaults } from './state.js';
 
@@ -48,6 +49,8 @@ export interface CreateOptions {
   logMaxSize?: number;
   /** Under a shim: where container logs are kept (<logRoot>/<id>/container.log); see log-dir.ts. */
   logRoot?: string;
+  /** --pidfd-socket: an AF_UNIX stream socket that receives a pidfd of the init (pidfd-socket.ts). */
+  pidfdSocket?: string;
 }
 
 
@@ -108,7 +111,14 @@ export function createContainer(opts: CreateOptions): Created {
   // Made absolute against our cwd, as runc does before anything else.
   const pidFile = opts.pidFile ? resolve(opts.pidFile) : undefined;
   const consoleSocket = opts.consoleSocket ? resolve(opts.consoleSocket) : undefined;
-  dir.create();
+  // Connected before anything is made, as runc does: an unreachable socket fails here.
+  const pidfdSocket = opts.pidfdSocket ? PidfdSocket.connect(native(), resolve(opts.pidfdSocket)) : undefined;
+  try {
+    dir.create();
+  } catch (err) {
+    pidfdSocket?.close();
+    throw err;
+  }
   let launched: Launched | undefined;
   let cgroup: CgroupRecord | undefined;
   let logDir: string | undefined;
@@ -216,6 +226,7 @@ export function createContainer(opts: CreateOptions): Created {
       // The init exists and waits: it joins its cgroup before it can run anything of the user's.
       onPid(pid) {
         for (const w of joinCgroup(cg, pid, opts.id, clonedIn)) log.warn(w);
+        pidfdSocket?.send(pid, 'standard');
       },
       // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
       onSync(phase, pid) {
@@ -272,6 +283,8 @@ export function createContainer(opts: CreateOptions): Created {
     removeLogDir(logDir);
     dir.remove();
     throw err;
+  } finally {
+    pidfdSocket?.close();
   }
 }
 
