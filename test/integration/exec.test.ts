@@ -427,6 +427,11 @@ describe('--pidfd-socket: a pidfd of the process is sent to the caller', () => {
 
   /** Receives the one message a runtime sent to a fresh socket: its text and the Pid its pidfd refers to. */
   function receive(listener: number): { data: string; pid: number; fd: number } {
+    // The runtime has returned: its connection, if it made one, is waiting (never block on one that is not).
+    if ((addon.poll([listener], [1], 5_000)[0]! & 1) === 0) {
+      closeSync(listener);
+      throw new Error('nothing connected to the pidfd socket');
+    }
     const conn = addon.accept(listener);
     try {
       const { fd, data } = addon.recvFd(conn);
