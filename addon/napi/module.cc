@@ -331,6 +331,27 @@ Napi::Value UnixDgram(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd.release());
 }
 
+// connectUnix(path): an AF_UNIX stream socket connected to path (close-on-exec), as Go's net.Dial("unix", path).
+Napi::Value ConnectUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "connectUnix: expected a path");
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path) || path.find('\0') != std::string::npos) {
+    ErrnoError(env, path.empty() ? ENOENT : ENAMETOOLONG, "connect", path).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  tsrun::Fd fd(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) THROW_ERRNO(env, "socket");
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  int r;
+  do r = connect(fd.get(), reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
+  while (r < 0 && errno == EINTR);
+  if (r < 0) THROW_ERRNO(env, "connect", path);
+  return Napi::Number::New(env, fd.release());
+}
+
 // sendmsg(2) of `data` with one fd as SCM_RIGHTS.
 Napi::Value SendFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -405,6 +426,15 @@ Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), tsrun::libseccomp_version());
 }
 
+// seccompArchKnown(name): the linked libseccomp resolves this architecture name ("x86_64", "m68k").
+Napi::Value SeccompArchKnown(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsString()) throw Napi::TypeError::New(env, "seccompArchKnown: expected a string");
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  if (name.find('\0') != std::string::npos) return Napi::Boolean::New(env, false);
+  return Napi::Boolean::New(env, tsrun::libseccomp_knows_arch(name));
+}
+
 // exitNow(code): _exit(2) without the JavaScript engine's teardown (every write tsrun makes is synchronous).
 Napi::Value ExitNow(const Napi::CallbackInfo& info) {
   int32_t code = info[0].As<Napi::Number>().Int32Value();
@@ -438,8 +468,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("accept", Napi::Function::New(env, Accept));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
   exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion));
+  exports.Set("seccompArchKnown", Napi::Function::New(env, SeccompArchKnown));
   exports.Set("unixDgram", Napi::Function::New(env, UnixDgram));
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("pipe", Napi::Function::New(env, Pipe));
   exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   RegisterSeccomp(env, exports);

@@ -1,8 +1,15 @@
 /** Parsers for cgroup file contents, with runc's (fscommon) rules. */
 import { TsrunError } from '../errors.js';
 
-/** 2^64 - 1, what runc reports for "max" (not exact as a JS number). */
-export const MAX_UINT64 = 18446744073709551615;
+/**
+ * Cgroup counters are 64-bit: they are read as bigint and stay exact to the output (a JS number would turn the
+ * kernel's 9223372036854771712 into 9223372036854772000).
+ */
+
+/** 2^64 - 1, what runc reports for "max". */
+export const MAX_UINT64 = (1n << 64n) - 1n;
+/** 2^63 - 1, GetCgroupParamInt's "max". */
+export const MAX_INT64 = (1n << 63n) - 1n;
 
 export class CgroupParseError extends TsrunError {
   constructor(path: string, file: string, why: string) {
@@ -12,17 +19,20 @@ export class CgroupParseError extends TsrunError {
 }
 
 /**
- * runc's ParseUint: an unsigned decimal; a negative number (in or out of int64 range) is 0.
- * Returns undefined on garbage.
+ * runc's ParseUint: an unsigned decimal (strconv.ParseUint: out of range is an error); a negative number (in or
+ * out of int64 range) is 0. Returns undefined on garbage.
  */
-export function parseUintLoose(s: string): number | undefined {
-  if (/^\+?[0-9]+$/.test(s)) return Number(s.replace(/^\+/, ''));
-  if (/^-[0-9]+$/.test(s)) return 0;
+export function parseUintLoose(s: string): bigint | undefined {
+  if (/^\+?[0-9]+$/.test(s)) {
+    const v = BigInt(s.replace(/^\+/, ''));
+    return v > MAX_UINT64 ? undefined : v;
+  }
+  if (/^-[0-9]+$/.test(s)) return 0n;
   return undefined;
 }
 
 /** A single-value file ("max" is 2^64-1), as GetCgroupParamUint. */
-export function parseSingleUint(content: string, path: string, file: string): number {
+export function parseSingleUint(content: string, path: string, file: string): bigint {
   const s = content.trim();
   if (s === 'max') return MAX_UINT64;
   const v = parseUintLoose(s);
@@ -30,17 +40,19 @@ export function parseSingleUint(content: string, path: string, file: string): nu
   return v;
 }
 
-/** GetCgroupParamInt ("max" is 2^63-1). */
-export function parseSingleInt(content: string, path: string, file: string): number {
+/** GetCgroupParamInt ("max" is 2^63-1), within int64. */
+export function parseSingleInt(content: string, path: string, file: string): bigint {
   const s = content.trim();
-  if (s === 'max') return 9223372036854775807;
+  if (s === 'max') return MAX_INT64;
   if (!/^[+-]?[0-9]+$/.test(s)) throw new CgroupParseError(path, file, `invalid syntax: ${JSON.stringify(s)}`);
-  return Number(s);
+  const v = BigInt(s.replace(/^\+/, ''));
+  if (v > MAX_INT64 || v < -MAX_INT64 - 1n) throw new CgroupParseError(path, file, `value out of range: ${JSON.stringify(s)}`);
+  return v;
 }
 
 /** "key value" lines (memory.stat, cpu.stat) in file order. */
-export function parseKeyValues(content: string, path: string, file: string): [string, number][] {
-  const out: [string, number][] = [];
+export function parseKeyValues(content: string, path: string, file: string): [string, bigint][] {
+  const out: [string, bigint][] = [];
   for (const line of content.split('\n')) {
     if (line === '') continue;
     const sp = line.indexOf(' ');
@@ -55,7 +67,7 @@ export function parseKeyValues(content: string, path: string, file: string): [st
 }
 
 /** GetValueByKey: the value of the line starting with "key ", 0 when no line has it. */
-export function valueByKey(content: string, key: string, path: string, file: string): number {
+export function valueByKey(content: string, key: string, path: string, file: string): bigint {
   for (const line of content.split('\n')) {
     if (line.startsWith(key + ' ')) {
       const v = parseUintLoose(line.slice(key.length + 1));
@@ -63,7 +75,7 @@ export function valueByKey(content: string, key: string, path: string, file: str
       return v;
     }
   }
-  return 0;
+  return 0n;
 }
 
 /** A cpuset list ("0-3,7") as the numbers it names. */

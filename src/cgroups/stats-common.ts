@@ -5,7 +5,7 @@ import type { CgroupStats } from './types.js';
 
 export function emptyStats(): CgroupStats {
   return {
-    cpu: { usage: { total: 0, kernel: 0, user: 0 }, throttling: {} },
+    cpu: { usage: { total: 0n, kernel: 0n, user: 0n }, throttling: {} },
     memory: { usage: {} },
     pids: {},
     blkio: {},
@@ -13,21 +13,21 @@ export function emptyStats(): CgroupStats {
 }
 
 /** A single unsigned value, undefined when the file is not there. */
-export function readUint(files: CgroupFiles, dir: string, file: string): number | undefined {
+export function readUint(files: CgroupFiles, dir: string, file: string): bigint | undefined {
   const t = files.tryRead(dir, file);
   return t === undefined ? undefined : parseSingleUint(t, dir, file);
 }
 
-export function readInt(files: CgroupFiles, dir: string, file: string): number | undefined {
+export function readInt(files: CgroupFiles, dir: string, file: string): bigint | undefined {
   const t = files.tryRead(dir, file);
   return t === undefined ? undefined : parseSingleInt(t, dir, file);
 }
 
 /** "key value" lines as a record, undefined when the file is not there. */
-export function readKeyValues(files: CgroupFiles, dir: string, file: string): Record<string, number> | undefined {
+export function readKeyValues(files: CgroupFiles, dir: string, file: string): Record<string, bigint> | undefined {
   const t = files.tryRead(dir, file);
   if (t === undefined) return undefined;
-  const out: Record<string, number> = {};
+  const out: Record<string, bigint> = {};
   for (const [k, v] of parseKeyValues(t, dir, file)) out[k] = v;
   return out;
 }

@@ -24,24 +24,45 @@ export interface CgroupPaths {
   v2?: string;
 }
 
-/** runc's stats shape (types.Stats), as `events --stats` prints it under "data". */
+/** One memory counter group (v1 memory.*, memory.memsw.*, memory.kmem.*, memory.kmem.tcp.*). */
+export interface MemoryEntry {
+  limit?: bigint;
+  usage?: bigint;
+  max?: bigint;
+  failcnt?: bigint;
+}
+
+/** One blkio table row ("8:0 Read 1282048"). */
+export interface BlkioEntry {
+  major: bigint;
+  minor: bigint;
+  op: string;
+  value: bigint;
+}
+
+/**
+ * What the cgroup files say, field by field (a file that is not there leaves its field out). Every counter is a
+ * bigint: the kernel's values are 64-bit and must reach the output exactly. `events` turns this into runc's
+ * types.Stats (cgroups/runc-stats.ts).
+ */
 export interface CgroupStats {
   cpu: {
-    usage: { total: number; percpu?: number[]; percpu_kernel?: number[]; percpu_user?: number[]; kernel: number; user: number };
-    throttling: { periods?: number; throttledPeriods?: number; throttledTime?: number };
+    usage: { total: bigint; percpu?: bigint[]; percpu_kernel?: bigint[]; percpu_user?: bigint[]; kernel: bigint; user: bigint };
+    throttling: { periods?: bigint; throttledPeriods?: bigint; throttledTime?: bigint };
   };
-  cpuset?: Record<string, unknown>;
+  /** cpus and mems as lists of cpu / node numbers; the others as read (sched_relax_domain_level is signed). */
+  cpuset?: { cpus?: number[]; mems?: number[] } & { [file: string]: bigint | number[] | undefined };
   memory: {
-    cache?: number;
-    usage: { limit?: number; usage?: number; max?: number; failcnt?: number };
-    swap?: { limit?: number; usage?: number; max?: number; failcnt?: number };
-    kernel?: { limit?: number; usage?: number; max?: number; failcnt?: number };
-    kernelTCP?: { limit?: number; usage?: number; max?: number; failcnt?: number };
-    raw?: Record<string, number>;
+    cache?: bigint;
+    usage: MemoryEntry;
+    swap?: MemoryEntry;
+    kernel?: MemoryEntry;
+    kernelTCP?: MemoryEntry;
+    raw?: Record<string, bigint>;
   };
-  pids: { current?: number; limit?: number };
-  blkio: Record<string, unknown>;
-  hugetlb?: Record<string, { usage?: number; max?: number; failcnt: number }>;
+  pids: { current?: bigint; limit?: bigint };
+  blkio: Record<string, BlkioEntry[]>;
+  hugetlb?: Record<string, { usage?: bigint; max?: bigint; failcnt: bigint }>;
 }
 
 export interface CgroupManager {

@@ -5,25 +5,18 @@
 import { CgroupFiles } from './io.js';
 import { CgroupParseError, MAX_UINT64, parseCpuList } from './parse.js';
 import { compact, emptyStats, hugePageSizes, readInt, readKeyValues, readUint } from './stats-common.js';
-import type { CgroupStats } from './types.js';
+import type { BlkioEntry, CgroupStats, MemoryEntry } from './types.js';
 import { cpusetFile } from './v1-apply.js';
 
-const NS_PER_SEC = 1_000_000_000;
+const NS_PER_SEC = 1_000_000_000n;
 // sysconf(_SC_CLK_TCK) is 100 on Linux.
-const CLOCK_TICKS = 100;
+const CLOCK_TICKS = 100n;
 
-type Entry = NonNullable<CgroupStats['memory']['swap']>;
-export interface BlkioEntry {
-  major: number;
-  minor: number;
-  op: string;
-  value: number;
-}
-
-function numbers(fields: string[], dir: string, file: string): number[] {
+function numbers(fields: string[], dir: string, file: string): bigint[] {
   return fields.map((f) => {
-    if (!/^[0-9]+$/.test(f)) throw new CgroupParseError(dir, file, `invalid syntax: ${JSON.stringify(f)}`);
-    return Number(f);
+    const v = /^[0-9]+$/.test(f) ? BigInt(f) : undefined;
+    if (v === undefined || v > MAX_UINT64) throw new CgroupParseError(dir, file, `invalid syntax: ${JSON.stringify(f)}`);
+    return v;
   });
 }
 
@@ -34,8 +27,8 @@ function cpuacct(files: CgroupFiles, dir: string, s: CgroupStats): void {
     if (f.length < 4 || f[0] !== 'user' || f[2] !== 'system' || !/^[0-9]+$/.test(f[1]!) || !/^[0-9]+$/.test(f[3]!)) {
       throw new CgroupParseError(dir, 'cpuacct.stat', `malformed line: ${stat}`);
     }
-    s.cpu.usage.user = (Number(f[1]) * NS_PER_SEC) / CLOCK_TICKS;
-    s.cpu.usage.kernel = (Number(f[3]) * NS_PER_SEC) / CLOCK_TICKS;
+    s.cpu.usage.user = (BigInt(f[1]!) * NS_PER_SEC) / CLOCK_TICKS;
+    s.cpu.usage.kernel = (BigInt(f[3]!) * NS_PER_SEC) / CLOCK_TICKS;
   }
   const total = readUint(files, dir, 'cpuacct.usage');
   if (total !== undefined) s.cpu.usage.total = total;
@@ -45,8 +38,8 @@ function cpuacct(files: CgroupFiles, dir: string, s: CgroupStats): void {
   if (all !== undefined) {
     const lines = all.split('\n');
     if (!lines[0]!.startsWith('cpu user system')) throw new CgroupParseError(dir, 'cpuacct.usage_all', `malformed line: ${lines[0]}`);
-    const user: number[] = [];
-    const kernel: number[] = [];
+    const user: bigint[] = [];
+    const kernel: bigint[] = [];
     for (const line of lines.slice(1)) {
       const f = line.split(' ');
       if (f.length < 3) continue;
@@ -68,7 +61,7 @@ function cpu(files: CgroupFiles, dir: string, s: CgroupStats): void {
 }
 
 function cpuset(files: CgroupFiles, dir: string, s: CgroupStats): void {
-  const out: Record<string, unknown> = {};
+  const out: NonNullable<CgroupStats['cpuset']> = {};
   const list = (name: string) => {
     const file = cpusetFile(files, dir, name);
     const t = files.tryRead(dir, file);
@@ -90,7 +83,7 @@ function cpuset(files: CgroupFiles, dir: string, s: CgroupStats): void {
   if (c) s.cpuset = c;
 }
 
-function memoryEntry(files: CgroupFiles, dir: string, name: string): Entry | undefined {
+function memoryEntry(files: CgroupFiles, dir: string, name: string): MemoryEntry | undefined {
   const m = name ? `memory.${name}` : 'memory';
   return compact({
     limit: readUint(files, dir, `${m}.limit_in_bytes`),
@@ -104,7 +97,7 @@ function memory(files: CgroupFiles, dir: string, s: CgroupStats): void {
   const raw = readKeyValues(files, dir, 'memory.stat');
   if (raw) {
     s.memory.raw = raw;
-    s.memory.cache = raw.cache ?? 0;
+    s.memory.cache = raw.cache ?? 0n;
   }
   s.memory.usage = memoryEntry(files, dir, '') ?? {};
   const swap = memoryEntry(files, dir, 'memsw');
@@ -120,7 +113,7 @@ function pids(files: CgroupFiles, dir: string, s: CgroupStats): void {
   if (current !== undefined) s.pids.current = current;
   const max = readUint(files, dir, 'pids.max');
   // "max" (no limit) is reported as 0.
-  if (max !== undefined) s.pids.limit = max === MAX_UINT64 ? 0 : max;
+  if (max !== undefined) s.pids.limit = max === MAX_UINT64 ? 0n : max;
 }
 
 /** blkio.* lines "8:0 Read 1282048" or "8:0 6792"; the "Total N" line is skipped. undefined: no file or empty. */
@@ -135,9 +128,9 @@ function blkioFile(files: CgroupFiles, dir: string, file: string): BlkioEntry[] 
       if (f.length === 2 && f[0] === 'Total') continue;
       throw new CgroupParseError(dir, file, `malformed line: ${line}`);
     }
-    const nums = [f[0]!, f[1]!, f[f.length === 4 ? 3 : 2]!];
-    if (!nums.every((n) => /^[0-9]+$/.test(n))) throw new CgroupParseError(dir, file, `malformed line: ${line}`);
-    out.push({ major: Number(nums[0]), minor: Number(nums[1]), op: f.length === 4 ? f[2]! : '', value: Number(nums[2]) });
+    const nums = [f[0]!, f[1]!, f[f.length === 4 ? 3 : 2]!].map((n) => (/^[0-9]+$/.test(n) ? BigInt(n) : -1n));
+    if (!nums.every((n) => n >= 0n && n <= MAX_UINT64)) throw new CgroupParseError(dir, file, `malformed line: ${line}`);
+    out.push({ major: nums[0]!, minor: nums[1]!, op: f.length === 4 ? f[2]! : '', value: nums[2]! });
   }
   return out.length > 0 ? out : undefined;
 }
@@ -207,7 +200,7 @@ function hugetlb(files: CgroupFiles, dir: string, s: CgroupStats): void {
     }
     const prefix = `hugetlb.${size}${rsvd}`;
     const e = compact({ usage, max: readUint(files, dir, `${prefix}.max_usage_in_bytes`) }) ?? {};
-    out[size] = { ...e, failcnt: readUint(files, dir, `${prefix}.failcnt`) ?? 0 };
+    out[size] = { ...e, failcnt: readUint(files, dir, `${prefix}.failcnt`) ?? 0n };
   }
   s.hugetlb = out;
 }

@@ -204,6 +204,6 @@ export class CgroupV1Manager implements CgroupManager {
   oomKills(): number {
     const d = this.dir('memory');
     const t = d === undefined ? undefined : this.files.tryRead(d, 'memory.oom_control');
-    return t === undefined || d === undefined ? 0 : valueByKey(t, 'oom_kill', d, 'memory.oom_control');
+    return t === undefined || d === undefined ? 0 : Number(valueByKey(t, 'oom_kill', d, 'memory.oom_control'));
   }
 }

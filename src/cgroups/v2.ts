@@ -176,6 +176,6 @@ export class CgroupV2Manager implements CgroupManager {
 
   oomKills(): number {
     const t = this.files.tryRead(this.dirPath, 'memory.events');
-    return t === undefined ? 0 : valueByKey(t, 'oom_kill', this.dirPath, 'memory.events');
+    return t === undefined ? 0 : Number(valueByKey(t, 'oom_kill', this.dirPath, 'memory.events'));
   }
 }

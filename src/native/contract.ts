@@ -404,8 +404,12 @@ export interface NativeAddon {
   recvFd(fd: number): { fd: number; data: string };
   /** Version of the libseccomp linked into the native core. */
   seccompVersion(): string;
+  /** The linked libseccomp resolves this architecture name (seccomp_arch_resolve_name, e.g. "x86_64"). */
+  seccompArchKnown(name: string): boolean;
   /** An AF_UNIX datagram socket bound to (bind) or connected to path ('@name': abstract). Close-on-exec. */
   unixDgram(path: string, bind: boolean): number;
+  /** An AF_UNIX stream socket connected to path (Go's net.Dial("unix", path)). Close-on-exec. */
+  connectUnix(path: string): number;
   /** sendmsg(2) of data with fd as one SCM_RIGHTS. */
   sendFd(sock: number, data: string, fd: number): void;
   /** pipe2(O_CLOEXEC): [read end, write end]. */

@@ -119,6 +119,32 @@ export function archName(arch: string): string {
   return v;
 }
 
+/** Asks the linked libseccomp whether it resolves an architecture name (the addon's seccompArchKnown). */
+export type ArchResolver = (libseccompName: string) => boolean;
+
+/** The runtime-spec architectures the linked libseccomp knows, for `features` (sorted). */
+export function supportedArchs(knows: ArchResolver): string[] {
+  return Object.entries(ARCHES)
+    .filter(([, lib]) => knows(lib))
+    .map(([spec]) => spec)
+    .sort();
+}
+
+/**
+ * linux.seccomp.architectures that the linked libseccomp cannot resolve, one problem per entry with its JSON
+ * path (found before anything is made; libseccomp alone would only say "invalid argument").
+ */
+export function seccompArchProblems(seccomp: LinuxSeccomp | undefined, knows: ArchResolver, libseccompVersion: string): string[] {
+  const problems: string[] = [];
+  (seccomp?.architectures ?? []).forEach((arch, i) => {
+    const lib = Object.prototype.hasOwnProperty.call(ARCHES, arch) ? ARCHES[arch] : undefined;
+    if (lib === undefined) problems.push(`linux.seccomp.architectures[${i}]: unknown architecture ${JSON.stringify(arch)}`);
+    else if (!knows(lib))
+      problems.push(`linux.seccomp.architectures[${i}]: architecture ${JSON.stringify(arch)} is not supported by the linked libseccomp ${libseccompVersion}`);
+  });
+  return problems;
+}
+
 /** enum scmp_compare value of SCMP_CMP_*. */
 export function operatorValue(op: string): number {
   return lookup(OPERATORS, op, 'operator');

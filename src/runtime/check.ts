@@ -9,6 +9,7 @@ import { native } from '../native/addon.js';
 import { exeCandidates, processEnv, cleanDest } from '../plan/specconv.js';
 import { namespaceFlag, type NamespaceType } from '../plan/tables.js';
 import { lsmFacts } from '../plan/host.js';
+import { seccompArchProblems } from '../plan/seccomp.js';
 import { semanticProblems } from '../plan/validate.js';
 import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
@@ -28,6 +29,7 @@ export function checkBundle(bundleDir: string): string[] {
   }
   const problems = semanticProblems(spec, lsmFacts());
   const addon = native();
+  problems.push(...seccompArchProblems(spec.linux?.seccomp, (name) => addon.seccompArchKnown(name), addon.seccompVersion()));
 
   (spec.linux?.namespaces ?? []).forEach((ns, i) => {
     if (ns.path === undefined) return;

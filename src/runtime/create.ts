@@ -9,7 +9,7 @@ import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
 import type { Plan } from '../plan/plan.js';
-import { compileSpecSeccomp } from '../plan/seccomp.js';
+import { compileSpecSeccomp, seccompArchProblems } from '../plan/seccomp.js';
 import { clonedUnseen, hostId, specToPlan } from '../plan/specconv.js';
 import { semanticProblems } from '../plan/validate.js';
 import type { Spec } from '../spec/schema.js';
@@ -24,6 +24,7 @@ import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, 
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js';
 import { passwdHome } from './passwd.js';
+import { PidfdSocket } from './pidfd-socket.js';
 import { resolveRootfs } from './rootfs.js';
 import { StateDir, hookStateOf, type ContainerState, type ExecDefaults } from './state.js';
 
@@ -48,6 +49,8 @@ export interface CreateOptions {
   logMaxSize?: number;
   /** Under a shim: where container logs are kept (<logRoot>/<id>/container.log); see log-dir.ts. */
   logRoot?: string;
+  /** --pidfd-socket: an AF_UNIX stream socket that receives a pidfd of the init (pidfd-socket.ts). */
+  pidfdSocket?: string;
 }
 
 
@@ -104,6 +107,10 @@ export function prepare(opts: CreateOptions): { spec: Spec; bundle: string; root
   const bundle = resolve(opts.bundle);
   const spec = loadSpec(bundle);
   const problems = semanticProblems(spec, lsmFacts());
+  if (spec.linux?.seccomp?.architectures?.length) {
+    const addon = native();
+    problems.push(...seccompArchProblems(spec.linux.seccomp, (name) => addon.seccompArchKnown(name), addon.seccompVersion()));
+  }
   if (problems.length) throw new ConfigError('config.json', problems);
   checkConsoleFlags(spec, opts.consoleSocket, !opts.foreground, opts.shim);
   return { spec, bundle, rootfs: resolveRootfs(bundle, spec.root!.path) };
@@ -115,7 +122,14 @@ export function createContainer(opts: CreateOptions): Created {
   // Made absolute against our cwd, as runc does before anything else.
   const pidFile = opts.pidFile ? resolve(opts.pidFile) : undefined;
   const consoleSocket = opts.consoleSocket ? resolve(opts.consoleSocket) : undefined;
-  dir.create();
+  // Connected before anything is made, as runc does: an unreachable socket fails here.
+  const pidfdSocket = opts.pidfdSocket ? PidfdSocket.connect(native(), resolve(opts.pidfdSocket)) : undefined;
+  try {
+    dir.create();
+  } catch (err) {
+    pidfdSocket?.close();
+    throw err;
+  }
   let launched: Launched | undefined;
   let cgroup: CgroupRecord | undefined;
   let logDir: string | undefined;
@@ -223,6 +237,7 @@ export function createContainer(opts: CreateOptions): Created {
       // The init exists and waits: it joins its cgroup before it can run anything of the user's.
       onPid(pid) {
         for (const w of joinCgroup(cg, pid, opts.id, clonedIn)) log.warn(w);
+        pidfdSocket?.send(pid, 'standard');
       },
       // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
       onSync(phase, pid) {
@@ -279,6 +294,8 @@ export function createContainer(opts: CreateOptions): Created {
     removeLogDir(logDir);
     dir.remove();
     throw err;
+  } finally {
+    pidfdSocket?.close();
   }
 }
 

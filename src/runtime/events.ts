@@ -5,16 +5,18 @@
  */
 import { closeSync, existsSync, openSync, readSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { runcStats } from '../cgroups/runc-stats.js';
 import type { CgroupManager } from '../cgroups/types.js';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
 import { managerOf } from './cgroup.js';
 import { StateDir, statusOf } from './state.js';
+import { stringifyJson } from '../util/json.js';
 
 const POLLIN = 1;
 
 function emit(event: Record<string, unknown>): void {
-  writeSync(1, JSON.stringify(event) + '\n');
+  writeSync(1, stringifyJson(event) + '\n');
 }
 
 /** `ms`: the interval between stats events, already checked (util/units parseInterval). */
@@ -25,7 +27,7 @@ export async function eventsContainer(root: string, id: string, once: boolean, m
   if (!st.cgroup) throw new TsrunError('container has no cgroup');
   const m = managerOf(st.cgroup);
   if (once) {
-    emit({ type: 'stats', id, data: m.stats() });
+    emit({ type: 'stats', id, data: runcStats(m.stats()) });
     return 0;
   }
 
@@ -45,7 +47,7 @@ export async function eventsContainer(root: string, id: string, once: boolean, m
   const oom = new OomWatch(m, () => emit({ type: 'oom', id }));
   const timer = setInterval(() => {
     oom.check();
-    emit({ type: 'stats', id, data: m.stats() });
+    emit({ type: 'stats', id, data: runcStats(m.stats()) });
   }, ms); // like runc, the first stats come after one interval
   try {
     // One helper-thread poll at a time: the init's pidfd, plus the v1 OOM eventfd.

@@ -7,7 +7,7 @@
  * only then; in the foreground it relays the terminal and returns the process's exit status.
  */
 import { StateFile } from '../native/contract.js';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
@@ -19,6 +19,8 @@ import { INPUT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
 import { native } from '../native/addon.js';
 import { managerOf } from './cgroup.js';
+import { parseSubCgroups, subCgroupPaths } from '../cgroups/sub-cgroup.js';
+import { PidfdSocket } from './pidfd-socket.js';
 import { exitCodeOf, finishDetached, launch, waitForeground, type Launched } from './launcher.js';
 import { defaultLogRoot, makeContainerLogDir, makeExecLogDir, nameExecLogDir, removeLogDir } from './log-dir.js';
 import { passwdHome } from './passwd.js';
@@ -50,6 +52,10 @@ export interface ExecArgs {
   ignorePaused: boolean;
   /** -d: tsrun's shim supervises the process unless the caller adopts it (auto), always, or never. */
   shim?: ShimPolicy;
+  /** --cgroup: run in an existing sub-cgroup of the container's ("path", or "ctrl[,ctrl]:path" each). */
+  cgroups?: string[];
+  /** --pidfd-socket: an AF_UNIX stream socket that receives a pidfd of the process (pidfd-socket.ts). */
+  pidfdSocket?: string;
 }
 
 // Namespaces in the order the launcher joins them: user first, so that the others are joined with its rights.
@@ -153,6 +159,7 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   const status = statusOf(dir, st);
   if (status === 'stopped') throw new TsrunError('cannot exec in a stopped container');
   if (status === 'paused' && !a.ignorePaused) throw new TsrunError('cannot exec in a paused container (use --ignore-paused to override)');
+  const subCgroups = parseSubCgroups(a.cgroups ?? []);
 
   let proc: SpecProcess;
   let spec: Spec;
@@ -189,6 +196,12 @@ export async function execContainer(a: ExecArgs): Promise<number> {
 
   const [{ readHostFacts }, { execToPlan }] = await Promise.all([import('../plan/host.js'), import('../plan/specconv.js')]);
   const cg = st.cgroup;
+  // --cgroup: where the process goes instead of the container's cgroup, checked before anything is started.
+  let joinRecord = cg;
+  if (subCgroups) {
+    if (!cg) throw new TsrunError('container has no cgroup: --cgroup cannot be used');
+    joinRecord = { ...cg, paths: subCgroupPaths(cg.paths, subCgroups, isDirectory) };
+  }
   const plan = execToPlan(
     spec,
     {
@@ -217,12 +230,23 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   }
 
   let launched: Launched;
+  let pidfdSocket: PidfdSocket | undefined;
   try {
+    // Connected before the process is started, as runc does: an unreachable socket fails here.
+    if (a.pidfdSocket) pidfdSocket = PidfdSocket.connect(native(), resolve(a.pidfdSocket));
     launched = launch(plan, {
-      // The process enters the container's cgroup (every v1 hierarchy, or the v2 directory) before it runs
-      // anything: never cloned into it, so that it holds no host directory fd inside the container.
+      // The process enters the container's cgroup (every v1 hierarchy, or the v2 directory; or the --cgroup
+      // sub-cgroups) before it runs anything: never cloned into it, so that it holds no host directory fd
+      // inside the container.
       onPid(pid) {
-        if (cg) managerOf(cg).addProcess(pid);
+        if (joinRecord) {
+          try {
+            managerOf(joinRecord).addProcess(pid);
+          } catch (err) {
+            throw new TsrunError(`error adding pid ${pid} to cgroups: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
+        pidfdSocket?.send(pid, 'setns');
       },
     });
   } catch (err) {
@@ -231,6 +255,8 @@ export async function execContainer(a: ExecArgs): Promise<number> {
     // runc's wording, which engines show as is (and podman classifies: "executable file not found" → 127).
     if (err instanceof TsrunError) throw new TsrunError(`unable to start container process: ${err.message}`, err.exitCode);
     throw err;
+  } finally {
+    pidfdSocket?.close();
   }
   if (a.detach) {
     finishDetached(launched);
@@ -278,6 +304,14 @@ function containerLogDir(dir: StateDir): string {
     return st.logDir;
   } finally {
     dir.unlock();
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -3,7 +3,7 @@
  * (containerd and CRI-O enable idmapped mounts, user namespaces and `rro` only when advertised), so it lists
  * only what works here and tests prove.
  */
-import { seccompNames } from '../plan/seccomp.js';
+import { seccompNames, supportedArchs, type ArchResolver } from '../plan/seccomp.js';
 import { capabilities, mountOptionFlags, propagationFlags, recursiveMountOptions } from '../plan/tables.js';
 
 export interface FeaturesInput {
@@ -13,6 +13,8 @@ export interface FeaturesInput {
   libseccompVersion: string;
   /** uname release, e.g. "6.1.0-26-amd64": seccomp flags newer kernels have. */
   kernelRelease: string;
+  /** The linked libseccomp's answer for an architecture name: only those it resolves are advertised. */
+  seccompArchKnown: ArchResolver;
 }
 
 function kernelAtLeast(release: string, major: number, minor: number): boolean {
@@ -40,7 +42,7 @@ export function features(i: FeaturesInput): Record<string, unknown> {
         enabled: true,
         actions: [...seccompNames.actions].sort(),
         operators: [...seccompNames.operators].sort(),
-        archs: [...seccompNames.archs].sort(),
+        archs: supportedArchs(i.seccompArchKnown),
         knownFlags: [...seccompNames.flags].sort(),
         supportedFlags,
       },

@@ -14,6 +14,7 @@ import { INPUT_LIMIT, readFdBounded, readFileBounded } from '../util/fs.js';
 import { I64_MAX, I64_MIN, U64_MAX, lastOf, parseIntFlag } from '../util/numbers.js';
 import { parseBytes } from '../util/units.js';
 import { managerOf } from './cgroup.js';
+import { checkRdtUpdate, rdtFeatures } from './intel-rdt.js';
 import { StateDir, statusOf } from './state.js';
 
 /** The patch given on the command line: the --resources document, or the individual flags. */
@@ -72,6 +73,9 @@ export function updateContainer(root: string, id: string, args: Record<string, u
   const fromFlags = typeof args.resources === 'string' ? undefined : resourcesFromArgs(args, readStdin);
   const st = dir.load();
   const patch = fromFlags ?? resourcesFromArgs(args, readStdin);
+  // runc checks these whether or not --resources is given, before anything is written.
+  const flag = (name: string) => (args[name] === undefined ? '' : String(lastOf(args[name])));
+  checkRdtUpdate(flag('l3-cache-schema'), flag('mem-bw-schema'), () => rdtFeatures());
   dir.lock(native().flock);
   if (statusOf(dir, st) === 'stopped') throw new TsrunError('container not running');
   if (!st.cgroup) throw new TsrunError('container has no cgroup to update');

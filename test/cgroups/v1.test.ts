@@ -423,38 +423,56 @@ describe('CgroupV1Manager.stats', () => {
     const s = m.stats();
     expect(s.cpu).toEqual({
       usage: {
-        total: 123456789,
-        percpu: [100000000, 23456789],
-        percpu_kernel: [10000000, 3456789],
-        percpu_user: [90000000, 20000000],
-        kernel: 750000000,
-        user: 2500000000,
+        total: 123456789n,
+        percpu: [100000000n, 23456789n],
+        percpu_kernel: [10000000n, 3456789n],
+        percpu_user: [90000000n, 20000000n],
+        kernel: 750000000n,
+        user: 2500000000n,
       },
-      throttling: { periods: 10, throttledPeriods: 3, throttledTime: 4500000 },
+      throttling: { periods: 10n, throttledPeriods: 3n, throttledTime: 4500000n },
     });
-    expect(s.cpuset).toEqual({ cpus: [0, 1, 2, 5], mems: [0], cpu_exclusive: 0 });
+    expect(s.cpuset).toEqual({ cpus: [0, 1, 2, 5], mems: [0], cpu_exclusive: 0n });
     expect(s.memory).toEqual({
-      cache: 4096,
-      raw: { cache: 4096, rss: 8192, swap: 0, total_cache: 4096 },
-      usage: { limit: 536870912, usage: 12288, max: 20480, failcnt: 2 },
-      swap: { usage: 12288, max: 20480, failcnt: 0 },
-      kernel: { usage: 1024, max: 2048, failcnt: 0 },
+      cache: 4096n,
+      raw: { cache: 4096n, rss: 8192n, swap: 0n, total_cache: 4096n },
+      usage: { limit: 536870912n, usage: 12288n, max: 20480n, failcnt: 2n },
+      swap: { usage: 12288n, max: 20480n, failcnt: 0n },
+      kernel: { usage: 1024n, max: 2048n, failcnt: 0n },
     });
-    expect(s.pids).toEqual({ current: 3, limit: 0 });
+    expect(s.pids).toEqual({ current: 3n, limit: 0n });
     expect(s.blkio).toEqual({
       ioServicedRecursive: [
-        { major: 8, minor: 0, op: 'Read', value: 124 },
-        { major: 8, minor: 0, op: 'Write', value: 104 },
-        { major: 8, minor: 0, op: 'Sync', value: 104 },
-        { major: 8, minor: 0, op: 'Async', value: 124 },
-        { major: 8, minor: 0, op: 'Total', value: 228 },
+        { major: 8n, minor: 0n, op: 'Read', value: 124n },
+        { major: 8n, minor: 0n, op: 'Write', value: 104n },
+        { major: 8n, minor: 0n, op: 'Sync', value: 104n },
+        { major: 8n, minor: 0n, op: 'Async', value: 124n },
+        { major: 8n, minor: 0n, op: 'Total', value: 228n },
       ],
       ioServiceBytesRecursive: [
-        { major: 8, minor: 0, op: 'Read', value: 1282048 },
-        { major: 8, minor: 0, op: 'Write', value: 2195456 },
+        { major: 8n, minor: 0n, op: 'Read', value: 1282048n },
+        { major: 8n, minor: 0n, op: 'Write', value: 2195456n },
       ],
     });
-    expect(s.hugetlb).toEqual({ '2MB': { usage: 2097152, max: 4194304, failcnt: 1 }, '1GB': { failcnt: 0 } });
+    expect(s.hugetlb).toEqual({ '2MB': { usage: 2097152n, max: 4194304n, failcnt: 1n }, '1GB': { failcnt: 0n } });
+  });
+
+  it('keeps 64-bit counters exact (a memory limit of max is 9223372036854771712, not 9223372036854772000)', () => {
+    const { m, root } = setup();
+    m.create();
+    const d = (f: string) => `${C}/memory/ctr/${f}`;
+    writeTree(root, {
+      [d('memory.limit_in_bytes')]: '9223372036854771712\n',
+      [d('memory.memsw.limit_in_bytes')]: '9223372036854771712\n',
+      [d('memory.stat')]: 'cache 0\nhierarchical_memory_limit 9223372036854771712\ntotal_rss 18446744073709551615\n',
+      [`${C}/cpuacct/ctr/cpuacct.usage`]: '18446744073709551557\n',
+    });
+    const s = m.stats();
+    expect(s.memory.usage.limit).toBe(9223372036854771712n);
+    expect(s.memory.swap?.limit).toBe(9223372036854771712n);
+    expect(s.memory.raw?.hierarchical_memory_limit).toBe(9223372036854771712n);
+    expect(s.memory.raw?.total_rss).toBe(18446744073709551615n);
+    expect(s.cpu.usage.total).toBe(18446744073709551557n);
   });
 
   it('leaves out what a host does not have and counts OOM kills', () => {
@@ -465,7 +483,7 @@ describe('CgroupV1Manager.stats', () => {
     expect(s.cpuset).toBeUndefined();
     expect(s.hugetlb).toBeUndefined();
     expect(s.blkio).toEqual({});
-    expect(s.cpu.usage).toEqual({ total: 0, kernel: 0, user: 0 });
+    expect(s.cpu.usage).toEqual({ total: 0n, kernel: 0n, user: 0n });
     expect(m.oomKills()).toBe(4);
   });
 });

@@ -354,29 +354,29 @@ describe('CgroupV2Manager.stats', () => {
       [`${dir}/memory.events`]: 'low 0\nhigh 0\nmax 3\noom 2\noom_kill 1\noom_group_kill 0\n',
     });
     const s = m.stats();
-    expect(s.cpu).toEqual({ usage: { total: 15000000, user: 10000000, kernel: 5000000 }, throttling: { periods: 4, throttledPeriods: 1, throttledTime: 700000 } });
+    expect(s.cpu).toEqual({ usage: { total: 15000000n, user: 10000000n, kernel: 5000000n }, throttling: { periods: 4n, throttledPeriods: 1n, throttledTime: 700000n } });
     expect(s.memory).toEqual({
-      cache: 8192,
-      raw: { anon: 4096, file: 8192, kernel: 1024, sock: 0 },
-      usage: { usage: 13312, limit: 536870912, max: 20480 },
-      swap: { usage: 17408, limit: 1610612736 },
+      cache: 8192n,
+      raw: { anon: 4096n, file: 8192n, kernel: 1024n, sock: 0n },
+      usage: { usage: 13312n, limit: 536870912n, max: 20480n },
+      swap: { usage: 17408n, limit: 1610612736n },
     });
-    expect(s.pids).toEqual({ current: 3, limit: 100 });
+    expect(s.pids).toEqual({ current: 3n, limit: 100n });
     expect(s.blkio).toEqual({
       ioServiceBytesRecursive: [
-        { major: 8, minor: 0, op: 'Read', value: 1282048 },
-        { major: 8, minor: 0, op: 'Write', value: 2195456 },
-        { major: 253, minor: 0, op: 'Read', value: 4096 },
-        { major: 253, minor: 0, op: 'Write', value: 0 },
+        { major: 8n, minor: 0n, op: 'Read', value: 1282048n },
+        { major: 8n, minor: 0n, op: 'Write', value: 2195456n },
+        { major: 253n, minor: 0n, op: 'Read', value: 4096n },
+        { major: 253n, minor: 0n, op: 'Write', value: 0n },
       ],
       ioServicedRecursive: [
-        { major: 8, minor: 0, op: 'Read', value: 124 },
-        { major: 8, minor: 0, op: 'Write', value: 104 },
-        { major: 253, minor: 0, op: 'Read', value: 1 },
-        { major: 253, minor: 0, op: 'Write', value: 0 },
+        { major: 8n, minor: 0n, op: 'Read', value: 124n },
+        { major: 8n, minor: 0n, op: 'Write', value: 104n },
+        { major: 253n, minor: 0n, op: 'Read', value: 1n },
+        { major: 253n, minor: 0n, op: 'Write', value: 0n },
       ],
     });
-    expect(s.hugetlb).toEqual({ '2MB': { usage: 2097152, failcnt: 2 } });
+    expect(s.hugetlb).toEqual({ '2MB': { usage: 2097152n, failcnt: 2n } });
     expect(s.cpuset).toBeUndefined();
     expect(m.oomKills()).toBe(1);
   });
@@ -387,7 +387,7 @@ describe('CgroupV2Manager.stats', () => {
     for (const f of ['pids.current', 'pids.max', 'memory.swap.max', 'memory.max', 'memory.current', 'hugetlb.2MB.max', 'hugetlb.2MB.rsvd.max']) cleanup(join(root, dir, f));
     writeTree(root, { [`${dir}/cgroup.procs`]: '7\n8\n' });
     const s = m.stats();
-    expect(s.pids).toEqual({ current: 2, limit: 0 });
+    expect(s.pids).toEqual({ current: 2n, limit: 0n });
     expect(s.memory).toEqual({ usage: {} });
     expect(s.hugetlb).toEqual({});
     expect(m.oomKills()).toBe(0);

@@ -230,6 +230,42 @@ describe('cgroup lifecycle', () => {
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
   });
 
+  it('update --l3-cache-schema / --mem-bw-schema fail without resctrl, changing nothing', () => {
+    if (readFileSync('/proc/self/mountinfo', 'utf8').includes(' - resctrl ')) return; // a host with Intel RDT
+    const c = detached(baseConfig(['sleep', '1000']));
+    const limit = join(cgroupDir(c.pid, 'memory'), V2 ? 'memory.max' : 'memory.limit_in_bytes');
+    const before = readFileSync(limit, 'utf8');
+    const l3 = h.rt(['update', '--memory', '40m', '--l3-cache-schema', 'L3:0=f', c.id]);
+    expect(l3.status).toBe(1);
+    expect(l3.stderr).toContain('Intel RDT/CAT: l3 cache schema is not enabled');
+    const mb = h.rt(['update', '--memory', '40m', '--mem-bw-schema', 'MB:0=50', c.id]);
+    expect(mb.status).toBe(1);
+    expect(mb.stderr).toContain('Intel RDT/MBA: memory bandwidth schema is not enabled');
+    expect(readFileSync(limit, 'utf8')).toBe(before);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it("events --stats prints every counter exactly and all of runc's sections", () => {
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.linux.resources = { memory: { limit: -1 } };
+    const c = detached(cfg);
+    const limitFile = join(cgroupDir(c.pid, 'memory'), V2 ? 'memory.max' : 'memory.limit_in_bytes');
+    const kernel = readFileSync(limitFile, 'utf8').trim();
+    // v1: the largest page multiple below 2^63; v2: "max", which runc reports as 2^64-1.
+    const exact = V2 ? '18446744073709551615' : '9223372036854771712';
+    if (!V2) expect(kernel).toBe(exact);
+    const r = h.rt(['events', '--stats', c.id]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`"usage":{"limit":${exact},`);
+    expect(r.stdout).not.toContain('9223372036854772000');
+    const ev = JSON.parse(r.stdout);
+    expect(Object.keys(ev.data)).toEqual(['cpu', 'cpuset', 'memory', 'pids', 'blkio', 'hugetlb', 'intel_rdt', 'network_interfaces']);
+    expect(ev.data.intel_rdt).toEqual({});
+    expect(ev.data.network_interfaces).toBeNull();
+    expect(typeof ev.data.hugetlb).toBe('object');
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
   it('events reports OOM kills as the kernel signals them (and, in tsrun, ends when the container does)', async () => {
     // OOM kills keep coming, so some happen after events has registered for them, whenever that is.
     const cfg = baseConfig(['sh', '-c', 'while :; do tsrun-test-payload alloc 64; sleep 0.1; done']);

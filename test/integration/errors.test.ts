@@ -2,6 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { native } from '../../src/native/addon.js';
+import { archName } from '../../src/plan/seccomp.js';
+import { seccompArchitectures } from '../../src/spec/schema.js';
 import { Harness, IS_TSRUN, baseConfig, cgroupLeft, processesUsing, stateDirExists, testCgroupsPath } from '../helpers/runtime.js';
 
 const h = new Harness();
@@ -238,6 +241,17 @@ describe.skipIf(!IS_TSRUN)('tsrun check', () => {
     expect(r.stderr).toContain('linux.namespaces[7].path: "/etc/passwd" is not a namespace');
     expect(r.stderr).toContain('process.args[0]: executable "no-such-program" not found in $PATH of the rootfs');
     expect(r.stdout).toBe('');
+  });
+
+  it('names a seccomp architecture the linked libseccomp lacks', () => {
+    const addon = native();
+    const lacking = seccompArchitectures.find((a) => !addon.seccompArchKnown(archName(a)));
+    if (lacking === undefined) return; // this libseccomp knows every architecture of the runtime-spec
+    const cfg = baseConfig(['true']);
+    cfg.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', lacking] };
+    const r = h.rt(['check', '--bundle', h.bundle(cfg)]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`linux.seccomp.architectures[1]: architecture "${lacking}" is not supported by the linked libseccomp`);
   });
 
   it('reports a rootfs reached through a symlink', () => {

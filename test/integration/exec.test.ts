@@ -346,3 +346,150 @@ describe('exec with a terminal', () => {
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
   });
 });
+
+describe('exec --cgroup: the process in a sub-cgroup of the container', () => {
+  const V2 = /^\S+ \S+ \S+ \S+ \/sys\/fs\/cgroup .* - cgroup2 /m.test(readFileSync('/proc/self/mountinfo', 'utf8'));
+  const cfg = baseConfig(['sleep', '1000']);
+  cfg.linux.cgroupsPath = `/tsrun-test/exsub-${process.pid}`;
+  const c = running(cfg);
+  afterAll(() => h.rt(['delete', '--force', c.id]));
+
+  /** The container init's cgroup directories: hierarchy line prefix ("4:memory") → directory. */
+  function hierarchies(): { prefix: string; dir: string }[] {
+    return readFileSync(`/proc/${c.pid}/cgroup`, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => {
+        const [n, ctrls, path] = [l.split(':')[0]!, l.split(':')[1]!, l.split(':').slice(2).join(':')];
+        const mount = ctrls === '' ? (V2 ? '' : 'unified') : readdirSync('/sys/fs/cgroup').find((d) => d === ctrls.replace('name=', '') || d.split(',').sort().join(',') === ctrls.split(',').sort().join(','));
+        return { prefix: `${n}:${ctrls}`, dir: join('/sys/fs/cgroup', mount ?? '', path) };
+      });
+  }
+  const lineOf = (pid: number, ctrl: string) =>
+    readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => (V2 ? l.startsWith('0::') : l.split(':')[1]!.split(',').includes(ctrl)))!;
+  const execPid = (file: string) => Number(readFileSync(join(h.work, file), 'utf8'));
+  /** A sub-cgroup in every hierarchy (a v1 cpuset one needs its parent's cpus and mems before it takes a process). */
+  function makeSub(name: string): void {
+    for (const { dir } of hierarchies()) {
+      execFileSync('mkdir', ['-p', join(dir, name)]);
+      for (const f of ['cpuset.cpus', 'cpuset.mems'])
+        if (!V2 && existsSync(join(dir, f))) writeFileSync(join(dir, name, f), readFileSync(join(dir, f), 'utf8'));
+    }
+  }
+
+  it('--cgroup PATH puts the process in that sub-cgroup of every hierarchy', () => {
+    makeSub('sub');
+    const r = h.rt(['exec', '-d', '--cgroup', 'sub', '--pid-file', join(h.work, 'sub.pid'), c.id, 'sleep', '30']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const pid = execPid('sub.pid');
+    for (const ctrl of ['memory', 'pids']) expect(lineOf(pid, ctrl)).toBe(`${lineOf(c.pid, ctrl)}/sub`);
+    process.kill(pid, 'SIGKILL');
+    expect(waitExit(pid)).toBe(true);
+  });
+
+  it.skipIf(V2)('--cgroup CONTROLLER:PATH moves only that controller (v1)', () => {
+    makeSub('mem-only');
+    const r = h.rt(['exec', '-d', '--cgroup', 'memory:mem-only', '--pid-file', join(h.work, 'mem.pid'), c.id, 'sleep', '30']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const pid = execPid('mem.pid');
+    expect(lineOf(pid, 'memory')).toBe(`${lineOf(c.pid, 'memory')}/mem-only`);
+    expect(lineOf(pid, 'pids')).toBe(lineOf(c.pid, 'pids'));
+    process.kill(pid, 'SIGKILL');
+    expect(waitExit(pid)).toBe(true);
+  });
+
+  it.skipIf(!V2)('--cgroup CONTROLLER:PATH is refused on cgroup v2', () => {
+    const r = h.rt(['exec', '-d', '--cgroup', 'memory:sub', c.id, 'true']);
+    expect(r.status).toBe(255);
+    expect(r.stderr).toContain('unknown controller memory in SubCgroupPaths');
+  });
+
+  it('fails (status 255), starting nothing, for a sub-cgroup that does not exist or is outside the container', () => {
+    const before = JSON.parse(h.rt(['ps', '--format', 'json', c.id]).stdout) as number[];
+    const missing = h.rt(['exec', '-d', '--cgroup', 'no-such-sub', '--pid-file', join(h.work, 'missing.pid'), c.id, 'sleep', '30']);
+    expect(missing.status).toBe(255);
+    expect(missing.stderr).toMatch(/error adding pid \d+ to cgroups: .*no-such-sub.*no such file or directory/);
+    expect(existsSync(join(h.work, 'missing.pid'))).toBe(false);
+    const outside = h.rt(['exec', '-d', '--cgroup', '../escape', c.id, 'sleep', '30']);
+    expect(outside.status).toBe(255);
+    expect(outside.stderr).toContain('../escape is not a sub cgroup path');
+    const bad = h.rt(['exec', '-d', '--cgroup', 'a:b:c', c.id, 'sleep', '30']);
+    expect(bad.status).toBe(255);
+    expect(bad.stderr).toContain('invalid --cgroup argument: a:b:c');
+    expect(JSON.parse(h.rt(['ps', '--format', 'json', c.id]).stdout)).toEqual(before);
+  });
+});
+
+describe('--pidfd-socket: a pidfd of the process is sent to the caller', () => {
+  const addon = native();
+
+  /** Receives the one message a runtime sent to a fresh socket: its text and the Pid its pidfd refers to. */
+  function receive(listener: number): { data: string; pid: number; fd: number } {
+    // The runtime has returned: its connection, if it made one, is waiting (never block on one that is not).
+    if ((addon.poll([listener], [1], 5_000)[0]! & 1) === 0) {
+      closeSync(listener);
+      throw new Error('nothing connected to the pidfd socket');
+    }
+    const conn = addon.accept(listener);
+    try {
+      const { fd, data } = addon.recvFd(conn);
+      const m = /^Pid:\s*(-?\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+      return { data, pid: Number(m?.[1]), fd };
+    } finally {
+      closeSync(conn);
+      closeSync(listener);
+    }
+  }
+
+  it.skipIf(!IS_TSRUN)('exec: the pidfd refers to the exec\'d process and tells when it exits', () => {
+    const c = running();
+    const sock = join(h.work, 'exec-pidfd.sock');
+    const listener = addon.listenUnix(sock);
+    const r = h.rt(['exec', '-d', '--pidfd-socket', sock, '--pid-file', join(h.work, 'pidfd.pid'), c.id, 'sleep', '30']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const pid = Number(readFileSync(join(h.work, 'pidfd.pid'), 'utf8'));
+    const got = receive(listener);
+    expect(got.data).toBe('setns');
+    expect(got.pid).toBe(pid);
+    expect(addon.poll([got.fd], [1], 0)[0]! & 1).toBe(0);
+    process.kill(pid, 'SIGKILL');
+    expect(addon.poll([got.fd], [1], 10_000)[0]! & 1).toBe(1);
+    closeSync(got.fd);
+    h.rt(['delete', '--force', c.id]);
+  });
+
+  it.skipIf(!IS_TSRUN)('create and run -d: the pidfd refers to the container init', () => {
+    for (const verb of ['create', 'run']) {
+      const id = h.id('pidfd');
+      const sock = join(h.work, `${verb}-pidfd.sock`);
+      const listener = addon.listenUnix(sock);
+      const args = verb === 'run' ? ['run', '-d'] : ['create'];
+      const r = h.rt([...args, '--pidfd-socket', sock, '--bundle', h.bundle(baseConfig(['sleep', '1000'])), id]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const got = receive(listener);
+      expect(got.data).toBe('standard');
+      expect(got.pid).toBe(h.state(id).pid);
+      closeSync(got.fd);
+      expect(h.rt(['delete', '--force', id]).status).toBe(0);
+    }
+  });
+
+  it.skipIf(!IS_TSRUN)('an unreachable socket fails create and exec before anything is made', () => {
+    const sock = join(h.work, 'nobody-listens.sock');
+    const id = h.id('pidfd');
+    const r = h.rt(['create', '--pidfd-socket', sock, '--bundle', h.bundle(baseConfig(['sleep', '1000'])), id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`failed to dail ${sock}: dial unix ${sock}: connect: no such file or directory`);
+    expect(existsSync(join(h.root, id))).toBe(false);
+    const c = running();
+    const e = h.rt(['exec', '-d', '--pidfd-socket', sock, c.id, 'sleep', '30']);
+    expect(e.status).toBe(255);
+    expect(e.stderr).toContain('failed to dail');
+    expect(JSON.parse(h.rt(['ps', '--format', 'json', c.id]).stdout)).toEqual([c.pid]);
+    h.rt(['delete', '--force', c.id]);
+  });
+});

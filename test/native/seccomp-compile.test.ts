@@ -334,3 +334,24 @@ describe('compileSpecSeccomp with the addon', () => {
     }
   });
 });
+
+describe('seccompArchKnown', () => {
+  const addon = native();
+
+  it("answers as libseccomp's seccomp_arch_resolve_name, which compileSeccomp uses", () => {
+    expect(addon.seccompArchKnown('x86_64')).toBe(true);
+    expect(addon.seccompArchKnown('vax')).toBe(false);
+    expect(addon.seccompArchKnown('')).toBe(false);
+    for (const arch of seccompArchitectures) {
+      const name = archName(arch);
+      let compiles = true;
+      try {
+        addon.compileSeccomp(0x7fff0000, [name], []);
+      } catch (err) {
+        // Known but of the other byte order: libseccomp resolves it, the filter cannot hold it.
+        compiles = /byte order/.test((err as Error).message);
+      }
+      expect([arch, addon.seccompArchKnown(name)]).toEqual([arch, compiles]);
+    }
+  });
+});

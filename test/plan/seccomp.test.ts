@@ -11,7 +11,9 @@ import {
   flagValue,
   operatorValue,
   SeccompFlag,
+  seccompArchProblems,
   seccompRules,
+  supportedArchs,
   type SeccompCompiler,
 } from '../../src/plan/seccomp.js';
 import { seccompArchitectures, seccompFlags, type LinuxSeccomp } from '../../src/spec/schema.js';
@@ -61,6 +63,35 @@ describe('archName', () => {
 
   it('refuses unknown architectures', () => {
     expect(() => archName('SCMP_ARCH_VAX')).toThrow(/unknown architecture/);
+  });
+});
+
+describe('supportedArchs and seccompArchProblems', () => {
+  // libseccomp 2.5.4 as on Debian 12: no LoongArch, m68k or SuperH.
+  const lacking = new Set(['loongarch64', 'm68k', 'sh', 'sheb']);
+  const knows = (name: string) => !lacking.has(name);
+
+  it('lists only the architectures the linked libseccomp resolves', () => {
+    const archs = supportedArchs(knows);
+    expect(archs).toContain('SCMP_ARCH_X86_64');
+    expect(archs).toContain('SCMP_ARCH_RISCV64');
+    for (const a of ['SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB']) expect(archs).not.toContain(a);
+    expect(archs).toEqual([...archs].sort());
+    expect(supportedArchs(() => true)).toEqual([...seccompArchitectures].sort());
+  });
+
+  it('names each architecture libseccomp lacks with its JSON path', () => {
+    const problems = seccompArchProblems(
+      { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_X86', 'SCMP_ARCH_SHEB'] },
+      knows,
+      '2.5.4',
+    );
+    expect(problems).toEqual([
+      'linux.seccomp.architectures[1]: architecture "SCMP_ARCH_M68K" is not supported by the linked libseccomp 2.5.4',
+      'linux.seccomp.architectures[3]: architecture "SCMP_ARCH_SHEB" is not supported by the linked libseccomp 2.5.4',
+    ]);
+    expect(seccompArchProblems({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'] }, knows, '2.5.4')).toEqual([]);
+    expect(seccompArchProblems(undefined, knows, '2.5.4')).toEqual([]);
   });
 });
 

@@ -13,6 +13,7 @@ export interface CreateArgs extends GlobalArgs {
   bundle: string;
   'pid-file'?: string;
   'console-socket'?: string;
+  'pidfd-socket'?: string;
   'no-pivot': boolean;
   'no-new-keyring': boolean;
   'preserve-fds': string;
@@ -26,7 +27,7 @@ export const CREATE_FLAGS: FlagTable = {
   bundle: { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' },
   'pid-file': { type: 'string', describe: 'file to write the process id to' },
   'console-socket': { type: 'string', describe: 'AF_UNIX socket that receives the pty master fd' },
-  'pidfd-socket': { type: 'string', hidden: true, describe: 'not supported' },
+  'pidfd-socket': { type: 'string', describe: "AF_UNIX stream socket that receives a pidfd of the container's init" },
   'no-pivot': { type: 'boolean', default: false, describe: 'do not use pivot_root (rootfs on a ramdisk)' },
   'no-new-keyring': { type: 'boolean', default: false, describe: "keep the caller's session keyring" },
   'preserve-fds': { type: 'string', default: '0', describe: 'pass N more fds (from 3) to the container' },
@@ -61,6 +62,7 @@ export function createOptions(a: CreateArgs): CreateOptions {
     bundle: a.bundle,
     pidFile: a['pid-file'],
     consoleSocket: a['console-socket'],
+    pidfdSocket: a['pidfd-socket'],
     noPivot: a['no-pivot'],
     noNewKeyring: a['no-new-keyring'],
     preserveFds: parseCount('preserve-fds', a['preserve-fds']),

@@ -24,6 +24,8 @@ interface ExecCliArgs extends GlobalArgs {
   'process-label'?: string;
   'preserve-fds': string;
   'ignore-paused': boolean;
+  cgroup?: string | string[];
+  'pidfd-socket'?: string;
   '--'?: string[];
 }
 
@@ -45,8 +47,8 @@ export const EXEC_FLAGS: FlagTable = {
   'process-label': { type: 'string', describe: 'SELinux process label' },
   'preserve-fds': { type: 'string', default: '0', describe: 'pass N more fds (from 3) to the process' },
   'ignore-paused': { type: 'boolean', default: false, describe: 'exec even if the container is paused' },
-  cgroup: { type: 'string', hidden: true, describe: 'not supported' },
-  'pidfd-socket': { type: 'string', hidden: true, describe: 'not supported' },
+  cgroup: { type: 'string', describe: 'run in an existing sub-cgroup: PATH, or CONTROLLER[,CONTROLLER...]:PATH (repeatable)' },
+  'pidfd-socket': { type: 'string', describe: 'AF_UNIX stream socket that receives a pidfd of the process' },
 };
 
 export const EXEC_DOC: CommandDoc = {
@@ -96,6 +98,8 @@ export const execCommand = commandModule<ExecCliArgs>(EXEC_DOC, (a) =>
           preserveFds,
           ignorePaused: a['ignore-paused'],
           shim: a.shim,
+          cgroups: list(a.cgroup),
+          pidfdSocket: a['pidfd-socket'],
         });
       } catch (err) {
         // runc: "exec failed: …", status 255, so a caller can tell a failed exec from the program's status.

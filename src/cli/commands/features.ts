@@ -21,7 +21,15 @@ export const featuresCommand = commandModule<GlobalArgs>(FEATURES_DOC, () =>
   handle(async () => {
     const [{ features }, { native }] = await Promise.all([import('../../runtime/features.js'), import('../../native/addon.js')]);
     const { version, commit } = buildInfo();
-    const f = features({ specVersion: SPEC_VERSION, version, commit, libseccompVersion: native().seccompVersion(), kernelRelease: release() });
+    const addon = native();
+    const f = features({
+      specVersion: SPEC_VERSION,
+      version,
+      commit,
+      libseccompVersion: addon.seccompVersion(),
+      kernelRelease: release(),
+      seccompArchKnown: (name) => addon.seccompArchKnown(name),
+    });
     writeSync(1, JSON.stringify(f, null, '    ') + '\n');
   }),
 );

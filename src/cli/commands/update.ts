@@ -4,6 +4,12 @@ import { handle } from '../handle.js';
 import { commandModule, type CommandDoc } from '../command-def.js';
 import type { FlagTable } from '../flags.js';
 
+/** Intel RDT schemata: refused (runc's error where the host has no CAT/MBA), since tsrun makes no resctrl group. */
+export const UPDATE_RDT_FLAGS: FlagTable = {
+  'l3-cache-schema': { type: 'string', describe: 'Intel RDT/CAT L3 cache schema (fails: tsrun does not apply Intel RDT)' },
+  'mem-bw-schema': { type: 'string', describe: 'Intel RDT/MBA memory bandwidth schema (fails: tsrun does not apply Intel RDT)' },
+};
+
 export interface UpdateArgs extends GlobalArgs {
   'container-id': string;
   resources?: string;
@@ -39,8 +45,7 @@ const FLAGS: FlagTable = {
       { type: 'string', describe: DESCRIBE[name as keyof typeof UPDATE_FLAGS], hidden: name.startsWith('kernel') || name === 'cpu-shares' },
     ]),
   ),
-  'l3-cache-schema': { type: 'string', hidden: true, describe: 'Intel RDT L3 cache schema' },
-  'mem-bw-schema': { type: 'string', hidden: true, describe: 'Intel RDT memory bandwidth schema' },
+  ...UPDATE_RDT_FLAGS,
 };
 
 export const UPDATE_DOC: CommandDoc = {
