@@ -21,7 +21,7 @@ export interface CgroupManagerOptions {
   /** v2: loads the device rules as an eBPF program (without it, apply writes no device rules on v2). */
   devicePrograms?: DeviceProgramOps;
   /** The systemd driver: the transient unit holding the container, its slice, the container's id. */
-  systemd?: { unit: string; slice: string; id: string; job: UnitJob };
+  systemd?: { unit: string; slice: string; id: string; job: UnitJob; isInit?: boolean };
 }
 
 /** What setUp, enter and remove do for the cgroupfs driver, on top of a manager's directory operations. */

@@ -28,15 +28,15 @@ export class SystemdCgroupManager implements CgroupManager {
 
   /** Returns once systemd's job is done: the defaults it writes then cannot overwrite the limits that follow. */
   enter(pid: number): string[] {
-    const { unit, slice, id, job } = this.unit;
-    startTransientUnit({ unit, slice, pid, id, v2: this.v2 }, job);
+    const { unit, slice, id, job, isInit } = this.unit;
+    startTransientUnit({ unit, slice, pid, id, v2: this.v2 }, job, isInit);
     this.fs.join(pid);
     return this.fs.apply(this.resources);
   }
 
   remove(): void {
     this.fs.killAll();
-    stopUnit(this.unit.unit, this.unit.job);
+    stopUnit(this.unit.unit, this.unit.job, this.unit.isInit);
     this.fs.destroy();
   }
 
