@@ -1,3 +1,4 @@
+import { termSignal } from './util/wait-status.js';
 import { constants } from 'node:os';
 
 /**
@@ -44,7 +45,7 @@ export class InitDiedError extends TsrunError {
     this.name = 'InitDiedError';
   }
   get signal(): number {
-    return this.waitStatus & 0x7f;
+    return termSignal(this.waitStatus);
   }
 }
 

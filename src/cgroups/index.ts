@@ -1,6 +1,7 @@
 /** Entry point of the cgroup code: picking the manager for the host, update merging, the v2 device filter. */
 import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
 import { DEVICE_FILTER_LICENSE, deviceFilterProgram } from './devicefilter.js';
+import { SystemdCgroupManager } from './systemd.js';
 import { deviceRules } from './devices.js';
 import type { CgroupManagerOptions } from './manager-common.js';
 import type { CgroupManager } from './types.js';
@@ -23,7 +24,8 @@ export { CgroupV2Manager } from './v2.js';
  * removes paths.v2), v2 for the unified hierarchy.
  */
 export function openCgroupManager(opts: CgroupManagerOptions): CgroupManager {
-  return opts.layout.mode === 'v2' ? new CgroupV2Manager(opts) : new CgroupV1Manager(opts);
+  const fs = opts.layout.mode === 'v2' ? new CgroupV2Manager(opts) : new CgroupV1Manager(opts);
+  return opts.systemd ? new SystemdCgroupManager(fs, opts.systemd, opts.layout.mode === 'v2', opts.resources) : fs;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
 import type { FreezerState, FreezerTiming } from './freezer.js';
 import { CgroupFiles, cgroupFileError, errCode, type CgroupIO } from './io.js';
 import { killPids, readAllProcs, type RmdirRetry } from './procs.js';
-import type { CgroupLayout, CgroupPaths } from './types.js';
+import type { CgroupLayout, CgroupManager, CgroupPaths, DeviceProgramOps, UnitJob } from './types.js';
 
 export interface CgroupManagerOptions {
   layout: CgroupLayout;
@@ -18,6 +18,26 @@ export interface CgroupManagerOptions {
   io?: CgroupIO;
   freezerTiming?: Partial<FreezerTiming>;
   rmdirRetry?: RmdirRetry;
+  /** v2: loads the device rules as an eBPF program (without it, apply writes no device rules on v2). */
+  devicePrograms?: DeviceProgramOps;
+  /** The systemd driver: the transient unit holding the container, its slice, the container's id. */
+  systemd?: { unit: string; slice: string; id: string; job: UnitJob; isInit?: boolean };
+}
+
+/** What setUp, enter and remove do for the cgroupfs driver, on top of a manager's directory operations. */
+export function fsSetUp(m: CgroupManager, resources: LinuxResources): string[] {
+  m.create();
+  return m.apply(resources);
+}
+
+export function fsEnter(m: CgroupManager, pid: number, clonedIn: boolean): string[] {
+  if (!clonedIn) m.addProcess(pid);
+  return [];
+}
+
+export function fsRemove(m: CgroupManager): void {
+  m.killAll();
+  m.destroy();
 }
 
 /** `p` on the filesystem the manager works on. */

@@ -14,8 +14,11 @@ const JOB_TIMEOUT_MS = 30_000;
 type UnitJob = NativeAddon['systemdUnitJob'];
 
 /** systemd must be the init of this machine (runc: /run/systemd/system exists). */
-export function assertSystemdRunning(): void {
-  if (existsSync('/run/systemd/system')) return;
+/** runc's test: systemd is this machine's init when /run/systemd/system exists. */
+export const systemdIsInit = (): boolean => existsSync('/run/systemd/system');
+
+export function assertSystemdRunning(isInit = systemdIsInit()): void {
+  if (isInit) return;
   let pid1 = '?';
   try {
     pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
@@ -58,8 +61,8 @@ function busFailure(what: string, err: unknown): TsrunError {
 }
 
 /** Starts the unit with the init in it and returns once systemd's job is done. */
-export function startTransientUnit(o: TransientUnit, job: UnitJob): void {
-  assertSystemdRunning();
+export function startTransientUnit(o: TransientUnit, job: UnitJob, isInit = systemdIsInit()): void {
+  assertSystemdRunning(isInit);
   let result: string;
   try {
     result = job('StartTransientUnit', o.unit, transientUnitProperties(o), JOB_TIMEOUT_MS);
@@ -70,8 +73,8 @@ export function startTransientUnit(o: TransientUnit, job: UnitJob): void {
 }
 
 /** Stops the unit and waits for its job; a unit that is already gone is what was wanted. */
-export function stopUnit(unit: string, job: UnitJob): void {
-  if (!existsSync('/run/systemd/system')) return;
+export function stopUnit(unit: string, job: UnitJob, isInit = systemdIsInit()): void {
+  if (!isInit) return;
   try {
     job('StopUnit', unit, [], JOB_TIMEOUT_MS);
   } catch (err) {

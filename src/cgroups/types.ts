@@ -16,6 +16,25 @@ export interface CgroupLayout {
   v2?: { mountpoint: string; root: string };
 }
 
+/**
+ * The kernel side of the v2 device controller (BPF_PROG_TYPE_CGROUP_DEVICE programs on a cgroup directory fd),
+ * given by the caller: the managers stay free of the native addon.
+ */
+export interface DeviceProgramOps {
+  query(dirFd: number): number[];
+  load(insns: Buffer, license: string): number;
+  attach(dirFd: number, progFd: number): void;
+  detach(dirFd: number, progFd: number): void;
+}
+
+/** systemd's StartTransientUnit/StopUnit, waiting for the job (the addon's systemdUnitJob). */
+export type UnitJob = (
+  method: 'StartTransientUnit' | 'StopUnit',
+  unit: string,
+  props: import('../native/contract.js').SystemdProperty[],
+  timeoutMs: number,
+) => string;
+
 /** The container's cgroup directories, absolute host paths; recorded in state.json at create. */
 export interface CgroupPaths {
   /** v1 (and hybrid): controller (or "name=systemd") → directory. */
@@ -97,6 +116,18 @@ export interface CgroupManager {
   killAll(): void;
   /** Removes the directories (leaf first); a missing one is fine. */
   destroy(): void;
+  /**
+   * create, before the init exists. cgroupfs: makes the cgroup and writes every limit (device rules included),
+   * so the init starts limited. systemd: nothing yet (the unit is made with the init's pid: see enter).
+   */
+  setUp(resources: LinuxResources): string[];
+  /**
+   * create, once the init exists and waits. cgroupfs: puts it in the cgroup (unless it was cloned straight into
+   * the v2 directory). systemd: starts the transient unit with the pid, waits for its job, then writes the limits.
+   */
+  enter(pid: number, clonedIn: boolean): string[];
+  /** delete: kills what is left, stops the systemd unit, removes the directories. */
+  remove(): void;
   stats(): CgroupStats;
   /** How many times the OOM killer acted in this cgroup so far (v2 memory.events oom_kill, v1 oom_control). */
   oomKills(): number;

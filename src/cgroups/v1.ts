@@ -8,7 +8,7 @@ import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
 import { deviceRules } from './devices.js';
 import { DEFAULT_FREEZER_TIMING, freezeV1, freezerStateV1, thawV1, type FreezerTiming } from './freezer.js';
 import { CgroupFiles, nodeIO } from './io.js';
-import { killAllProcesses, mkdirAll, refuseBusyCgroup, underRoot, type CgroupManagerOptions } from './manager-common.js';
+import { fsEnter, fsRemove, fsSetUp, killAllProcesses, mkdirAll, refuseBusyCgroup, underRoot, type CgroupManagerOptions } from './manager-common.js';
 import { valueByKey } from './parse.js';
 import { RUNC_V1_SUBSYSTEMS } from './paths.js';
 import { DEFAULT_RMDIR_RETRY, readAllProcs, removeCgroups, writeProc, type RmdirRetry } from './procs.js';
@@ -184,6 +184,18 @@ export class CgroupV1Manager implements CgroupManager {
 
   isFrozen(): boolean {
     return this.freezerState() === 'FROZEN';
+  }
+
+  setUp(resources: LinuxResources): string[] {
+    return fsSetUp(this, resources);
+  }
+
+  enter(pid: number, clonedIn: boolean): string[] {
+    return fsEnter(this, pid, clonedIn);
+  }
+
+  remove(): void {
+    fsRemove(this);
   }
 
   killAll(): void {

@@ -1,14 +1,15 @@
 /** The cgroupfs manager for the cgroup v2 unified hierarchy, after runc's fs2.Manager. */
 import { TsrunError } from '../errors.js';
-import type { LinuxResources } from '../spec/schema.js';
+import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
 import { cpuSharesToWeight } from './convert.js';
 import { DEFAULT_FREEZER_TIMING, freezerStateV2, setFreezerV2, type FreezerTiming } from './freezer.js';
 import { CgroupFiles, errCode, nodeIO } from './io.js';
-import { killAllProcesses, refuseBusyCgroup, underRoot, type CgroupManagerOptions } from './manager-common.js';
+import { loadDeviceProgram } from './device-program.js';
+import { fsEnter, fsRemove, fsSetUp, killAllProcesses, refuseBusyCgroup, underRoot, type CgroupManagerOptions } from './manager-common.js';
 import { valueByKey } from './parse.js';
 import { DEFAULT_RMDIR_RETRY, readAllProcs, removeCgroup, writeProc, type RmdirRetry } from './procs.js';
 import { ResourceWriter } from './resource-writer.js';
-import type { CgroupManager, CgroupPaths, CgroupStats } from './types.js';
+import type { CgroupManager, CgroupPaths, CgroupStats, DeviceProgramOps } from './types.js';
 import { applyV2 } from './v2-apply.js';
 import { statsV2 } from './v2-stats.js';
 
@@ -32,6 +33,8 @@ export class CgroupV2Manager implements CgroupManager {
   private readonly dirPath: string;
   private readonly mount: string;
   private readonly resources: LinuxResources | undefined;
+  private readonly specDevices: LinuxDevice[] | undefined;
+  private readonly devicePrograms: DeviceProgramOps | undefined;
   private readonly timing: FreezerTiming;
   private readonly rmdirRetry: RmdirRetry;
 
@@ -44,6 +47,8 @@ export class CgroupV2Manager implements CgroupManager {
     this.dirPath = underRoot(root, o.paths.v2);
     this.mount = underRoot(root, o.layout.v2.mountpoint).replace(/(.)\/+$/, '$1');
     this.resources = o.resources;
+    this.specDevices = o.specDevices;
+    this.devicePrograms = o.devicePrograms;
     this.timing = { ...DEFAULT_FREEZER_TIMING, ...o.freezerTiming };
     this.rmdirRetry = o.rmdirRetry ?? DEFAULT_RMDIR_RETRY;
   }
@@ -130,15 +135,34 @@ export class CgroupV2Manager implements CgroupManager {
     }
   }
 
+  /** The files, then the device rules as an eBPF program (when the caller gave the means to load one). */
   apply(resources: LinuxResources): string[] {
+    const w = this.writeFiles(resources);
+    if (this.devicePrograms) loadDeviceProgram(this.devicePrograms, this.dirPath, resources, this.specDevices);
+    return w;
+  }
+
+  /** The files only: runc's update leaves the device rules alone (SkipDevices). */
+  update(resources: LinuxResources): string[] {
+    return this.writeFiles(resources);
+  }
+
+  private writeFiles(resources: LinuxResources): string[] {
     const w = new ResourceWriter(this.files);
     applyV2(w, this.dirPath, resources);
     return w.warnings;
   }
 
-  /** As apply: on v2 the device program is the caller's either way. */
-  update(resources: LinuxResources): string[] {
-    return this.apply(resources);
+  setUp(resources: LinuxResources): string[] {
+    return fsSetUp(this, resources);
+  }
+
+  enter(pid: number, clonedIn: boolean): string[] {
+    return fsEnter(this, pid, clonedIn);
+  }
+
+  remove(): void {
+    fsRemove(this);
   }
 
   addProcess(pid: number): void {

@@ -1,21 +1,19 @@
 /**
  * The container's cgroup from create to delete: where it is (recorded in state.json, so later commands need
- * no --systemd-cgroup), its limits applied before the init can run anything, the v2 device filter loaded
- * into the kernel, and its removal.
+ * no --systemd-cgroup) and the manager that applies its limits before the init can run anything and removes it.
  */
-import { closeSync, openSync, readFileSync, constants as fsc } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import {
   openCgroupManager,
   ownCgroups,
   parseSystemdPath,
   readLayout,
   resolveCgroupPaths,
-  v2DeviceFilter,
   type CgroupLayout,
   type CgroupManager,
   type CgroupPaths,
 } from '../cgroups/index.js';
-import { startTransientUnit, stopUnit } from '../cgroups/systemd-scope.js';
+import type { DeviceProgramOps, UnitJob } from '../cgroups/types.js';
 import { native } from '../native/addon.js';
 import type { CgroupHost } from '../plan/host.js';
 import type { LinuxDevice, LinuxResources, Spec } from '../spec/schema.js';
@@ -59,71 +57,35 @@ export function planCgroup(spec: Spec, id: string, systemd: boolean): CgroupReco
   };
 }
 
-export function managerOf(r: CgroupRecord): CgroupManager {
-  return openCgroupManager({ layout: r.layout, paths: r.paths, resources: r.resources, specDevices: r.specDevices });
+/**
+ * The manager of a recorded cgroup: cgroupfs v1/v2 or systemd behind one interface, with the kernel's means to
+ * load v2 device programs and to talk to systemd (from the addon, loaded only if they are used).
+ */
+export function managerOf(r: CgroupRecord, id = ''): CgroupManager {
+  const devicePrograms: DeviceProgramOps = {
+    query: (fd) => native().bpfQueryDevice(fd),
+    load: (insns, license) => native().bpfLoadDeviceProgram(insns, license),
+    attach: (fd, prog) => native().bpfAttachDevice(fd, prog),
+    detach: (fd, prog) => native().bpfDetachDevice(fd, prog),
+  };
+  const systemd =
+    r.driver === 'systemd' ? { unit: r.unit!, slice: r.slice!, id, job: (...a: Parameters<UnitJob>) => native().systemdUnitJob(...a) } : undefined;
+  return openCgroupManager({ layout: r.layout, paths: r.paths, resources: r.resources, specDevices: r.specDevices, devicePrograms, systemd });
 }
 
-/**
- * cgroupfs: make the cgroup and apply every limit before the init exists (on v2 the init is then cloned
- * straight into it). systemd creates the cgroup itself once the init's pid is known: see joinCgroup.
- */
+/** Before the init exists: the cgroup made and limited (cgroupfs), or nothing yet (systemd). */
 export function prepareCgroup(r: CgroupRecord): string[] {
-  if (r.driver === 'systemd') return [];
-  const m = managerOf(r);
-  m.create();
-  const warnings = m.apply(r.resources ?? {});
-  loadDeviceFilter(r);
-  return warnings;
+  return managerOf(r).setUp(r.resources ?? {});
 }
 
-/**
- * The init exists and waits: put it in its cgroup (v1 hierarchies, the v2 directory unless the launcher cloned
- * it there already, or the systemd unit, then the limits).
- */
+/** The init exists and waits: it enters its cgroup (the systemd unit is started with it), then the limits. */
 export function joinCgroup(r: CgroupRecord, pid: number, id: string, clonedIn = false): string[] {
-  if (r.driver === 'systemd') {
-    // Returns once systemd's job is done: its defaults are written, so the limits that follow stay.
-    startTransientUnit({ unit: r.unit!, slice: r.slice!, pid, id, v2: r.layout.mode === 'v2' }, native().systemdUnitJob);
-    const m = managerOf(r);
-    m.join(pid);
-    const warnings = m.apply(r.resources ?? {});
-    loadDeviceFilter(r);
-    return warnings;
-  }
-  if (!clonedIn) managerOf(r).addProcess(pid);
-  return [];
-}
-
-/** cgroup v2 has no devices files: the rules are an eBPF program attached to the directory. */
-function loadDeviceFilter(r: CgroupRecord): void {
-  if (r.layout.mode !== 'v2' || !r.paths.v2) return;
-  const addon = native();
-  const { program, license } = v2DeviceFilter(r.resources, r.specDevices);
-  const dir = openSync(r.paths.v2, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  try {
-    const old = addon.bpfQueryDevice(dir);
-    const prog = addon.bpfLoadDeviceProgram(program, license);
-    try {
-      // The new filter goes on before the old ones come off, so no moment is unfiltered.
-      addon.bpfAttachDevice(dir, prog);
-      for (const fd of old) {
-        addon.bpfDetachDevice(dir, fd);
-        closeSync(fd);
-      }
-    } finally {
-      closeSync(prog);
-    }
-  } finally {
-    closeSync(dir);
-  }
+  return managerOf(r, id).enter(pid, clonedIn);
 }
 
 /** Kills whatever is left in the cgroup and removes it (and its systemd unit). */
 export function destroyCgroup(r: CgroupRecord): void {
-  const m = managerOf(r);
-  m.killAll();
-  if (r.driver === 'systemd' && r.unit) stopUnit(r.unit, native().systemdUnitJob);
-  m.destroy();
+  managerOf(r).remove();
 }
 
 /** The plan's view of the container's cgroups, for the container's /sys/fs/cgroup mount. */

@@ -1,4 +1,5 @@
 /** Turns {step, errno, index} from the launcher or the init into one clear, runc-worded message. */
+import { describeWaitStatus } from '../util/wait-status.js';
 import { InitDiedError, SysError, TsrunError, errnoMessage } from '../errors.js';
 import { Step } from '../native/contract.js';
 import type { Plan } from '../plan/plan.js';
@@ -7,10 +8,6 @@ const ENOENT = 2;
 const EACCES = 13;
 const ELOOP = 40;
 
-function statusText(status: number): string {
-  const sig = status & 0x7f;
-  return sig === 0 ? `exit status ${(status >> 8) & 0xff}` : `signal ${sig}`;
-}
 
 export function describeInitError(plan: Plan, step: number, errno: number, index: number): TsrunError {
   const p = plan.process;
@@ -80,7 +77,7 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
     case Step.SECCOMP_LISTENER:
       return msg(`send the seccomp notify fd to "${plan.seccompListener?.path ?? ''}"`);
     case Step.CLONE:
-      if (errno === 0) return new InitDiedError(index, `container init died during setup (${statusText(index)})`);
+      if (errno === 0) return new InitDiedError(index, `container init died during setup (${describeWaitStatus(index, true)})`);
       return msg('clone the container init');
     case Step.UID_MAP:
       return msg('write uid_map');
@@ -153,7 +150,7 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
       const what = `${name} hook #${nth} (${h?.path ?? '?'})`;
       if (errno === -110) return new TsrunError(`${what}: ran past its timeout of ${h?.timeout}s`);
       if (errno < 0) return new SysError(what, -errno);
-      return new TsrunError(`${what}: ${(errno & 0x7f) === 0 ? `exit status ${(errno >> 8) & 0xff}` : `killed by signal ${errno & 0x7f}`}`);
+      return new TsrunError(`${what}: ${describeWaitStatus(errno)}`);
     }
     default:
       return msg(`step ${step}`);

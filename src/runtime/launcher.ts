@@ -3,6 +3,7 @@
  * sends the plan and follows the init until it is ready. Node never clones and never enters the container.
  */
 import { closeSync, readSync, writeSync } from 'node:fs';
+import { describeWaitStatus } from '../util/wait-status.js';
 import { TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import { MSG_SIZE, Msg } from '../native/contract.js';
@@ -114,7 +115,7 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
       if (!m) {
         const { status } = addon.waitpid(launcherPid, 0);
         launcherPid = -1;
-        throw new TsrunError(`container launcher died unexpectedly (${describeStatus(status)})`);
+        throw new TsrunError(`container launcher died unexpectedly (${describeWaitStatus(status)})`);
       }
       switch (m.type) {
         case Msg.PID:
@@ -169,20 +170,10 @@ export async function waitForeground(l: Launched): Promise<number> {
   const m = readMsg(l.ctl);
   closeSync(l.ctl);
   if (!m || m.type !== Msg.EXITED) {
-    throw new TsrunError(`container launcher died before reporting the exit status (${describeStatus(launcherStatus)})`);
+    throw new TsrunError(`container launcher died before reporting the exit status (${describeWaitStatus(launcherStatus)})`);
   }
   return m.a;
 }
 
-export function describeStatus(status: number): string {
-  const sig = status & 0x7f;
-  if (sig === 0) return `exit status ${(status >> 8) & 0xff}`;
-  return `killed by signal ${sig}`;
-}
-
-/** The shell convention callers rely on: the exit code, or 128 + the signal. */
-export function exitCodeOf(status: number): number {
-  const sig = status & 0x7f;
-  return sig === 0 ? (status >> 8) & 0xff : 128 + sig;
-}
+export { exitCodeOf } from '../util/wait-status.js';
 

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openCgroupManager, v2DeviceFilter } from '../../src/cgroups/index.js';
-import type { CgroupLayout } from '../../src/cgroups/types.js';
+import type { CgroupLayout, DeviceProgramOps } from '../../src/cgroups/types.js';
 import { CgroupV2Manager } from '../../src/cgroups/v2.js';
 import type { LinuxResources } from '../../src/spec/schema.js';
 import { cleanup, FakeCgroupIO, readRel, tempRoot, writeTree } from './fake-cgroupfs.js';
@@ -46,7 +46,7 @@ function v2Files(): Record<string, string> {
   };
 }
 
-function setup(o: { path?: string; resources?: LinuxResources; rootFiles?: Record<string, string> } = {}) {
+function setup(o: { path?: string; resources?: LinuxResources; rootFiles?: Record<string, string>; devicePrograms?: DeviceProgramOps } = {}) {
   const root = tempRoot();
   roots.push(root);
   writeTree(root, { [`${C}/cgroup.controllers`]: CONTROLLERS + '\n', [`${C}/cgroup.subtree_control`]: '', [`${C}/cgroup.procs`]: '1\n', ...o.rootFiles });
@@ -54,7 +54,7 @@ function setup(o: { path?: string; resources?: LinuxResources; rootFiles?: Recor
   const layout: CgroupLayout = { mode: 'v2', v1: [], v2: { mountpoint: C, root: '/' } };
   // Paths given without the root: the manager puts them under it.
   const paths = { v1: {}, v2: o.path ?? `${C}/machine.slice/ctr` };
-  const m = openCgroupManager({ layout, paths, root, io, resources: o.resources, freezerTiming: { v2WaitTries: 3, v2WaitSleepMs: 1 } });
+  const m = openCgroupManager({ layout, paths, root, io, resources: o.resources, devicePrograms: o.devicePrograms, freezerTiming: { v2WaitTries: 3, v2WaitSleepMs: 1 } });
   return { root, io, m, dir: paths.v2 };
 }
 
@@ -391,5 +391,38 @@ describe('CgroupV2Manager.stats', () => {
     expect(s.memory).toEqual({ usage: {} });
     expect(s.hugetlb).toEqual({});
     expect(m.oomKills()).toBe(0);
+  });
+});
+
+describe('CgroupV2Manager device rules', () => {
+  /** Records what the manager asks of the kernel; fds are /dev/null opens so the manager can close them. */
+  function recorder() {
+    const calls: string[] = [];
+    let loaded: Buffer | undefined;
+    const fd = () => openSync('/dev/null', 'r');
+    const ops: DeviceProgramOps = {
+      query: () => (calls.push('query'), [fd()]),
+      load: (insns, license) => ((loaded = insns), calls.push(`load ${license}`), fd()),
+      attach: () => void calls.push('attach'),
+      detach: () => void calls.push('detach old'),
+    };
+    return { ops, calls, program: () => loaded };
+  }
+
+  it("setUp writes the files and loads the container's device program, attached before the old one comes off", () => {
+    const resources: LinuxResources = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }] };
+    const r = recorder();
+    const { m } = setup({ resources, devicePrograms: r.ops });
+    expect(m.setUp(resources)).toEqual([]);
+    expect(r.calls).toEqual(['query', 'load Apache', 'attach', 'detach old']);
+    expect(r.program()).toEqual(v2DeviceFilter(resources, undefined).program);
+  });
+
+  it("update leaves the device program alone (runc's SkipDevices)", () => {
+    const r = recorder();
+    const { m } = setup({ devicePrograms: r.ops });
+    m.create();
+    m.update({ pids: { limit: 10 } });
+    expect(r.calls).toEqual([]);
   });
 });
