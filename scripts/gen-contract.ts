@@ -8,8 +8,9 @@
 // test/native/contract.test.ts to compare with the TypeScript values.
 // The file is rewritten only when its text changes (no needless recompilation).
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import * as contract from '../src/native/contract.ts';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as contract from '../src/native/contract.js';
 
 type CType = (typeof contract.NativeType)[keyof typeof contract.NativeType];
 
@@ -47,7 +48,7 @@ function cChar(s: string, where: string): string {
 
 function cNumber(v: unknown, type: string, where: string): string {
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) fail(`${where}: ${JSON.stringify(v)} is not an integer`);
-  const range = RANGES[type] ?? fail(`${where}: unknown numeric type ${type}`);
+  const range = RANGES[type] ?? fail(`${where}: unknown C++ type ${type}`);
   const b = BigInt(v);
   if (b < range[0] || b > range[1]) fail(`${where}: ${v} does not fit in ${type}`);
   return v >= 0x10000 ? `0x${v.toString(16)}` : String(v);
@@ -67,9 +68,10 @@ function cValue(v: unknown, type: CType, where: string): { decl: string; literal
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export function generate(): string {
-  const types = contract.NativeType as Record<string, CType>;
-  const exported = contract as unknown as Record<string, unknown>;
+/** The header for a contract module (src/native/contract.ts unless a test passes another). */
+export function generate(mod: Record<string, unknown> = contract as unknown as Record<string, unknown>): string {
+  const types = (mod.NativeType ?? fail('the contract has no NativeType')) as Record<string, CType>;
+  const exported = mod;
   // Every runtime export is a constant (or a group of them) with a type, and every type names an export.
   for (const [name, value] of Object.entries(exported)) {
     if (name === 'NativeType') continue;
@@ -168,7 +170,8 @@ ${chars.join('\n')}
 `;
 }
 
-if (import.meta.main) {
+// Run as a script (not imported, as test/native/contract.test.ts does).
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const out = process.argv[2];
   if (!out) fail('usage: bun scripts/gen-contract.ts <out.h>');
   const text = generate();
