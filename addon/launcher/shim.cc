@@ -281,8 +281,10 @@ class Shim {
     size_t off = shim_proto::parse_frames(c.in.data(), c.in.size(), ATTACH_FRAME_MAX, [&](uint8_t type, const uint8_t* body, uint32_t len) {
       if (type == InputFrame::STDIN && stdin_target() >= 0 && !close_stdin_) pending_.append(reinterpret_cast<const char*>(body), len);
       struct winsize ws = {};
-      if (type == InputFrame::RESIZE && master.valid() && shim_proto::decode_resize(body, len, &ws.ws_row, &ws.ws_col))
-        ioctl(master.get(), TIOCSWINSZ, &ws);  // best effort: a size the pty refuses changes nothing
+      if (type == InputFrame::RESIZE && master.valid() && shim_proto::decode_resize(body, len, &ws.ws_row, &ws.ws_col) &&
+          ioctl(master.get(), TIOCSWINSZ, &ws) < 0) {
+        // best effort: a size the pty refuses changes nothing
+      }
       if (type == InputFrame::CLOSE_STDIN && in.valid()) close_stdin_ = true;
     });
     if (off == shim_proto::kFrameTooLarge) {
