@@ -1,5 +1,5 @@
 // The state directory, read as src/runtime/state.ts reads it: <root>/<id>/ with state.json, exec.fifo and the
-// shim's exit.json (names and fields: addon/core/contract.h, mirroring src/native/contract.ts). The root is
+// shim's exit.json (names and fields: addon/core/contract.h, generated from src/native/contract.ts). The root is
 // trusted only as checkRoot trusts it; nothing below it is reached through a symlink.
 #pragma once
 #include <cstdint>

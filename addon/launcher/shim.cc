@@ -7,6 +7,7 @@
 //     limit; the log dir is not the state directory (a small tmpfs that output must never fill);
 //   - serves <state>/attach.sock: live output to every client, stdin and terminal resizes from them (frames:
 //     u8 type, u32 little-endian length, payload);
+//   (names and formats: src/native/contract.ts, through contract.h and shim_proto.h)
 //   - holds the write end of the container's stdin pipe and the pty master, so a client going away never gives
 //     the container EOF or SIGPIPE;
 //   - when the init exits, drains the output, then writes <state>/exit.json atomically and exits.
@@ -37,33 +38,24 @@
 #include "../core/contract.h"
 #include "../core/fd.h"
 #include "../core/sys.h"
+#include "shim_proto.h"
 
 namespace tsrun {
 
 namespace {
 
 constexpr const char* kLog = StateFile::LOG;
-constexpr const char* kLogOld = "container.log.1";
+constexpr const char* kLogOld = ShimFile::LOG_ROTATED;
 constexpr const char* kExit = StateFile::EXIT;
-constexpr const char* kExitTmp = ".exit.json.tmp";
+constexpr const char* kExitTmp = ShimFile::EXIT_TMP;
 constexpr const char* kSocket = StateFile::ATTACH_SOCKET;
 constexpr size_t kMaxClients = 16;
-constexpr uint32_t kMaxFrame = 1 << 20;
 constexpr size_t kMaxPendingStdin = 1 << 20;
 
-// Frame types. Shim → client: output. Client → shim: input.
-constexpr uint8_t kStdout = 1, kStderr = 2;
-constexpr uint8_t kIn = 0, kResize = 1, kCloseStdin = 2;
-
 std::string now_rfc3339nano() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, sizeof(buf) - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
+  struct timespec ts = {};
+  if (clock_gettime(CLOCK_REALTIME, &ts) < 0) ts = {};
+  return shim_proto::rfc3339nano(ts);
 }
 
 void set_nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
@@ -140,9 +132,9 @@ class Shim {
 
     if (ipid != SIZE_MAX && p[ipid].revents) read_pid();
     if (icon != SIZE_MAX && p[icon].revents) receive_master();
-    if (iout != SIZE_MAX && p[iout].revents) pump(out, kStdout);
-    if (ierr != SIZE_MAX && p[ierr].revents) pump(err, kStderr);
-    if (imas != SIZE_MAX && (p[imas].revents & (POLLIN | POLLHUP | POLLERR))) pump(master, kStdout);
+    if (iout != SIZE_MAX && p[iout].revents) pump(out, OutputFrame::STDOUT);
+    if (ierr != SIZE_MAX && p[ierr].revents) pump(err, OutputFrame::STDERR);
+    if (imas != SIZE_MAX && (p[imas].revents & (POLLIN | POLLHUP | POLLERR))) pump(master, OutputFrame::STDOUT);
     if ((imas != SIZE_MAX && (p[imas].revents & POLLOUT)) || (iin != SIZE_MAX && p[iin].revents)) flush_stdin();
     if (ilis != SIZE_MAX && (p[ilis].revents & POLLIN)) accept_clients();
     for (size_t i = clients_.size(); i-- > 0;)
@@ -221,26 +213,18 @@ class Shim {
 
   void record(uint8_t stream, const char* data, size_t len) {
     if (!log.valid()) return;
-    const char* name = stream == kStderr ? "stderr" : "stdout";
+    const char* name = shim_proto::log_stream_name(stream);
     std::string ts = now_rfc3339nano();
     std::string batch;  // records for the current file, written in one go
-    auto add = [&](char tag, const char* text, size_t n) {
-      std::string e;
-      e.append(ts).append(" ").append(name).append(" ").append(1, tag).append(" ").append(text, n).append("\n");
+    shim_proto::split_log_records(data, len, [&](char tag, const char* text, size_t n) {
+      std::string e = shim_proto::log_record(ts, name, tag, text, n);
       // Rotation is decided record by record: one large read cannot push a file past the limit.
       if (log_max_ > 0 && log_size_ + batch.size() > 0 && log_size_ + batch.size() + e.size() > log_max_) {
         flush(&batch);
         rotate();
       }
       batch += e;
-    };
-    size_t start = 0;
-    for (size_t i = 0; i < len; i++) {
-      if (data[i] != '\n') continue;
-      add('F', data + start, i - start);
-      start = i + 1;
-    }
-    if (start < len) add('P', data + start, len - start);
+    });
     flush(&batch);
   }
 
@@ -259,17 +243,16 @@ class Shim {
   }
 
   void broadcast(uint8_t stream, const char* data, size_t len) {
-    uint8_t head[5] = {stream, 0, 0, 0, 0};
-    uint32_t n = static_cast<uint32_t>(len);
-    std::memcpy(head + 1, &n, 4);
+    uint8_t head[FrameLayout::HEADER_SIZE];
+    shim_proto::frame_header(stream, static_cast<uint32_t>(len), head);
     for (size_t i = clients_.size(); i-- > 0;) {
-      struct iovec iov[2] = {{head, 5}, {const_cast<char*>(data), len}};
+      struct iovec iov[2] = {{head, sizeof(head)}, {const_cast<char*>(data), len}};
       struct msghdr mh = {};
       mh.msg_iov = iov;
       mh.msg_iovlen = 2;
       ssize_t w = sendmsg(clients_[i].fd.get(), &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
       // A client that cannot keep up is dropped: the container is never slowed down by a watcher.
-      if (w != static_cast<ssize_t>(5 + len)) clients_.erase(clients_.begin() + static_cast<long>(i));
+      if (w != static_cast<ssize_t>(sizeof(head) + len)) clients_.erase(clients_.begin() + static_cast<long>(i));
     }
   }
 
@@ -295,28 +278,18 @@ class Shim {
     }
     if (r < 0) return;
     c.in.insert(c.in.end(), buf, buf + r);
-    size_t off = 0;
-    while (c.in.size() - off >= 5) {
-      uint8_t type = c.in[off];
-      uint32_t len;
-      std::memcpy(&len, &c.in[off + 1], 4);
-      if (len > kMaxFrame) {
-        clients_.erase(clients_.begin() + static_cast<long>(i));
-        return;
+    size_t off = shim_proto::parse_frames(c.in.data(), c.in.size(), ATTACH_FRAME_MAX, [&](uint8_t type, const uint8_t* body, uint32_t len) {
+      if (type == InputFrame::STDIN && stdin_target() >= 0 && !close_stdin_) pending_.append(reinterpret_cast<const char*>(body), len);
+      struct winsize ws = {};
+      if (type == InputFrame::RESIZE && master.valid() && shim_proto::decode_resize(body, len, &ws.ws_row, &ws.ws_col) &&
+          ioctl(master.get(), TIOCSWINSZ, &ws) < 0) {
+        // best effort: a size the pty refuses changes nothing
       }
-      if (c.in.size() - off - 5 < len) break;
-      const uint8_t* body = &c.in[off + 5];
-      if (type == kIn && stdin_target() >= 0 && !close_stdin_) pending_.append(reinterpret_cast<const char*>(body), len);
-      if (type == kResize && len == 4 && master.valid()) {
-        uint16_t rc[2];
-        std::memcpy(rc, body, 4);
-        struct winsize ws = {};
-        ws.ws_row = rc[0];
-        ws.ws_col = rc[1];
-        ioctl(master.get(), TIOCSWINSZ, &ws);
-      }
-      if (type == kCloseStdin && in.valid()) close_stdin_ = true;
-      off += 5 + len;
+      if (type == InputFrame::CLOSE_STDIN && in.valid()) close_stdin_ = true;
+    });
+    if (off == shim_proto::kFrameTooLarge) {
+      clients_.erase(clients_.begin() + static_cast<long>(i));
+      return;
     }
     c.in.erase(c.in.begin(), c.in.begin() + static_cast<long>(off));
     flush_stdin();
@@ -350,16 +323,12 @@ class Shim {
 
   [[noreturn]] void finish() {
     // What the container wrote before it exited is still in the pipes / the pty: take it all.
-    if (out.valid()) pump(out, kStdout);
-    if (err.valid()) pump(err, kStderr);
-    if (master.valid()) pump(master, kStdout);  // also after a hang-up: what was written before it is still there
-    int code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
-    int sig = WIFSIGNALED(status_) ? WTERMSIG(status_) : 0;
-    char rec[256];
-    int n = snprintf(rec, sizeof(rec), "{\"pid\":%d,\"exitCode\":%d,\"signal\":%d,\"oomKilled\":%s,\"exitedAt\":\"%s\"}\n",
-                     init_, code, sig, oom_kills() > 0 ? "true" : "false", now_rfc3339nano().c_str());
+    if (out.valid()) pump(out, OutputFrame::STDOUT);
+    if (err.valid()) pump(err, OutputFrame::STDERR);
+    if (master.valid()) pump(master, OutputFrame::STDOUT);  // also after a hang-up: what was written before it is still there
+    std::string rec = shim_proto::exit_record(init_, status_, oom_kills() > 0, now_rfc3339nano());
     Fd f(openat(dir_, kExitTmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (f.valid() && write_full(f.get(), rec, static_cast<size_t>(n)) == 0) {
+    if (f.valid() && write_full(f.get(), rec.data(), rec.size()) == 0) {
       f.reset();
       renameat(dir_, kExitTmp, dir_, kExit);
     }

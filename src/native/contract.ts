@@ -9,8 +9,13 @@
  * - The state directory <root>/<id>/: its files and the fields of state.json and exit.json that the native side
  *   reads (the front end `tsrun` answers state, start, kill, delete, list and ps from them; the shim writes
  *   exit.json).
+ * - The shim's protocol (addon/launcher/shim.cc): the attach socket's frames, the files it keeps, its exit record
+ *   and the CRI line format of container.log.
  *
- * addon/core/contract.h mirrors every number and name here; test/native/contract.test.ts fails if they drift apart.
+ * This file is the only definition. scripts/gen-contract.ts generates the C++ header from it at build time
+ * (<build>/generated/contract.gen.h, included by addon/core/contract.h); NativeType says which C++ type each
+ * constant gets there. test/native/contract.test.ts reads every value back from a native tool
+ * (tsrun-contract-dump) and round-trips frames, log records and exit records through the shim's own code.
  */
 
 export const PLAN_MAGIC = 0x4c505354; // "TSPL"
@@ -191,6 +196,14 @@ export const Msg = {
 
 export const MSG_SIZE = 16;
 
+/** Byte offsets in a control message (little endian): u32 type, i32 a, b, c. The header's struct Msg16 is checked against them. */
+export const MsgLayout = {
+  TYPE: 0,
+  A: 4,
+  B: 8,
+  C: 12,
+} as const;
+
 /**
  * The files of a container's state directory <root>/<id>/ (0700). state.json is written whole (atomic rename) by
  * the TypeScript side; exec.fifo exists from create to start; exit.json is the shim's record of how the init ended.
@@ -249,6 +262,74 @@ export const ExitField = {
   SIGNAL: 'signal',
   OOM_KILLED: 'oomKilled',
   EXITED_AT: 'exitedAt',
+} as const;
+
+/**
+ * The shim's attach socket (StateFile.ATTACH_SOCKET, a stream): frames of a u8 type, a u32 little-endian payload
+ * length and the payload. Shim → client: OutputFrame; client → shim: InputFrame.
+ */
+export const FrameLayout = {
+  /** u8 frame type. */
+  TYPE: 0,
+  /** u32 little-endian payload length. */
+  LENGTH: 1,
+  /** The payload starts here. */
+  HEADER_SIZE: 5,
+} as const;
+
+/** A larger frame from a client ends its connection. */
+export const ATTACH_FRAME_MAX = 1 << 20;
+
+/** Shim → client: the container's output as it is read (a terminal's output is STDOUT). */
+export const OutputFrame = {
+  STDOUT: 1,
+  STDERR: 2,
+} as const;
+
+/** Client → shim. */
+export const InputFrame = {
+  /** bytes for the container's stdin (its pipe, or the pty master). */
+  STDIN: 0,
+  /** the terminal's size: a ResizeLayout payload. */
+  RESIZE: 1,
+  /** close the container's stdin pipe once what was sent before is taken. */
+  CLOSE_STDIN: 2,
+} as const;
+
+/** The payload of InputFrame.RESIZE: u16 little-endian rows and columns. */
+export const ResizeLayout = {
+  ROWS: 0,
+  COLS: 2,
+  SIZE: 4,
+} as const;
+
+/** The files the shim writes besides StateFile's: in the log directory, and its exit record's temporary name. */
+export const ShimFile = {
+  /** container.log is renamed to this past the size limit (one generation kept). */
+  LOG_ROTATED: 'container.log.1',
+  /** exit.json is written here, then renamed over StateFile.EXIT. */
+  EXIT_TMP: '.exit.json.tmp',
+} as const;
+
+/**
+ * container.log holds one CRI record per line: `<time> <stream> <tag> <text>\n`, time in RFC 3339 with nine
+ * fractional digits in UTC (2006-01-02T15:04:05.000000000Z), fields separated by LogChar.SEPARATOR. A line
+ * of the container's longer than one read, or not yet finished, is split into PARTIAL records ending with a
+ * FULL one.
+ */
+export const LogStream = {
+  STDOUT: 'stdout',
+  STDERR: 'stderr',
+} as const;
+
+export const LogTag = {
+  PARTIAL: 'P',
+  FULL: 'F',
+} as const;
+
+export const LogChar = {
+  SEPARATOR: ' ',
+  END: '\n',
 } as const;
 
 /** How much of state.json the TypeScript side reads at most. */
@@ -346,6 +427,44 @@ export const Step = {
 } as const;
 
 export type StepValue = (typeof Step)[keyof typeof Step];
+
+/**
+ * The C++ type of every constant above in the generated header: 'string' is `const char*`, 'char' a single
+ * character. scripts/gen-contract.ts refuses a constant without one, a value its type cannot hold, and a name
+ * here that is not a constant.
+ */
+export const NativeType = {
+  PLAN_MAGIC: 'uint32_t',
+  PLAN_VERSION: 'uint32_t',
+  Tag: 'uint32_t',
+  ShimMode: 'uint32_t',
+  ShimFlag: 'uint64_t',
+  HookPhase: 'uint32_t',
+  LaunchMode: 'uint32_t',
+  NO_UMASK: 'uint64_t',
+  ProcessFlag: 'uint64_t',
+  OpKind: 'uint32_t',
+  OpFlag: 'uint64_t',
+  Msg: 'uint32_t',
+  MSG_SIZE: 'uint32_t',
+  MsgLayout: 'uint32_t',
+  StateFile: 'string',
+  StateField: 'string',
+  ExitField: 'string',
+  FrameLayout: 'uint32_t',
+  ATTACH_FRAME_MAX: 'uint32_t',
+  OutputFrame: 'uint8_t',
+  InputFrame: 'uint8_t',
+  ResizeLayout: 'uint32_t',
+  ShimFile: 'string',
+  LogStream: 'string',
+  LogTag: 'char',
+  LogChar: 'char',
+  STATE_FILE_LIMIT: 'uint32_t',
+  STATE_FILE_NATIVE_LIMIT: 'uint32_t',
+  EXIT_FILE_LIMIT: 'uint32_t',
+  Step: 'int32_t',
+} as const;
 
 /** Result of a wait: the pid reaped (0 with WNOHANG and nothing to reap) and the raw wait status. */
 /** A D-Bus unit property: name, signature and value (s: string, b: boolean, t: bigint, u: number, au: numbers). */

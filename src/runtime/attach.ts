@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { ReadStream, WriteStream, isatty } from 'node:tty';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
-import { Frame, findSupervised, frame, parseFrames, shimAlive, waitShim } from './shim.js';
+import { Frame, findSupervised, frame, parseFrames, resizePayload, shimAlive, waitShim } from './shim.js';
 import { ATTACH_SOCKET, readExitRecord } from './state.js';
 
 export interface AttachOptions {
@@ -83,10 +83,7 @@ export async function attachContainer(root: string, id: string, opts: AttachOpti
     const rows = out?.rows ?? 0;
     const cols = out?.columns ?? 0;
     if (!rows || !cols) return;
-    const b = Buffer.alloc(4);
-    b.writeUInt16LE(rows, 0);
-    b.writeUInt16LE(cols, 2);
-    sock.write(frame(Frame.RESIZE, b));
+    sock.write(frame(Frame.RESIZE, resizePayload(rows, cols)));
   };
   if (st.terminal && out) {
     sendSize();

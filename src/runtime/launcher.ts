@@ -6,7 +6,7 @@ import { closeSync, readSync, writeSync } from 'node:fs';
 import { describeWaitStatus } from '../util/wait-status.js';
 import { TsrunError } from '../errors.js';
 import { log } from '../log.js';
-import { MSG_SIZE, Msg } from '../native/contract.js';
+import { MSG_SIZE, Msg, MsgLayout } from '../native/contract.js';
 import { launcherPath, native } from '../native/addon.js';
 import { encodePlan } from '../plan/encode.js';
 import type { Plan } from '../plan/plan.js';
@@ -34,15 +34,15 @@ function readMsg(fd: number): Message | undefined {
     if (n === 0) return undefined;
     off += n;
   }
-  return { type: buf.readUInt32LE(0), a: buf.readInt32LE(4), b: buf.readInt32LE(8), c: buf.readInt32LE(12) };
+  return { type: buf.readUInt32LE(MsgLayout.TYPE), a: buf.readInt32LE(MsgLayout.A), b: buf.readInt32LE(MsgLayout.B), c: buf.readInt32LE(MsgLayout.C) };
 }
 
 function writeMsg(fd: number, type: number, a = 0, b = 0, c = 0): void {
   const buf = Buffer.alloc(MSG_SIZE);
-  buf.writeUInt32LE(type, 0);
-  buf.writeInt32LE(a, 4);
-  buf.writeInt32LE(b, 8);
-  buf.writeInt32LE(c, 12);
+  buf.writeUInt32LE(type, MsgLayout.TYPE);
+  buf.writeInt32LE(a, MsgLayout.A);
+  buf.writeInt32LE(b, MsgLayout.B);
+  buf.writeInt32LE(c, MsgLayout.C);
   writeSync(fd, buf);
 }
 

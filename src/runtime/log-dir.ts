@@ -7,6 +7,7 @@
 import { lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TsrunError, describeNodeError } from '../errors.js';
+import { StateFile } from '../native/contract.js';
 
 /** As root /var/log/tsrun; for anyone else under $XDG_STATE_HOME (~/.local/state), like other per-user logs. */
 export function defaultLogRoot(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? 0): string {
@@ -47,14 +48,14 @@ export function makeContainerLogDir(root: string, id: string): string {
 
 /** A directory for an exec'd process's log, named after it once its pid is known (see nameExecLogDir). */
 export function makeExecLogDir(containerLogDir: string): string {
-  const execs = join(containerLogDir, 'execs');
+  const execs = join(containerLogDir, StateFile.EXECS);
   mkdirSync(execs, { recursive: true, mode: 0o700 });
   return mkdtempSync(join(execs, '.new-'));
 }
 
 /** <container log dir>/execs/<pid>. */
 export function execLogDir(containerLogDir: string, pid: number): string {
-  return join(containerLogDir, 'execs', String(pid));
+  return join(containerLogDir, StateFile.EXECS, String(pid));
 }
 
 export function nameExecLogDir(tmp: string, pid: number): string {

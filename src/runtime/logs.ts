@@ -7,6 +7,7 @@ import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch, 
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
 import { findSupervised, shimAlive, waitShim } from './shim.js';
+import { LogChar, LogStream, LogTag, ShimFile } from '../native/contract.js';
 import { LOG_FILE } from './state.js';
 
 export interface LogsOptions {
@@ -16,9 +17,20 @@ export interface LogsOptions {
   timestamps: boolean;
 }
 
+type Stream = (typeof LogStream)[keyof typeof LogStream];
+
+/** A CRI record (src/native/contract.ts LogStream, LogTag, LogChar): time, stream, tag, text. */
+const RECORD = (() => {
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const sep = esc(LogChar.SEPARATOR);
+  const streams = Object.values(LogStream).map(esc).join('|');
+  const tags = Object.values(LogTag).map(esc).join('|');
+  return new RegExp(`^(\\S+)${sep}(${streams})${sep}(${tags})${sep}(.*)$`, 's');
+})();
+
 export interface LogLine {
   time: string;
-  stream: 'stdout' | 'stderr';
+  stream: Stream;
   text: string;
   /** false for the last piece of a line the container has not finished (no newline yet). */
   complete: boolean;
@@ -26,23 +38,23 @@ export interface LogLine {
 
 /** Joins CRI records into lines; records of the two streams may interleave. */
 export class LineAssembler {
-  private pending: Record<'stdout' | 'stderr', { time: string; text: string } | undefined> = { stdout: undefined, stderr: undefined };
+  private pending: Record<Stream, { time: string; text: string } | undefined> = { [LogStream.STDOUT]: undefined, [LogStream.STDERR]: undefined };
   private rest = '';
 
   /** Feeds raw file text (possibly ending mid-record); returns the lines completed by it. */
   feed(chunk: string): LogLine[] {
     const text = this.rest + chunk;
-    const end = text.lastIndexOf('\n');
+    const end = text.lastIndexOf(LogChar.END);
     this.rest = text.slice(end + 1);
     const out: LogLine[] = [];
     if (end < 0) return out;
-    for (const rec of text.slice(0, end).split('\n')) {
-      const m = /^(\S+) (stdout|stderr) ([PF]) (.*)$/s.exec(rec);
+    for (const rec of text.slice(0, end).split(LogChar.END)) {
+      const m = RECORD.exec(rec);
       if (!m) continue;
-      const [, time, stream, tag, body] = m as unknown as [string, string, 'stdout' | 'stderr', string, string];
+      const [, time, stream, tag, body] = m as unknown as [string, string, Stream, string, string];
       const p = this.pending[stream];
       const joined = { time: p?.time ?? time, text: (p?.text ?? '') + body };
-      if (tag === 'P') this.pending[stream] = joined;
+      if (tag === LogTag.PARTIAL) this.pending[stream] = joined;
       else {
         this.pending[stream] = undefined;
         out.push({ ...joined, stream, complete: true });
@@ -54,7 +66,7 @@ export class LineAssembler {
   /** Pieces of lines never finished (the container ended without a newline). */
   unfinished(): LogLine[] {
     const out: LogLine[] = [];
-    for (const stream of ['stdout', 'stderr'] as const) {
+    for (const stream of Object.values(LogStream)) {
       const p = this.pending[stream];
       if (p) out.push({ ...p, stream, complete: false });
       this.pending[stream] = undefined;
@@ -64,7 +76,7 @@ export class LineAssembler {
 }
 
 function print(lines: LogLine[], timestamps: boolean): void {
-  for (const l of lines) writeSync(l.stream === 'stderr' ? 2 : 1, `${timestamps ? `${l.time} ` : ''}${l.text}${l.complete ? '\n' : ''}`);
+  for (const l of lines) writeSync(l.stream === LogStream.STDERR ? 2 : 1, `${timestamps ? `${l.time} ` : ''}${l.text}${l.complete ? '\n' : ''}`);
 }
 
 /** Reads a log file from `pos` to its current end. */
@@ -87,7 +99,7 @@ export async function containerLogs(root: string, id: string, opts: LogsOptions,
   const asm = new LineAssembler();
   // What is there now: the rotated file first, then the current one.
   let lines: LogLine[] = [];
-  const old = `${current}.1`;
+  const old = join(st.logDir, ShimFile.LOG_ROTATED);
   if (existsSync(old)) {
     const fd = openSync(old, 'r');
     lines = lines.concat(asm.feed(readFrom(fd, 0).text));

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { isSameLiveProcess } from '../util/proc.js';
 import { execLogDir } from './log-dir.js';
 import { StateDir } from './state.js';
-import { EXIT_FILE_LIMIT, StateFile } from '../native/contract.js';
+import { EXIT_FILE_LIMIT, FrameLayout, InputFrame, OutputFrame, ResizeLayout, StateFile } from '../native/contract.js';
 
 const POLLIN = 1;
 
-/** Frame types: shim → client output, client → shim input. */
-export const Frame = { STDOUT: 1, STDERR: 2, STDIN: 0, RESIZE: 1, CLOSE_STDIN: 2 } as const;
+/** Frame types (src/native/contract.ts): shim → client output, client → shim input. */
+export const Frame = { ...OutputFrame, ...InputFrame } as const;
 
 export interface ShimRef {
   pid: number;
@@ -104,21 +104,31 @@ export async function waitShim(s: { shim?: ShimRef }): Promise<void> {
   }
 }
 
+/** One attach frame (FrameLayout): u8 type, u32 little-endian payload length, payload. */
 export function frame(type: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt8(type, 0);
-  head.writeUInt32LE(payload.length, 1);
+  const head = Buffer.alloc(FrameLayout.HEADER_SIZE);
+  head.writeUInt8(type, FrameLayout.TYPE);
+  head.writeUInt32LE(payload.length, FrameLayout.LENGTH);
   return Buffer.concat([head, payload]);
+}
+
+/** The payload of an InputFrame.RESIZE frame (ResizeLayout): u16 little-endian rows and columns. */
+export function resizePayload(rows: number, cols: number): Buffer {
+  const b = Buffer.alloc(ResizeLayout.SIZE);
+  b.writeUInt16LE(rows, ResizeLayout.ROWS);
+  b.writeUInt16LE(cols, ResizeLayout.COLS);
+  return b;
 }
 
 /** Splits a stream of frames; returns the bytes of an incomplete frame still to be completed. */
 export function parseFrames(buf: Buffer, onFrame: (type: number, payload: Buffer) => void): Buffer {
   let off = 0;
-  while (buf.length - off >= 5) {
-    const len = buf.readUInt32LE(off + 1);
-    if (buf.length - off - 5 < len) break;
-    onFrame(buf.readUInt8(off), buf.subarray(off + 5, off + 5 + len));
-    off += 5 + len;
+  while (buf.length - off >= FrameLayout.HEADER_SIZE) {
+    const len = buf.readUInt32LE(off + FrameLayout.LENGTH);
+    if (buf.length - off - FrameLayout.HEADER_SIZE < len) break;
+    const body = off + FrameLayout.HEADER_SIZE;
+    onFrame(buf.readUInt8(off + FrameLayout.TYPE), buf.subarray(body, body + len));
+    off = body + len;
   }
   return buf.subarray(off);
 }
