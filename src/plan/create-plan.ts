@@ -7,7 +7,7 @@ import { HookPhase, LaunchMode, OpFlag, OpKind, ProcessFlag } from '../native/co
 import type { Spec } from '../spec/schema.js';
 import type { HostFacts } from './host.js';
 import { addMounts, type MountCtx } from './mounts.js';
-import { ociStateTemplate, seccompAgentPayload } from './oci-state.js';
+import { ociStateTemplate, seccompAgentPayload, type OciIdentity } from './oci-state.js';
 import { P, op } from './ops.js';
 import type { Plan, PlanHook, PlanProcess } from './plan.js';
 import { personalityOf, planProcess, processSettings } from './process.js';
@@ -159,7 +159,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
   const newUserNs = ns.has('user') && ns.get('user')!.path === undefined;
   const proc = initProcess(ctx, opts);
   const terminal = p.terminal === true;
-  const identity = { ociVersion: spec.ociVersion, id: opts.id, bundle: opts.bundle, annotations: spec.annotations };
+  const identity: OciIdentity = { ociVersion: spec.ociVersion, id: opts.id, bundle: opts.bundle, annotations: spec.annotations };
   const sc = linux.seccomp;
   return {
     mode: opts.foreground ? LaunchMode.FOREGROUND : LaunchMode.DETACHED,
@@ -194,7 +194,7 @@ function addCreateHooks(ctx: MountCtx): void {
 /** The hooks the init executes, and their state documents (the init writes its own pid into them). */
 function initHooks(
   spec: Spec,
-  identity: Parameters<typeof ociStateTemplate>[0],
+  identity: OciIdentity,
   env: string[],
 ): { hooks: PlanHook[]; hookStates: Plan['hookStates'] } {
   const hooks: PlanHook[] = [];
