@@ -1,7 +1,7 @@
 /**
  * The kernel-shaped plan: what the launcher and the container init do, with every name already turned into a
  * number, every path made absolute, and the filesystem setup spelled out as an ordered list of steps.
- * Built by specconv.ts (pure), encoded by encode.ts, executed by addon/core/child.cc.
+ * Built by create-plan.ts and exec-plan.ts (pure), encoded by encode.ts, executed by addon/core/child.cc.
  */
 
 export type U64 = number | bigint;

@@ -10,7 +10,8 @@ import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
 import type { Plan } from '../plan/plan.js';
 import { compileSpecSeccomp, seccompArchProblems } from '../plan/seccomp.js';
-import { clonedUnseen, hostId, specToPlan } from '../plan/specconv.js';
+import { clonedUnseen, hostId, specToPlan } from '../plan/create-plan.js';
+import { execConfigOf, type ExecConfig } from '../plan/exec-config.js';
 import { semanticProblems } from '../plan/validate.js';
 import type { Spec } from '../spec/schema.js';
 import { loadSpec } from '../spec/load.js';
@@ -26,7 +27,7 @@ import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js'
 import { passwdHome } from './passwd.js';
 import { PidfdSocket } from './pidfd-socket.js';
 import { resolveRootfs } from './rootfs.js';
-import { StateDir, hookStateOf, type ContainerState, type ExecDefaults } from './state.js';
+import { StateDir, stateJson, type ContainerState } from './state.js';
 
 export interface CreateOptions {
   root: string;
@@ -173,24 +174,16 @@ export function createContainer(opts: CreateOptions): Created {
       host,
     );
     for (const w of plan.warnings) log.warn(w);
-    const sp = spec.process!;
-    const execDefaults: ExecDefaults = {
-      capabilities: sp.capabilities,
-      apparmorProfile: sp.apparmorProfile || undefined,
-      selinuxLabel: sp.selinuxLabel || undefined,
-      rlimits: sp.rlimits,
-      noNewKeyring: opts.noNewKeyring,
-    };
+    let execSeccomp: ExecConfig['seccomp'];
     if (seccomp) {
       // exec loads the same filter without compiling it again.
       writeFileAtomic(join(dir.dir, StateFile.SECCOMP), seccomp.program, 0o600);
       const sc = spec.linux!.seccomp!;
-      execDefaults.seccomp = {
-        file: StateFile.SECCOMP,
-        flags: seccomp.flags,
-        listener: sc.listenerPath ? { path: sc.listenerPath, metadata: sc.listenerMetadata } : undefined,
-      };
+      const listener = sc.listenerPath ? { path: sc.listenerPath, metadata: sc.listenerMetadata ?? '' } : undefined;
+      execSeccomp = { file: StateFile.SECCOMP, flags: seccomp.flags, listener };
     }
+    // What an exec'd process takes from the container, as the init's plan has it.
+    const execConfig = execConfigOf(plan.process, opts.noNewKeyring, execSeccomp);
     const ownTerminal = spec.process?.terminal === true && !consoleSocket;
     if (!opts.foreground && shimWanted(opts.shim ?? 'never', ownTerminal)) {
       logDir = makeContainerLogDir(opts.logRoot ?? defaultLogRoot(), opts.id);
@@ -229,7 +222,7 @@ export function createContainer(opts: CreateOptions): Created {
       privatePidNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path === undefined),
       hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
       cgroup: cg,
-      exec: execDefaults,
+      execConfig,
       terminal: spec.process?.terminal === true || undefined,
     });
     const cg = cgroup;
@@ -242,7 +235,7 @@ export function createContainer(opts: CreateOptions): Created {
       // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
       onSync(phase, pid) {
         if (phase !== HookPhase.CREATE_RUNTIME) return;
-        const json = hookStateOf(stateFor(pid), 'created');
+        const json = stateJson(stateFor(pid), 'created');
         runHooks('prestart', hooks.prestart, json, bundle);
         runHooks('createRuntime', hooks.createRuntime, json, bundle);
       },

@@ -9,7 +9,7 @@ import { destroyCgroup, managerOf } from './cgroup.js';
 import { runHooksLogged } from './hooks.js';
 import { removeLogDir } from './log-dir.js';
 import { waitShimSync } from './shim.js';
-import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
+import { StateDir, stateJson, statusOf, type ContainerState } from './state.js';
 
 const POLLIN = 1;
 
@@ -50,7 +50,7 @@ export function destroy(dir: StateDir, st: ContainerState): void {
   if (st.cgroup) destroyCgroup(st.cgroup);
   dir.remove();
   removeLogDir(st.logDir);
-  if (st.hooks?.poststop?.length) runHooksLogged('poststop', st.hooks.poststop, hookStateOf(st, 'stopped'), st.bundle);
+  if (st.hooks?.poststop?.length) runHooksLogged('poststop', st.hooks.poststop, stateJson(st, 'stopped'), st.bundle);
 }
 
 /** SIGKILL the init and wait (on its pidfd, not a sleep loop) until it is gone. */

@@ -13,7 +13,7 @@ import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import type { NsJoin } from '../plan/plan.js';
 import { namespaceFlag } from '../plan/tables.js';
-import type { Spec, SpecProcess } from '../spec/schema.js';
+import type { SpecProcess } from '../spec/schema.js';
 import { parseId } from '../spec/ids.js';
 import { INPUT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
@@ -27,7 +27,7 @@ import { passwdHome } from './passwd.js';
 import { forwardSignals } from './signals.js';
 import { EXEC_SHIM_FILE, execDir } from './shim.js';
 import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
-import { StateDir, statusOf, type ExecDefaults } from './state.js';
+import { StateDir, statusOf } from './state.js';
 
 export interface ExecArgs {
   root: string;
@@ -124,18 +124,12 @@ export function processFromFlags(base: SpecProcess, a: ExecArgs): SpecProcess {
   return p;
 }
 
-/**
- * What process.json leaves out comes from the container, as in runc's newSetnsProcess: capabilities, rlimits
- * and LSM labels. no_new_privs is always the process's own (absent = false), as with runc.
- */
-export function withContainerDefaults(p: SpecProcess, d: ExecDefaults | undefined): SpecProcess {
-  if (!d) return p;
-  const out = { ...p };
-  if (out.capabilities === undefined && d.capabilities) out.capabilities = d.capabilities;
-  if (!out.apparmorProfile && d.apparmorProfile) out.apparmorProfile = d.apparmorProfile;
-  if (!out.selinuxLabel && d.selinuxLabel) out.selinuxLabel = d.selinuxLabel;
-  if (!out.rlimits?.length && d.rlimits?.length) out.rlimits = d.rlimits;
-  return out;
+/** Without --process: config.json's process, read again from the bundle as runc does, with the flags on top. */
+async function processFromBundle(bundle: string, a: ExecArgs): Promise<SpecProcess> {
+  const { loadSpec } = await import('../spec/load.js');
+  const base = loadSpec(bundle).process;
+  if (!base) throw new ConfigError('config.json', ['process: Required']);
+  return processFromFlags(base, a);
 }
 
 /** --process FILE, validated as an OCI process (the schema is loaded only for this). */
@@ -161,21 +155,7 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   if (status === 'paused' && !a.ignorePaused) throw new TsrunError('cannot exec in a paused container (use --ignore-paused to override)');
   const subCgroups = parseSubCgroups(a.cgroups ?? []);
 
-  let proc: SpecProcess;
-  let spec: Spec;
-  if (a.processFile) {
-    proc = await readProcessFile(resolve(a.processFile));
-    spec = { ociVersion: st.ociVersion, process: proc } as Spec;
-  } else {
-    const { loadSpec } = await import('../spec/load.js');
-    const bundleSpec = loadSpec(st.bundle);
-    if (!bundleSpec.process) throw new ConfigError('config.json', ['process: Required']);
-    proc = processFromFlags(bundleSpec.process, a);
-    spec = { ...bundleSpec, process: proc };
-  }
-  proc = withContainerDefaults(proc, st.exec);
-  spec.process = proc;
-  spec.annotations = st.annotations;
+  const proc = a.processFile ? await readProcessFile(resolve(a.processFile)) : await processFromBundle(st.bundle, a);
   checkArgs(proc, a);
   const pidFile = a.pidFile ? resolve(a.pidFile) : undefined;
   const consoleSocket = a.consoleSocket ? resolve(a.consoleSocket) : undefined;
@@ -187,14 +167,17 @@ export async function execContainer(a: ExecArgs): Promise<number> {
     }
   }
 
+  const [{ readHostFacts }, { execOverrides, execPlan }, { execConfigFromLegacy }] = await Promise.all([
+    import('../plan/host.js'),
+    import('../plan/exec-plan.js'),
+    import('../plan/exec-config.js'),
+  ]);
+  const host = readHostFacts();
+  // A container created before `execConfig` was recorded has its process settings by name (`exec`).
+  const legacyWarnings: string[] = [];
+  const config = st.execConfig ?? execConfigFromLegacy(st.exec, host, legacyWarnings);
   // The container's seccomp filter, compiled at create and kept in the state directory.
-  let seccomp: { program: Buffer; flags: number } | undefined;
-  if (st.exec?.seccomp) seccomp = { program: readFileSync(join(dir.dir, st.exec.seccomp.file)), flags: st.exec.seccomp.flags };
-  if (st.exec?.seccomp?.listener) {
-    spec.linux = { ...spec.linux, seccomp: { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: st.exec.seccomp.listener.path, listenerMetadata: st.exec.seccomp.listener.metadata } };
-  }
-
-  const [{ readHostFacts }, { execToPlan }] = await Promise.all([import('../plan/host.js'), import('../plan/specconv.js')]);
+  const seccompProgram = config.seccomp ? readFileSync(join(dir.dir, config.seccomp.file)) : undefined;
   const cg = st.cgroup;
   // --cgroup: where the process goes instead of the container's cgroup, checked before anything is started.
   let joinRecord = cg;
@@ -202,20 +185,20 @@ export async function execContainer(a: ExecArgs): Promise<number> {
     if (!cg) throw new TsrunError('container has no cgroup: --cgroup cannot be used');
     joinRecord = { ...cg, paths: subCgroupPaths(cg.paths, subCgroups, isDirectory) };
   }
-  const plan = execToPlan(
-    spec,
+  const plan = execPlan(
     {
-      id: st.id,
-      bundle: st.bundle,
-      joins: containerNamespaces(st.pid),
-      root: `/proc/${st.pid}/root`,
-      setgroups: setgroupsAllowed(st.pid),
-      noNewKeyring: st.exec?.noNewKeyring ?? false,
+      config,
+      target: {
+        identity: { ociVersion: st.ociVersion, id: st.id, bundle: st.bundle, annotations: st.annotations },
+        joins: containerNamespaces(st.pid),
+        root: `/proc/${st.pid}/root`,
+        setgroups: setgroupsAllowed(st.pid),
+      },
+      options: { detach: a.detach, consoleSocket, preserveFds: a.preserveFds, home: passwdHome(`/proc/${st.pid}/root`, proc.user?.uid ?? 0), seccompProgram },
     },
-    { detach: a.detach, consoleSocket, preserveFds: a.preserveFds, home: passwdHome(`/proc/${st.pid}/root`, proc.user?.uid ?? 0), seccomp },
-    readHostFacts(),
+    execOverrides(proc, host),
   );
-  for (const w of plan.warnings) log.warn(w);
+  for (const w of [...legacyWarnings, ...plan.warnings]) log.warn(w);
 
   // exec -d: the shim's files (and its log, kept with the container's) go to directories named after the
   // process once it exists.

@@ -6,7 +6,7 @@ import { native } from '../native/addon.js';
 import { StateFile } from '../native/contract.js';
 import { runHooksLogged } from './hooks.js';
 import { bindNotifySocket, forwardReady, hostNotifySocket } from './notify-socket.js';
-import { StateDir, hookStateOf, statusOf, type ContainerState } from './state.js';
+import { StateDir, stateJson, statusOf, type ContainerState } from './state.js';
 
 const POLLIN = 1;
 const POLLHUP = 0x10;
@@ -31,7 +31,7 @@ export function startContainer(root: string, id: string): void {
 
 /** poststart hooks: after the process was started; failures are logged, not fatal (runtime-spec). */
 export function poststart(st: ContainerState): void {
-  if (st.hooks?.poststart?.length) runHooksLogged('poststart', st.hooks.poststart, hookStateOf(st, 'running'), st.bundle);
+  if (st.hooks?.poststart?.length) runHooksLogged('poststart', st.hooks.poststart, stateJson(st, 'running'), st.bundle);
 }
 
 export function release(dir: StateDir, st: ContainerState): void {

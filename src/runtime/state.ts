@@ -6,7 +6,9 @@
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
-import type { Hook, LinuxCapabilities, POSIXRlimit } from '../spec/schema.js';
+import type { Hook } from '../spec/schema.js';
+import type { ExecConfig, LegacyExecDefaults } from '../plan/exec-config.js';
+import { ociStateDocument, type OciStatus } from '../plan/oci-state.js';
 import type { CgroupRecord } from './cgroup.js';
 import { EXIT_FILE_LIMIT, ExitField, STATE_FILE_LIMIT, StateField, StateFile } from '../native/contract.js';
 import { readFileBounded, writeFileAtomic } from '../util/fs.js';
@@ -17,7 +19,7 @@ export const DEFAULT_ROOT = '/run/tsrun';
 export const STATE_FILE = StateFile.STATE;
 export const FIFO_FILE = StateFile.FIFO;
 
-export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+export type Status = OciStatus;
 
 /** What tsrun remembers of a container; later commands need nothing else (no global flags, no config.json). */
 export interface ContainerState {
@@ -38,8 +40,10 @@ export interface ContainerState {
   hooks?: { poststart?: Hook[]; poststop?: Hook[] };
   /** The container's cgroup: driver, layout, directories and the resources last applied. */
   cgroup?: CgroupRecord;
-  /** What an exec'd process takes from the container when its process.json does not say. */
-  exec?: ExecDefaults;
+  /** What an exec'd process takes from the container when its own process does not say (plan/exec-config.ts). */
+  execConfig?: ExecConfig;
+  /** Written by tsrun before `execConfig`: the same settings by name. Only read, for containers it created. */
+  exec?: LegacyExecDefaults;
   /** The container's process has a terminal (attach then relays raw keystrokes and window sizes). */
   terminal?: boolean;
   /** tsrun's shim supervising the init (absent when the caller does): its pid and /proc start time. */
@@ -72,17 +76,6 @@ export function readExitRecord(dir: string): ExitRecord | undefined {
 }
 export const LOG_FILE = StateFile.LOG;
 export const ATTACH_SOCKET = StateFile.ATTACH_SOCKET;
-
-/** The container's process settings an exec inherits (runc keeps them in its state too). */
-export interface ExecDefaults {
-  capabilities?: LinuxCapabilities;
-  apparmorProfile?: string;
-  selinuxLabel?: string;
-  rlimits?: POSIXRlimit[];
-  noNewKeyring: boolean;
-  /** The compiled filter, kept as a file of the state directory, and the notify listener. */
-  seccomp?: { file: string; flags: number; listener?: { path: string; metadata?: string } };
-}
 
 /** Frozen, read straight from the cgroup files (status must not load the cgroup code). */
 export function isFrozen(r: CgroupRecord | undefined): boolean {
@@ -236,30 +229,24 @@ export function listIds(root: string): string[] {
   }
 }
 
-/** The runtime-spec state given to hooks: the spec's fields only. */
-export function hookStateOf(st: ContainerState, status: Status, pid = st.pid): string {
-  return JSON.stringify({
-    ociVersion: st.ociVersion,
-    id: st.id,
-    status,
-    ...(status !== 'stopped' && pid > 0 ? { pid } : {}),
-    bundle: st.bundle,
-    ...(st.annotations && Object.keys(st.annotations).length ? { annotations: st.annotations } : {}),
-  });
+/** The runtime-spec state document given to hooks, as JSON: the container's own pid unless another is given. */
+export function stateJson(st: ContainerState, status: Status, pid = st.pid): string {
+  return JSON.stringify(ociStateDocument(st, status, pid));
 }
 
-/** The OCI state document, shaped like runc's `state` output. */
+/** `state`: the OCI state document in runc's layout, with rootfs, created, owner and how a shim's container ended. */
 export function ociState(dir: StateDir, st: ContainerState, status: Status = statusOf(dir, st)) {
+  const doc = ociStateDocument(st, status, st.pid);
   return {
-    ociVersion: st.ociVersion,
-    id: st.id,
-    pid: status === 'stopped' ? 0 : st.pid,
-    status,
-    bundle: st.bundle,
+    ociVersion: doc.ociVersion,
+    id: doc.id,
+    pid: doc.pid ?? 0,
+    status: doc.status,
+    bundle: doc.bundle,
     rootfs: st.rootfs,
     created: st.created,
     owner: '',
-    ...(st.annotations && Object.keys(st.annotations).length ? { annotations: st.annotations } : {}),
+    ...(doc.annotations ? { annotations: doc.annotations } : {}),
     ...(status === 'stopped' && st.shim ? exitFields(dir.exitRecord()) : {}),
   };
 }

@@ -183,6 +183,46 @@ describe('exec --process (the engines\' path)', () => {
     expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
   });
 
+  // runc applies the container's personality in its setns init from 1.2 on (whatever the process); the runc
+  // 1.1 the suite is compared with has no personality at all.
+  it.skipIf(!IS_TSRUN)("takes the container's personality, with the flags and with --process, as runc does", () => {
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.linux.personality = { domain: 'LINUX32' };
+    const c = running(cfg);
+    const flags = h.rt(['exec', c.id, 'uname', '-m']);
+    expect(flags.stderr).toBe('');
+    expect(flags.stdout.trim()).toBe('i686');
+    const file = join(h.work, 'proc-pers.json');
+    writeFileSync(file, JSON.stringify({ args: ['uname', '-m'], env: ['PATH=/bin:/usr/bin'], cwd: '/' }));
+    const p = h.rt(['exec', '-p', file, c.id]);
+    expect(p.stderr).toBe('');
+    expect(p.stdout.trim()).toBe('i686');
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
+  it.skipIf(!IS_TSRUN)('still execs into a container whose state.json has the old `exec` record (settings by name)', () => {
+    const cfg = baseConfig(['sleep', '1000']);
+    cfg.process.capabilities = { bounding: ['CAP_CHOWN'], effective: ['CAP_CHOWN'], permitted: ['CAP_CHOWN'] };
+    cfg.process.rlimits = [{ type: 'RLIMIT_NOFILE', hard: 300, soft: 300 }];
+    cfg.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+    const c = running(cfg);
+    // Rewritten as tsrun wrote it before execConfig.
+    const file = join(h.root, c.id, 'state.json');
+    const st = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
+    expect(st.execConfig.caps.bounding).toBe('0x1');
+    const { execConfig, ...rest } = st;
+    const old = { capabilities: cfg.process.capabilities, rlimits: cfg.process.rlimits, noNewKeyring: false, seccomp: { file: execConfig.seccomp.file, flags: execConfig.seccomp.flags } };
+    writeFileSync(file, JSON.stringify({ ...rest, exec: old }));
+    const proc = join(h.work, 'proc-old.json');
+    writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'mkdir /tmp/y 2>&1; ulimit -n; grep -E "^(CapBnd|Seccomp):" /proc/self/status'], env: ['PATH=/bin'], cwd: '/' }));
+    const r = h.rt(['exec', '-p', proc, c.id]);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trim().split('\n').map((l) => l.replace(/\s+/g, ' '));
+    expect(lines[0]).toMatch(/Operation not permitted/);
+    expect(lines.slice(1)).toEqual(['300', 'CapBnd: 0000000000000001', 'Seccomp: 2']);
+    expect(h.rt(['delete', '--force', c.id]).status).toBe(0);
+  });
+
   it('refuses a process.json whose user is (uid_t)-1, naming the path', () => {
     const c = running();
     for (const user of [{ uid: 4294967295, gid: 0 }, { uid: 1000, gid: 4294967295 }]) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/addon.js';
 import { readHostFacts } from '../../src/plan/host.js';
-import { specToPlan } from '../../src/plan/specconv.js';
+import { specToPlan } from '../../src/plan/create-plan.js';
 import { launch } from '../../src/runtime/launcher.js';
 import { parseSpec } from '../../src/spec/load.js';
 import { Harness, IS_TSRUN, baseConfig, pidAlive, processesUsing } from '../helpers/runtime.js';

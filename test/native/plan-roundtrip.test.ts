@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { LaunchMode, OpFlag, OpKind, ProcessFlag } from '../../src/native/contract.js';
 import { encodePlan } from '../../src/plan/encode.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { specToPlan } from '../../src/plan/specconv.js';
+import { specToPlan } from '../../src/plan/create-plan.js';
 import { CLONE } from '../../src/plan/tables.js';
 import { defaultSpec } from '../../src/spec/default-spec.js';
 import { parseSpec } from '../../src/spec/load.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseUser, processFromFlags, withContainerDefaults, type ExecArgs } from '../../src/runtime/exec.js';
+import { parseUser, processFromFlags, type ExecArgs } from '../../src/runtime/exec.js';
 import type { SpecProcess } from '../../src/spec/schema.js';
 
 const base: SpecProcess = {
@@ -71,22 +71,5 @@ describe('exec process from flags (runc getProcess)', () => {
       expect(() => parseUser(u), u).toThrow('uids and gids must be in range 0-2147483647');
     expect(parseUser('2147483647:2147483647')).toEqual({ uid: 2147483647, gid: 2147483647 });
     expect(parseUser('+7')).toEqual({ uid: 7 });
-  });
-});
-
-describe('container defaults for an exec process', () => {
-  const d = { capabilities: { bounding: ['CAP_KILL'] }, apparmorProfile: 'p', rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1, hard: 2 }], noNewKeyring: false } as const;
-
-  it('fills capabilities, rlimits and the AppArmor profile when the process has none', () => {
-    const p = withContainerDefaults({ args: ['x'], cwd: '/' } as SpecProcess, d as never);
-    expect(p.capabilities).toEqual({ bounding: ['CAP_KILL'] });
-    expect(p.apparmorProfile).toBe('p');
-    expect(p.rlimits).toEqual(d.rlimits);
-    expect(p.noNewPrivileges).toBeUndefined();
-  });
-
-  it("keeps the process's own settings", () => {
-    const own = { args: ['x'], cwd: '/', capabilities: { bounding: [] }, apparmorProfile: 'q', rlimits: [{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }] } as unknown as SpecProcess;
-    expect(withContainerDefaults(own, d as never)).toEqual(own);
   });
 });
