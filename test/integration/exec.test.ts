@@ -363,10 +363,16 @@ describe('exec with a terminal', () => {
     const { fd: master } = addon.recvFd(conn);
     closeSync(conn);
     closeSync(listener);
-    writeSync(master, 'hello\n');
+    // The input goes once the process has printed its terminal's name: typed earlier, the terminal's echo
+    // could land in the middle of that line.
     let out = '';
+    let typed = false;
     const buf = Buffer.alloc(4096);
     while (!out.includes('got:')) {
+      if (!typed && /\/dev\/pts\/\d+\r?\n/.test(out)) {
+        writeSync(master, 'hello\n');
+        typed = true;
+      }
       const [ev = 0] = addon.poll([master], [1], 10_000);
       if (!ev) break;
       let n = 0;
