@@ -21,7 +21,7 @@ import { HookPhase, StateFile } from '../native/contract.js';
 import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
-import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
+import { cgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js';
 import { passwdHome } from './passwd.js';
@@ -144,9 +144,8 @@ export function createContainer(opts: CreateOptions): Created {
         throw new TsrunError(`unable to stat preserved-fd ${fd - 3} (of ${opts.preserveFds}): fd ${fd} is not open`);
       }
     }
-    const host = readHostFacts();
     cgroup = planCgroup(spec, opts.id, opts.systemdCgroup === true);
-    host.cgroup = containerCgroupView(host.cgroup, cgroup);
+    const host = readHostFacts(cgroupView(cgroup));
     for (const w of prepareCgroup(cgroup)) log.warn(w);
     const notify = hostNotifySocket() ? notifySetup(dir.dir) : undefined;
     // Who supervises, and where its logs go, are host facts: decided here, handed to the conversion.
