@@ -10,10 +10,11 @@ import { deviceRuleLine, type DeviceRule } from './devices.js';
 import { CgroupFiles, errCode } from './io.js';
 import { CgroupParseError, parseSingleUint } from './parse.js';
 import { field, ResourceWriter } from './resource-writer.js';
+import { KERNEL_MEMORY_WARNING, pidsMaxValue, setHugetlb, setRdma } from './apply-common.js';
+
+export { KERNEL_MEMORY_WARNING, pidsMaxValue, setHugetlb, setRdma };
 
 export const V1_UNIFIED_ERROR = 'invalid configuration: cannot use unified on cgroup v1';
-export const KERNEL_MEMORY_WARNING = 'Kernel memory settings are ignored and will be removed';
-
 export interface V1ApplyOptions {
   /** The effective device rules (deviceRules()); undefined leaves the devices cgroup alone (runc update). */
   deviceRules?: DeviceRule[];
@@ -169,12 +170,6 @@ function setCpu(w: ResourceWriter, dir: string | undefined, r: LinuxResources): 
 }
 
 /** pids.max: a positive limit as is, 0 as 1 (as systemd must), a negative one as "max". */
-export function pidsMaxValue(limit: number): string {
-  if (limit > 0) return String(limit);
-  if (limit === 0) return '1';
-  return 'max';
-}
-
 function setPids(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
   const limit = r.pids?.limit;
   if (limit === undefined) return;
@@ -208,38 +203,11 @@ function setBlkio(w: ResourceWriter, dir: string | undefined, r: LinuxResources)
   }
 }
 
-/** hugetlb.<size>.<suffix> and, where the kernel has it, the reservation file hugetlb.<size>.rsvd.<suffix>. */
-export function setHugetlb(w: ResourceWriter, dir: string | undefined, r: LinuxResources, suffix: string): void {
-  let skipRsvd = false;
-  for (const h of r.hugepageLimits ?? []) {
-    const prefix = `hugetlb.${h.pageSize}`;
-    const val = String(h.limit);
-    w.set(dir, prefix + suffix, val, field('hugepageLimits'), { controller: 'hugetlb' });
-    if (skipRsvd || dir === undefined) continue;
-    try {
-      w.files.write(dir, `${prefix}.rsvd${suffix}`, val);
-    } catch (err) {
-      if (errCode(err) !== 'ENOENT') throw err;
-      skipRsvd = true;
-    }
-  }
-}
-
 function setNetwork(w: ResourceWriter, paths: Paths, r: LinuxResources): void {
   const n = r.network ?? {};
   if (n.classID) w.set(paths.net_cls, 'net_cls.classid', String(n.classID), field('network.classID'), { controller: 'net_cls' });
   for (const p of n.priorities ?? []) {
     w.set(paths.net_prio, 'net_prio.ifpriomap', `${p.name} ${p.priority}`, field('network.priorities'), { controller: 'net_prio' });
-  }
-}
-
-/** rdma.max lines: "<device> hca_handle=N hca_object=M" with the limits given. */
-export function setRdma(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
-  for (const [device, l] of Object.entries(r.rdma ?? {})) {
-    let line = device;
-    if (l.hcaHandles !== undefined) line += ` hca_handle=${l.hcaHandles}`;
-    if (l.hcaObjects !== undefined) line += ` hca_object=${l.hcaObjects}`;
-    w.set(dir, 'rdma.max', line, field('rdma'), { controller: 'rdma' });
   }
 }
 

@@ -10,7 +10,7 @@ import { blkioWeightToIoWeight, cpuSharesToWeight, memorySwapToV2 } from './conv
 import { errCode } from './io.js';
 import { quote } from './parse.js';
 import { field, ResourceWriter } from './resource-writer.js';
-import { KERNEL_MEMORY_WARNING, pidsMaxValue, setHugetlb, setRdma } from './v1-apply.js';
+import { KERNEL_MEMORY_WARNING, pidsMaxValue, setHugetlb, setRdma } from './apply-common.js';
 
 /** A v2 limit file value: 0 is "leave alone" (""), -1 is "max". */
 export function numToStr(v: number): string {

@@ -4,12 +4,12 @@
  * seccomp agent get their state documents (oci-state.ts). Host facts come in as data.
  */
 import { HookPhase, LaunchMode, OpFlag, OpKind, ProcessFlag } from '../native/contract.js';
-import type { Spec } from '../spec/schema.js';
+import type { Mount, Spec } from '../spec/schema.js';
 import type { HostFacts } from './host.js';
 import { addMounts, type MountCtx } from './mounts.js';
 import { ociStateTemplate, seccompAgentPayload, type OciIdentity } from './oci-state.js';
 import { P, op } from './ops.js';
-import type { Plan, PlanHook, PlanProcess } from './plan.js';
+import type { Plan, PlanHook, PlanProcess, PlanShim } from './plan.js';
 import { personalityOf, planProcess, processSettings } from './process.js';
 import { MS, joinOrder, namespaceFlag, propagationFlags, type NamespaceType } from './tables.js';
 
@@ -32,6 +32,19 @@ export interface ConvertOptions {
   home?: string;
   /** linux.seccomp compiled (the compiler is the addon's; the plan stays pure). */
   seccomp?: { program: Buffer; flags: number };
+  /** NOTIFY_SOCKET: the bind mount of the socket's directory and the variable that names it in the container. */
+  notify?: { mount: Mount; env: string };
+  /** The shim's part, when one supervises (who supervises and where logs go are the caller's host facts). */
+  shim?: PlanShim;
+  /** cgroupfs on v2: the container's directory, which the init is cloned into when nobody can see it at birth. */
+  cgroupV2Dir?: string;
+}
+
+/** config.json as the container gets it: with the notify socket's mount and variable (the caller's spec untouched). */
+function withNotify(spec: Spec, notify: ConvertOptions['notify']): Spec {
+  if (!notify) return spec;
+  const p = spec.process!;
+  return { ...spec, mounts: [...(spec.mounts ?? []), notify.mount], process: { ...p, env: [...(p.env ?? []), notify.env] } };
 }
 
 /** Fields this version of tsrun does not apply yet: never silently, since some of them are security settings. */
@@ -141,7 +154,8 @@ function initProcess(ctx: MountCtx, opts: ConvertOptions): PlanProcess {
   });
 }
 
-export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): Plan {
+export function specToPlan(config: Spec, opts: ConvertOptions, host: HostFacts): Plan {
+  const spec = withNotify(config, opts.notify);
   const p = spec.process!;
   const linux = spec.linux ?? {};
   const ns: Namespaces = new Map();
@@ -161,7 +175,7 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
   const terminal = p.terminal === true;
   const identity: OciIdentity = { ociVersion: spec.ociVersion, id: opts.id, bundle: opts.bundle, annotations: spec.annotations };
   const sc = linux.seccomp;
-  return {
+  const plan: Plan = {
     mode: opts.foreground ? LaunchMode.FOREGROUND : LaunchMode.DETACHED,
     ...namespaces(spec, ns),
     uidMaps: newUserNs ? (linux.uidMappings ?? []) : [],
@@ -177,7 +191,11 @@ export function specToPlan(spec: Spec, opts: ConvertOptions, host: HostFacts): P
     seccompListener:
       sc?.listenerPath && opts.seccomp ? { path: sc.listenerPath, payload: seccompAgentPayload(identity, 'creating', sc.listenerMetadata ?? '') } : undefined,
     warnings: ctx.warnings,
+    shim: opts.shim,
   };
+  // Otherwise tsrun moves the init into its cgroup while it waits, as on v1.
+  if (opts.cgroupV2Dir !== undefined && clonedUnseen(plan)) plan.cgroupDir = opts.cgroupV2Dir;
+  return plan;
 }
 
 /**

@@ -12,7 +12,7 @@ import { execConfigValues, type ExecConfig } from './exec-config.js';
 import type { HostFacts } from './host.js';
 import { seccompAgentPayload, type OciIdentity } from './oci-state.js';
 import { op } from './ops.js';
-import type { NsJoin, Plan, PlanOp } from './plan.js';
+import type { NsJoin, Plan, PlanOp, PlanShim } from './plan.js';
 import { planProcess, processSettings, type ProcessSettings } from './process.js';
 
 /** What exec knows of the running container, gathered by the runtime (impure) side. */
@@ -35,6 +35,8 @@ export interface ExecOptions {
   home?: string;
   /** The container's compiled filter (config.seccomp.file's content). */
   seccompProgram?: Buffer;
+  /** exec -d under tsrun's shim: what it keeps (decided by the caller from the host). */
+  shim?: PlanShim;
 }
 
 export interface ExecInput {
@@ -102,5 +104,6 @@ export function execPlan(input: ExecInput, overrides: ExecOverrides): Plan {
     idmapMounts: [],
     seccompListener: listener && { path: listener.path, payload: seccompAgentPayload(target.identity, 'running', listener.metadata) },
     warnings: [...overrides.warnings],
+    shim: options.shim,
   };
 }

@@ -1,6 +1,5 @@
 /** Facts about the running host that the pure spec → plan conversion needs. The only impure part of plan/. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { parseMountInfo } from '../util/mountinfo.js';
 
 export interface CgroupV1Hierarchy {
   /** Where the hierarchy is mounted on the host, e.g. /sys/fs/cgroup/cpu,cpuacct. */
@@ -36,59 +35,6 @@ export interface HostFacts {
 
 export { parseMountInfo } from '../util/mountinfo.js';
 
-/** /proc/self/cgroup → controller list key ("cpu,cpuacct", "name=systemd", "" for v2) → path. */
-export function parseProcCgroup(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\d+:([^:]*):(.*)$/.exec(line);
-    if (m) out.set(m[1]!, m[2]!);
-  }
-  return out;
-}
-
-const notControllers = new Set(['rw', 'ro', 'relatime', 'noatime', 'nosuid', 'nodev', 'noexec', 'xattr', 'clone_children']);
-
-/** The cgroup layout as seen by this process; `cgroupPath(key, own)` may redirect the container elsewhere. */
-export function describeCgroups(mountinfo: string, procCgroup: string): CgroupHost {
-  const own = parseProcCgroup(procCgroup);
-  const mounts = parseMountInfo(mountinfo);
-  const v1: CgroupV1Hierarchy[] = [];
-  const seen = new Set<string>();
-  let v2: CgroupHost['v2'];
-  let hasV2 = false;
-  for (const m of mounts) {
-    if (m.fstype === 'cgroup') {
-      const subsystems = m.superOptions.filter((o) => !notControllers.has(o) && !o.startsWith('release_agent='));
-      const key = subsystems.join(',');
-      if (seen.has(key)) continue;
-      // The matching /proc/self/cgroup line lists the same controllers, possibly in another order.
-      const sorted = [...subsystems].sort().join(',');
-      let own1: string | undefined;
-      for (const [k, p] of own) if (k && k.split(',').sort().join(',') === sorted) own1 = p;
-      if (own1 === undefined) continue;
-      seen.add(key);
-      const rel = relativeTo(m.root, own1);
-      v1.push({ mountpoint: m.mountpoint, subsystems, path: joinPath(m.mountpoint, rel) });
-    } else if (m.fstype === 'cgroup2') {
-      hasV2 = true;
-      if (!v2) v2 = { mountpoint: m.mountpoint, path: joinPath(m.mountpoint, relativeTo(m.root, own.get('') ?? '/')) };
-    }
-  }
-  if (v1.length > 0) return { v1, hybrid: hasV2 };
-  return { v1, v2, hybrid: false };
-}
-
-function relativeTo(root: string, p: string): string {
-  if (root === '/' || root === '') return p;
-  if (p === root) return '/';
-  if (p.startsWith(root + '/')) return p.slice(root.length);
-  return p;
-}
-
-function joinPath(a: string, b: string): string {
-  return (a + '/' + b).replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
-}
-
 function readOr(path: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -105,7 +51,8 @@ export function lsmFacts(): { apparmorEnabled: boolean; selinuxEnabled: boolean 
   };
 }
 
-export function readHostFacts(): HostFacts {
+/** `cgroup`: the container's cgroups as the manager has them (runtime/cgroup.ts cgroupView); none for exec. */
+export function readHostFacts(cgroup: CgroupHost = { v1: [], hybrid: false }): HostFacts {
   let capLastCap = 40;
   try {
     capLastCap = parseInt(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'), 10);
@@ -118,7 +65,7 @@ export function readHostFacts(): HostFacts {
     capBounding: bnd ? BigInt('0x' + bnd[1]) : (1n << BigInt(capLastCap + 1)) - 1n,
     hasKcore: existsSync('/proc/kcore'),
     ...lsmFacts(),
-    cgroup: describeCgroups(readFileSync('/proc/self/mountinfo', 'utf8'), readFileSync('/proc/self/cgroup', 'utf8')),
+    cgroup,
     pathKind(path: string) {
       try {
         return statSync(path).isDirectory() ? 'dir' : 'file';

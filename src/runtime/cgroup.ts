@@ -88,11 +88,17 @@ export function destroyCgroup(r: CgroupRecord): void {
   managerOf(r).remove();
 }
 
-/** The plan's view of the container's cgroups, for the container's /sys/fs/cgroup mount. */
-export function containerCgroupView(host: CgroupHost, r: CgroupRecord): CgroupHost {
-  const v1 = host.v1.map((h) => {
-    const key = Object.keys(r.paths.v1).find((k) => h.subsystems.includes(k) || h.subsystems.includes(`name=${k}`));
-    return key ? { ...h, path: r.paths.v1[key]! } : h;
-  });
-  return { ...host, v1, v2: host.v2 && r.paths.v2 ? { ...host.v2, path: r.paths.v2 } : host.v2 };
+/**
+ * The plan's view of the container's cgroups (for its /sys/fs/cgroup mount), from the same layout and paths the
+ * manager uses: the host's cgroup mounts are read once, by planCgroup.
+ */
+export function cgroupView(r: CgroupRecord): CgroupHost {
+  const { layout, paths } = r;
+  const v1: CgroupHost['v1'] = [];
+  for (const h of layout.v1) {
+    const key = Object.keys(paths.v1).find((k) => h.subsystems.includes(k) || h.subsystems.includes(`name=${k}`));
+    if (key) v1.push({ mountpoint: h.mountpoint, subsystems: h.subsystems, path: paths.v1[key]! });
+  }
+  const v2 = layout.mode === 'v2' && layout.v2 && paths.v2 ? { mountpoint: layout.v2.mountpoint, path: paths.v2 } : undefined;
+  return { v1, v2, hybrid: layout.mode === 'hybrid' };
 }

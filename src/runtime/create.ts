@@ -8,9 +8,9 @@ import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
-import type { Plan } from '../plan/plan.js';
+import type { Plan, PlanShim } from '../plan/plan.js';
 import { compileSpecSeccomp, seccompArchProblems } from '../plan/seccomp.js';
-import { clonedUnseen, hostId, specToPlan } from '../plan/create-plan.js';
+import { hostId, specToPlan } from '../plan/create-plan.js';
 import { execConfigOf, type ExecConfig } from '../plan/exec-config.js';
 import { semanticProblems } from '../plan/validate.js';
 import type { Spec } from '../spec/schema.js';
@@ -21,7 +21,7 @@ import { HookPhase, StateFile } from '../native/contract.js';
 import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
-import { containerCgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
+import { cgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js';
 import { passwdHome } from './passwd.js';
@@ -144,15 +144,16 @@ export function createContainer(opts: CreateOptions): Created {
         throw new TsrunError(`unable to stat preserved-fd ${fd - 3} (of ${opts.preserveFds}): fd ${fd} is not open`);
       }
     }
-    const host = readHostFacts();
     cgroup = planCgroup(spec, opts.id, opts.systemdCgroup === true);
-    host.cgroup = containerCgroupView(host.cgroup, cgroup);
+    const host = readHostFacts(cgroupView(cgroup));
     for (const w of prepareCgroup(cgroup)) log.warn(w);
-    const notifyHost = hostNotifySocket();
-    if (notifyHost) {
-      const n = notifySetup(dir.dir);
-      spec.mounts = [...(spec.mounts ?? []), n.mount];
-      spec.process!.env = [...(spec.process!.env ?? []), n.env];
+    const notify = hostNotifySocket() ? notifySetup(dir.dir) : undefined;
+    // Who supervises, and where its logs go, are host facts: decided here, handed to the conversion.
+    const ownTerminal = spec.process?.terminal === true && !consoleSocket;
+    let shim: PlanShim | undefined;
+    if (!opts.foreground && shimWanted(opts.shim ?? 'never', ownTerminal)) {
+      logDir = makeContainerLogDir(opts.logRoot ?? defaultLogRoot(), opts.id);
+      shim = planShim({ policy: opts.shim!, ownTerminal, stdin: opts.stdin === true, logMax: opts.logMaxSize, dir: dir.dir, logDir, cgroup });
     }
     const listen = listenFds();
     const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, opts.root) : undefined;
@@ -170,6 +171,11 @@ export function createContainer(opts: CreateOptions): Created {
         extraEnv: listen ? [`LISTEN_FDS=${listen}`, 'LISTEN_PID=1'] : [],
         home: passwdHome(rootfs, spec.process!.user?.uid ?? 0),
         seccomp,
+        notify,
+        shim,
+        // cgroupfs on v2: cloned straight into its cgroup where nobody can see it at birth (the init holds the
+        // directory's fd until its first step).
+        cgroupV2Dir: cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2' ? cgroup.paths.v2 : undefined,
       },
       host,
     );
@@ -184,23 +190,7 @@ export function createContainer(opts: CreateOptions): Created {
     }
     // What an exec'd process takes from the container, as the init's plan has it.
     const execConfig = execConfigOf(plan.process, opts.noNewKeyring, execSeccomp);
-    const ownTerminal = spec.process?.terminal === true && !consoleSocket;
-    if (!opts.foreground && shimWanted(opts.shim ?? 'never', ownTerminal)) {
-      logDir = makeContainerLogDir(opts.logRoot ?? defaultLogRoot(), opts.id);
-      plan.shim = planShim({
-        policy: opts.shim!,
-        ownTerminal,
-        stdin: opts.stdin === true,
-        logMax: opts.logMaxSize,
-        dir: dir.dir,
-        logDir,
-        cgroup,
-      });
-    }
-    // cgroupfs on v2: the init is cloned straight into its cgroup where nobody can see it at birth (it holds
-    // the directory's fd until its first step); otherwise Node moves it there while it waits, as on v1.
-    const clonedIn = cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2' && clonedUnseen(plan);
-    if (clonedIn) plan.cgroupDir = cgroup.paths.v2;
+    const clonedIn = plan.cgroupDir !== undefined;
     log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
     // Only the container's process may open it (it does so as its own user, after setresuid): 0600, owned by
     // the host ids of that user. Anyone else could release or stall `start` under a --root that is not 0700.

@@ -11,7 +11,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSy
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
-import type { NsJoin } from '../plan/plan.js';
+import type { NsJoin, Plan, PlanShim } from '../plan/plan.js';
 import { namespaceFlag } from '../plan/tables.js';
 import type { SpecProcess } from '../spec/schema.js';
 import { parseId } from '../spec/ids.js';
@@ -185,32 +185,40 @@ export async function execContainer(a: ExecArgs): Promise<number> {
     if (!cg) throw new TsrunError('container has no cgroup: --cgroup cannot be used');
     joinRecord = { ...cg, paths: subCgroupPaths(cg.paths, subCgroups, isDirectory) };
   }
-  const plan = execPlan(
-    {
-      config,
-      target: {
-        identity: { ociVersion: st.ociVersion, id: st.id, bundle: st.bundle, annotations: st.annotations },
-        joins: containerNamespaces(st.pid),
-        root: `/proc/${st.pid}/root`,
-        setgroups: setgroupsAllowed(st.pid),
-      },
-      options: { detach: a.detach, consoleSocket, preserveFds: a.preserveFds, home: passwdHome(`/proc/${st.pid}/root`, proc.user?.uid ?? 0), seccompProgram },
-    },
-    execOverrides(proc, host),
-  );
-  for (const w of [...legacyWarnings, ...plan.warnings]) log.warn(w);
-
   // exec -d: the shim's files (and its log, kept with the container's) go to directories named after the
   // process once it exists.
   let shimDir: string | undefined;
   let logDir: string | undefined;
+  let shim: PlanShim | undefined;
   const ownTerminal = proc.terminal === true && !consoleSocket;
   if (a.detach && shimWanted(a.shim ?? 'never', ownTerminal)) {
     mkdirSync(join(dir.dir, StateFile.EXECS), { recursive: true, mode: 0o700 });
     shimDir = mkdtempSync(join(dir.dir, StateFile.EXECS, '.new-'));
     logDir = makeExecLogDir(containerLogDir(dir));
-    plan.shim = planShim({ policy: a.shim!, ownTerminal, stdin: false, dir: shimDir, logDir, cgroup: cg });
+    shim = planShim({ policy: a.shim!, ownTerminal, stdin: false, dir: shimDir, logDir, cgroup: cg });
   }
+  let plan: Plan;
+  try {
+    plan = execPlan(
+      {
+        config,
+        target: {
+          identity: { ociVersion: st.ociVersion, id: st.id, bundle: st.bundle, annotations: st.annotations },
+          joins: containerNamespaces(st.pid),
+          root: `/proc/${st.pid}/root`,
+          setgroups: setgroupsAllowed(st.pid),
+        },
+        options: { detach: a.detach, consoleSocket, preserveFds: a.preserveFds, home: passwdHome(`/proc/${st.pid}/root`, proc.user?.uid ?? 0), seccompProgram, shim },
+      },
+      execOverrides(proc, host),
+    );
+  } catch (err) {
+    if (shimDir) rmSync(shimDir, { recursive: true, force: true });
+    removeLogDir(logDir);
+    throw err;
+  }
+  for (const w of [...legacyWarnings, ...plan.warnings]) log.warn(w);
+
 
   let launched: Launched;
   let pidfdSocket: PidfdSocket | undefined;

@@ -832,3 +832,27 @@ describe('specToPlan: capabilities the runtime cannot grant', () => {
     expect(p.warnings).toContain('ignoring unknown or unavailable capabilities: [CAP_SYS_RESOURCE]');
   });
 });
+
+describe('what the conversion decides that create used to patch in', () => {
+  it("adds the notify socket's mount and variable without touching the caller's spec", () => {
+    const s = spec();
+    const mountsBefore = JSON.stringify(s.mounts);
+    const notify = { mount: { destination: '/run/notify', source: '/run/tsrun/x/notify', type: 'bind', options: ['bind', 'ro'] }, env: 'NOTIFY_SOCKET=/run/notify/notify.sock' };
+    const p = specToPlan(s, options({ notify }), fakeHost());
+    expect(p.process.env).toContain('NOTIFY_SOCKET=/run/notify/notify.sock');
+    expect(p.ops.some((o) => (o.s ?? []).some((x) => String(x).includes('/run/notify')))).toBe(true);
+    expect(JSON.stringify(s.mounts)).toBe(mountsBefore);
+    expect(s.process!.env ?? []).not.toContain('NOTIFY_SOCKET=/run/notify/notify.sock');
+  });
+
+  it('clones the init into the v2 directory only when nobody can see it at birth, and carries the shim', () => {
+    const shim = { mode: 1, caller: 1, logMax: 1, flags: 0, dir: '/run/tsrun/x', logDir: '/var/log/tsrun/x', oomFile: '' };
+    const seen = plan(undefined, { cgroupV2Dir: '/sys/fs/cgroup/x', shim });
+    expect(seen.cgroupDir).toBe('/sys/fs/cgroup/x');
+    expect(seen.shim).toEqual(shim);
+    // A joined pid namespace: processes there could see the init before its first step.
+    const joined = plan((s) => (s.linux.namespaces = [{ type: 'pid', path: '/proc/1/ns/pid' }, { type: 'mount' }]), { cgroupV2Dir: '/sys/fs/cgroup/x' });
+    expect(joined.cgroupDir).toBeUndefined();
+    expect(plan().cgroupDir).toBeUndefined();
+  });
+});

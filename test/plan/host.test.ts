@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeCgroups, parseMountInfo, parseProcCgroup } from '../../src/plan/host.js';
+import { parseMountInfo } from '../../src/plan/host.js';
 
 const HYBRID_MOUNTINFO = [
   '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
@@ -47,75 +47,5 @@ describe('parseMountInfo', () => {
   it('skips empty and malformed lines', () => {
     expect(parseMountInfo('\ngarbage\n1 2 3\n')).toEqual([]);
     expect(parseMountInfo(HYBRID_MOUNTINFO)).toHaveLength(8);
-  });
-});
-
-describe('parseProcCgroup', () => {
-  it('maps each controller list (empty for v2) to its path', () => {
-    const m = parseProcCgroup(HYBRID_CGROUP);
-    expect([...m.entries()]).toEqual([
-      ['memory', '/user.slice/user-0.slice'],
-      ['cpuacct,cpu', '/user.slice'],
-      ['net_cls', '/'],
-      ['name=systemd', '/user.slice/user-0.slice/session-1.scope'],
-      ['', '/user.slice/user-0.slice/session-1.scope'],
-    ]);
-  });
-
-  it('keeps colons inside the path', () => {
-    expect(parseProcCgroup('0::/a:b\n').get('')).toBe('/a:b');
-  });
-});
-
-describe('describeCgroups', () => {
-  it('describes a hybrid host: v1 hierarchies with the own cgroup path, cgroup2 beside them', () => {
-    expect(describeCgroups(HYBRID_MOUNTINFO, HYBRID_CGROUP)).toEqual({
-      v1: [
-        {
-          mountpoint: '/sys/fs/cgroup/systemd',
-          subsystems: ['name=systemd'],
-          path: '/sys/fs/cgroup/systemd/user.slice/user-0.slice/session-1.scope',
-        },
-        { mountpoint: '/sys/fs/cgroup/cpu,cpuacct', subsystems: ['cpu', 'cpuacct'], path: '/sys/fs/cgroup/cpu,cpuacct/user.slice' },
-        { mountpoint: '/sys/fs/cgroup/memory', subsystems: ['memory'], path: '/sys/fs/cgroup/memory/user.slice/user-0.slice' },
-        { mountpoint: '/sys/fs/cgroup/net_cls', subsystems: ['net_cls'], path: '/sys/fs/cgroup/net_cls' },
-      ],
-      hybrid: true,
-    });
-  });
-
-  it('describes a pure v2 host', () => {
-    const mi = [
-      '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
-      '30 25 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot',
-    ].join('\n');
-    expect(describeCgroups(mi, '0::/system.slice/foo.service\n')).toEqual({
-      v1: [],
-      v2: { mountpoint: '/sys/fs/cgroup', path: '/sys/fs/cgroup/system.slice/foo.service' },
-      hybrid: false,
-    });
-  });
-
-  it('makes the own path relative to a mount whose root is not "/" (inside a container)', () => {
-    const mi = '30 25 0:26 /docker/abc /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw\n';
-    expect(describeCgroups(mi, '0::/docker/abc/sub\n').v2).toEqual({ mountpoint: '/sys/fs/cgroup', path: '/sys/fs/cgroup/sub' });
-    expect(describeCgroups(mi, '0::/docker/abc\n').v2).toEqual({ mountpoint: '/sys/fs/cgroup', path: '/sys/fs/cgroup' });
-    const v1 = '36 30 0:32 /docker/abc /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory\n';
-    expect(describeCgroups(v1, '5:memory:/docker/abc/x\n').v1).toEqual([
-      { mountpoint: '/sys/fs/cgroup/memory', subsystems: ['memory'], path: '/sys/fs/cgroup/memory/x' },
-    ]);
-  });
-
-  it('keeps the first of two mounts of the same hierarchy', () => {
-    const mi = [
-      '36 30 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory',
-      '50 22 0:32 / /mnt/memory rw - cgroup cgroup rw,memory',
-    ].join('\n');
-    expect(describeCgroups(mi, '5:memory:/a\n').v1.map((h) => h.mountpoint)).toEqual(['/sys/fs/cgroup/memory']);
-  });
-
-  it('ignores v1 hierarchies this process is not in', () => {
-    const mi = '36 30 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n';
-    expect(describeCgroups(mi, '0::/\n')).toEqual({ v1: [], v2: undefined, hybrid: false });
   });
 });
