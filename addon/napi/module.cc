@@ -27,17 +27,11 @@
 #include "../core/fd.h"
 #include "../core/seccomp_info.h"
 #include "../core/sys.h"
+#include "napi_error.h"
 
 namespace {
 
-Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const std::string& path = "") {
-  std::string msg = std::string(syscall) + (path.empty() ? "" : " " + path) + ": " + std::strerror(err);
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  if (!path.empty()) e.Set("path", Napi::String::New(env, path));
-  return e;
-}
+using tsrun_napi::ErrnoError;
 
 #define THROW_ERRNO(env, call, ...)                                 \
   do {                                                              \

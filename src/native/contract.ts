@@ -361,7 +361,11 @@ export interface WaitResult {
   status: number;
 }
 
-/** The N-API addon (build/Release/tsrun.node). Every function throws an Error with errno, code and syscall. */
+/**
+ * The N-API addon (build/Release/tsrun.node). Every function throws a NativeError (src/errors.ts, made by
+ * addon/napi/napi_error.h): errno negative as node:fs's (-2), code its name ('ENOENT'), syscall the failed step,
+ * path where there is one, native: true; the message is tsrun's final wording.
+ */
 export interface NativeAddon {
   /** AF_UNIX SOCK_STREAM pair, both ends close-on-exec. */
   socketpair(): [number, number];
@@ -418,8 +422,8 @@ export interface NativeAddon {
   exitNow(code: number): never;
   /**
    * sd-bus (libsystemd, loaded on first use): StartTransientUnit (with properties) or StopUnit on the system bus,
-   * then waits for the job's JobRemoved signal. Returns the job's result ("done" on success). Throws with errno,
-   * syscall (the step) and code (the D-Bus error name, e.g. org.freedesktop.systemd1.NoSuchUnit).
+   * then waits for the job's JobRemoved signal. Returns the job's result ("done" on success). Throws a NativeError
+   * whose syscall is the step and whose dbusError is the D-Bus error name (e.g. org.freedesktop.systemd1.NoSuchUnit).
    */
   systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit: string, props: SystemdProperty[], timeoutMs: number): string;
   /** BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions); returns its fd. */
