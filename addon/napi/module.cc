@@ -165,37 +165,6 @@ Napi::Value Waitpid(const Napi::CallbackInfo& info) {
   return o;
 }
 
-class WaitWorker : public Napi::AsyncWorker {
- public:
-  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override {
-    pid_t r;
-    do r = waitpid(pid_, &status_, 0);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) err_ = errno;
-  }
-  void OnOK() override {
-    if (err_ != 0)
-      deferred_.Reject(ErrnoError(Env(), err_, "waitpid").Value());
-    else
-      deferred_.Resolve(Napi::Number::New(Env(), status_));
-  }
-
- private:
-  pid_t pid_;
-  int status_ = 0;
-  int err_ = 0;
-  Napi::Promise::Deferred deferred_;
-};
-
-Napi::Value WaitpidAsync(const Napi::CallbackInfo& info) {
-  auto* w = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
-}
-
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int fd = tsrun::sys_pidfd_open(info[0].As<Napi::Number>().Int32Value(), 0);
@@ -367,7 +336,8 @@ Napi::Value Pipe(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// poll(2) with no timeout on a helper thread, so Node can wait on pidfds and eventfds without a poll loop.
+// poll(2) with no timeout on a threadpool thread: only the fallback of src/native/wait.ts where io_uring is refused
+// (see poll_wake.cc), since each wait holds one of libuv's few threadpool threads.
 class PollWorker : public Napi::AsyncWorker {
  public:
   PollWorker(Napi::Env env, std::vector<struct pollfd> fds)
@@ -441,6 +411,7 @@ Napi::Value ExitNow(const Napi::CallbackInfo& info) {
 void RegisterSeccomp(Napi::Env env, Napi::Object exports);
 void RegisterBpf(Napi::Env env, Napi::Object exports);
 void RegisterSdBus(Napi::Env env, Napi::Object exports);  // sdbus_binding.cc
+void RegisterPollWake(Napi::Env env, Napi::Object exports);  // poll_wake.cc
 
 namespace {
 
@@ -449,7 +420,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("sealedExe", Napi::Function::New(env, SealedExe));
   exports.Set("waitpid", Napi::Function::New(env, Waitpid));
-  exports.Set("waitpidAsync", Napi::Function::New(env, WaitpidAsync));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("poll", Napi::Function::New(env, Poll));
   exports.Set("pollAsync", Napi::Function::New(env, PollAsync));
@@ -471,6 +441,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSeccomp(env, exports);
   RegisterBpf(env, exports);
   RegisterSdBus(env, exports);
+  RegisterPollWake(env, exports);
   return exports;
 }
 

@@ -383,14 +383,22 @@ export interface NativeAddon {
   sealedExe(path: string): { fd: number; how: 'overlay' | 'memfd' };
   /** waitpid(2); flags e.g. WNOHANG = 1. */
   waitpid(pid: number, flags: number): WaitResult;
-  /** waitpid(2) on a helper thread; resolves with the raw status. */
-  waitpidAsync(pid: number): Promise<number>;
   /** pidfd_open(2); -1 with ESRCH is thrown as an error. */
   pidfdOpen(pid: number): number;
   /** poll(2): returns revents per fd; timeout -1 waits forever. EINTR is retried. */
   poll(fds: number[], events: number[], timeoutMs: number): number[];
-  /** poll(2) without timeout on a helper thread: resolves with revents per fd once one is ready. */
+  /**
+   * poll(2) without timeout on a libuv threadpool thread (held for the whole wait): resolves with revents per fd.
+   * Only the fallback of src/native/wait.ts's pollFds where io_uring is refused; use pollFds.
+   */
   pollAsync(fds: number[], events: number[]): Promise<number[]>;
+  /**
+   * Arms one io_uring POLL_ADD per fd, each linked to a one-byte write into a pipe: `wake` (the pipe's read
+   * end, non-blocking) becomes readable once one fd is ready, for the event loop to watch. Closing `ring`
+   * cancels what is left; the caller closes both. Throws (ENOSYS, EPERM, ...) where io_uring is refused.
+   * At most 64 fds. See src/native/wait.ts.
+   */
+  pollWake(fds: number[], events: number[]): { wake: number; ring: number };
   /** eventfd(0, EFD_CLOEXEC). */
   eventfd(): number;
   /** flock(2) with LOCK_* op. */
