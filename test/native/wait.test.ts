@@ -144,3 +144,27 @@ describe('under bun', () => {
   });
 });
 
+
+// Last in the file: once refused, io_uring is not tried again by this process.
+describe('where io_uring is refused', () => {
+  it('falls back to pollAsync (the threadpool wait) and still resolves', async () => {
+    const a = native();
+    let armed = 0;
+    const refusing = Object.assign(Object.create(a) as typeof a, {
+      pollWake: () => {
+        armed++;
+        throw Object.assign(new Error('io_uring_setup: Operation not permitted'), { errno: -1, code: 'EPERM', syscall: 'io_uring_setup', native: true });
+      },
+    });
+    const efd = a.eventfd();
+    try {
+      const p = pollFds([efd], [POLLIN], refusing);
+      await sleep(20);
+      writeSync(efd, one());
+      expect(await p).toEqual([POLLIN]);
+      expect(armed).toBe(1);
+    } finally {
+      closeSync(efd);
+    }
+  });
+});
