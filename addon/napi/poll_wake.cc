@@ -6,7 +6,9 @@
 //
 // Why not the old AsyncWorker: a blocked poll(2)/waitpid(2) holds one of libuv's 4 threadpool threads for the
 // whole wait, so 4 waits (events, a foreground run, a shim wait) stall every fs/dns/crypto call of the process.
-// Arming costs io_uring_setup + 3 mmaps + 2 syscalls (~30 µs, test/native/wait.test.ts), no thread at all.
+// Measured here (kernel 6.18, 2 cores): arming and closing costs 30-50 µs (io_uring_setup, register, 2 mmaps,
+// io_uring_enter; 1000 rounds under Node, 200 under bun), and no thread at all: with 8 waits pending a fs read
+// still completes in ~1 ms, where 4 pending threadpool waits stall it until one ends (test/native/wait.test.ts).
 //
 // The ring owns the pipe's write end (a registered file); closing `ring` cancels the polls (and with them their
 // linked writes) and frees everything; the caller closes `ring` and `wake`. Where io_uring is refused (kernel
