@@ -115,13 +115,38 @@ const messages: Record<string, string> = {
   EOWNERDEAD: 'owner died',
 };
 
+/** Go's wording of an errno code ('ENOENT' → 'no such file or directory'), if tsrun knows it. */
+export function codeMessage(code: string): string | undefined {
+  return messages[code];
+}
+
 export function errnoMessage(errno: number): string {
   return messages[errnoCode(errno)] ?? `errno ${errno}`;
+}
+
+/**
+ * An error thrown by the native addon (addon/napi/napi_error.h): errno negative as Node's, code, syscall, path
+ * where there is one, and a message already in its final wording.
+ */
+export interface NativeError extends Error {
+  errno: number;
+  code: string;
+  syscall: string;
+  path?: string;
+  /** sd-bus only: the D-Bus error name, e.g. org.freedesktop.systemd1.NoSuchUnit. */
+  dbusError?: string;
+  native: true;
+}
+
+export function isNativeError(err: unknown): err is NativeError {
+  return err instanceof Error && (err as Partial<NativeError>).native === true;
 }
 
 /** Turns a Node fs error (or anything thrown) into a SysError-like message without a stack. */
 export function describeNodeError(err: unknown): string {
   if (err instanceof TsrunError) return err.message;
+  // The addon's message is its final wording (Node's own messages are reworded below).
+  if (isNativeError(err)) return err.message;
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.errno === 'number' && e.code) {
     const msg = messages[e.code] ?? e.message;

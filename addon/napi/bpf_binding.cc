@@ -11,17 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "napi_error.h"
+
 namespace {
 
 long sys_bpf(int cmd, union bpf_attr* attr) { return syscall(SYS_bpf, cmd, attr, sizeof(*attr)); }
 
 Napi::Value Fail(Napi::Env env, const char* what) {
   int err = errno;
-  Napi::Error e = Napi::Error::New(env, std::string(what) + ": " + std::strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, "bpf"));
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
+  return tsrun_napi::ThrowError(env, {std::string(what) + ": " + std::strerror(err), err, "bpf", "", ""});
 }
 
 // bpfLoadDeviceProgram(insns: Buffer, license: string) → program fd
@@ -44,10 +42,7 @@ Napi::Value LoadDeviceProgram(const Napi::CallbackInfo& info) {
     int err = errno;
     std::string msg = std::string("BPF_PROG_LOAD: ") + std::strerror(err);
     if (log[0] != 0) msg += " (verifier: " + std::string(log.data()).substr(0, 2000) + ")";
-    Napi::Error e = Napi::Error::New(env, msg);
-    e.Set("errno", Napi::Number::New(env, err));
-    e.ThrowAsJavaScriptException();
-    return env.Undefined();
+    return tsrun_napi::ThrowError(env, {msg, err, "bpf", "", ""});
   }
   return Napi::Number::New(env, static_cast<double>(fd));
 }

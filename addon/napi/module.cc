@@ -27,17 +27,11 @@
 #include "../core/fd.h"
 #include "../core/seccomp_info.h"
 #include "../core/sys.h"
+#include "napi_error.h"
 
 namespace {
 
-Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall, const std::string& path = "") {
-  std::string msg = std::string(syscall) + (path.empty() ? "" : " " + path) + ": " + std::strerror(err);
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("errno", Napi::Number::New(env, err));
-  e.Set("syscall", Napi::String::New(env, syscall));
-  if (!path.empty()) e.Set("path", Napi::String::New(env, path));
-  return e;
-}
+using tsrun_napi::ErrnoError;
 
 #define THROW_ERRNO(env, call, ...)                                 \
   do {                                                              \
@@ -169,37 +163,6 @@ Napi::Value Waitpid(const Napi::CallbackInfo& info) {
   o.Set("pid", r);
   o.Set("status", status);
   return o;
-}
-
-class WaitWorker : public Napi::AsyncWorker {
- public:
-  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
-  void Execute() override {
-    pid_t r;
-    do r = waitpid(pid_, &status_, 0);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) err_ = errno;
-  }
-  void OnOK() override {
-    if (err_ != 0)
-      deferred_.Reject(ErrnoError(Env(), err_, "waitpid").Value());
-    else
-      deferred_.Resolve(Napi::Number::New(Env(), status_));
-  }
-
- private:
-  pid_t pid_;
-  int status_ = 0;
-  int err_ = 0;
-  Napi::Promise::Deferred deferred_;
-};
-
-Napi::Value WaitpidAsync(const Napi::CallbackInfo& info) {
-  auto* w = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
 }
 
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
@@ -373,7 +336,8 @@ Napi::Value Pipe(const Napi::CallbackInfo& info) {
   return r;
 }
 
-// poll(2) with no timeout on a helper thread, so Node can wait on pidfds and eventfds without a poll loop.
+// poll(2) with no timeout on a threadpool thread: only the fallback of src/native/wait.ts where io_uring is refused
+// (see poll_wake.cc), since each wait holds one of libuv's few threadpool threads.
 class PollWorker : public Napi::AsyncWorker {
  public:
   PollWorker(Napi::Env env, std::vector<struct pollfd> fds)
@@ -447,6 +411,7 @@ Napi::Value ExitNow(const Napi::CallbackInfo& info) {
 void RegisterSeccomp(Napi::Env env, Napi::Object exports);
 void RegisterBpf(Napi::Env env, Napi::Object exports);
 void RegisterSdBus(Napi::Env env, Napi::Object exports);  // sdbus_binding.cc
+void RegisterPollWake(Napi::Env env, Napi::Object exports);  // poll_wake.cc
 
 namespace {
 
@@ -455,7 +420,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("sealedExe", Napi::Function::New(env, SealedExe));
   exports.Set("waitpid", Napi::Function::New(env, Waitpid));
-  exports.Set("waitpidAsync", Napi::Function::New(env, WaitpidAsync));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("poll", Napi::Function::New(env, Poll));
   exports.Set("pollAsync", Napi::Function::New(env, PollAsync));
@@ -477,6 +441,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterSeccomp(env, exports);
   RegisterBpf(env, exports);
   RegisterSdBus(env, exports);
+  RegisterPollWake(env, exports);
   return exports;
 }
 

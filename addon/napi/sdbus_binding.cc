@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "napi_error.h"
+
 namespace {
 
 struct SdBus {
@@ -85,12 +87,7 @@ struct BusError {
 
 Napi::Value Throw(Napi::Env env, const BusError& b) {
   std::string msg = b.step + ": " + (b.message.empty() ? std::strerror(b.err) : b.message);
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("errno", Napi::Number::New(env, b.err));
-  e.Set("syscall", Napi::String::New(env, b.step));
-  if (!b.name.empty()) e.Set("code", Napi::String::New(env, b.name));
-  e.ThrowAsJavaScriptException();
-  return env.Undefined();
+  return tsrun_napi::ThrowError(env, {msg, b.err, b.step, "", b.name});
 }
 
 struct Bus {
@@ -222,7 +219,7 @@ bool RunJob(Bus& b, const std::string& method, const std::string& unit, const Na
 }
 
 // systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit, props: [name, sig, value][], timeoutMs)
-//   → the job's result ("done" on success). Throws with errno, syscall (the step) and code (the D-Bus error name).
+//   → the job's result ("done" on success). Throws as napi_error.h says, the D-Bus error name in dbusError.
 Napi::Value SystemdUnitJob(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string method = info[0].As<Napi::String>().Utf8Value();

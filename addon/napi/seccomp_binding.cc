@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../core/seccomp_compile.h"
+#include "napi_error.h"
 
 namespace {
 
@@ -92,13 +93,8 @@ Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
   std::string what;
   int code = 0;
   if (!tsrun::compile_seccomp(default_action, archs, rules, &program, &skipped, &what, &code)) {
-    Napi::Error e = Napi::Error::New(env, what + ": " + Lower(std::strerror(code)));
-    e.Set("errno", Napi::Number::New(env, code));
-    const char* name = strerrorname_np(code);
-    if (name != nullptr) e.Set("code", Napi::String::New(env, name));
     // The libseccomp (or system) call that failed: the first word of `what`.
-    e.Set("syscall", Napi::String::New(env, what.substr(0, what.find(' '))));
-    throw e;
+    throw tsrun_napi::MakeError(env, {what + ": " + Lower(std::strerror(code)), code, what.substr(0, what.find(' ')), "", ""});
   }
 
   Napi::Object out = Napi::Object::New(env);

@@ -78,7 +78,7 @@ export function stopUnit(unit: string, job: UnitJob, isInit = systemdIsInit()): 
   try {
     job('StopUnit', unit, [], JOB_TIMEOUT_MS);
   } catch (err) {
-    if ((err as { code?: string }).code === 'org.freedesktop.systemd1.NoSuchUnit') return;
+    if ((err as { dbusError?: string }).dbusError === 'org.freedesktop.systemd1.NoSuchUnit') return;
     throw busFailure(`stop ${unit}`, err);
   }
 }

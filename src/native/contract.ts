@@ -480,7 +480,11 @@ export interface WaitResult {
   status: number;
 }
 
-/** The N-API addon (build/Release/tsrun.node). Every function throws an Error with errno, code and syscall. */
+/**
+ * The N-API addon (build/Release/tsrun.node). Every function throws a NativeError (src/errors.ts, made by
+ * addon/napi/napi_error.h): errno negative as node:fs's (-2), code its name ('ENOENT'), syscall the failed step,
+ * path where there is one, native: true; the message is tsrun's final wording.
+ */
 export interface NativeAddon {
   /** AF_UNIX SOCK_STREAM pair, both ends close-on-exec. */
   socketpair(): [number, number];
@@ -498,14 +502,22 @@ export interface NativeAddon {
   sealedExe(path: string): { fd: number; how: 'overlay' | 'memfd' };
   /** waitpid(2); flags e.g. WNOHANG = 1. */
   waitpid(pid: number, flags: number): WaitResult;
-  /** waitpid(2) on a helper thread; resolves with the raw status. */
-  waitpidAsync(pid: number): Promise<number>;
   /** pidfd_open(2); -1 with ESRCH is thrown as an error. */
   pidfdOpen(pid: number): number;
   /** poll(2): returns revents per fd; timeout -1 waits forever. EINTR is retried. */
   poll(fds: number[], events: number[], timeoutMs: number): number[];
-  /** poll(2) without timeout on a helper thread: resolves with revents per fd once one is ready. */
+  /**
+   * poll(2) without timeout on a libuv threadpool thread (held for the whole wait): resolves with revents per fd.
+   * Only the fallback of src/native/wait.ts's pollFds where io_uring is refused; use pollFds.
+   */
   pollAsync(fds: number[], events: number[]): Promise<number[]>;
+  /**
+   * Arms one io_uring POLL_ADD per fd, each linked to a one-byte write into a pipe: `wake` (the pipe's read
+   * end, non-blocking) becomes readable once one fd is ready, for the event loop to watch. Closing `ring`
+   * cancels what is left; the caller closes both. Throws (ENOSYS, EPERM, ...) where io_uring is refused.
+   * At most 64 fds. See src/native/wait.ts.
+   */
+  pollWake(fds: number[], events: number[]): { wake: number; ring: number };
   /** eventfd(0, EFD_CLOEXEC). */
   eventfd(): number;
   /** flock(2) with LOCK_* op. */
@@ -537,8 +549,8 @@ export interface NativeAddon {
   exitNow(code: number): never;
   /**
    * sd-bus (libsystemd, loaded on first use): StartTransientUnit (with properties) or StopUnit on the system bus,
-   * then waits for the job's JobRemoved signal. Returns the job's result ("done" on success). Throws with errno,
-   * syscall (the step) and code (the D-Bus error name, e.g. org.freedesktop.systemd1.NoSuchUnit).
+   * then waits for the job's JobRemoved signal. Returns the job's result ("done" on success). Throws a NativeError
+   * whose syscall is the step and whose dbusError is the D-Bus error name (e.g. org.freedesktop.systemd1.NoSuchUnit).
    */
   systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit: string, props: SystemdProperty[], timeoutMs: number): string;
   /** BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions); returns its fd. */

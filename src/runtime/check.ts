@@ -39,8 +39,8 @@ export function checkBundle(bundleDir: string): string[] {
       if (t !== namespaceFlag[ns.type as NamespaceType])
         problems.push(`linux.namespaces[${i}].path: "${ns.path}" is not a namespace of type "${ns.type}"`);
     } catch (err) {
-      const e = err as { errno?: number; message: string };
-      const why = e.errno === ENOTTY ? 'is not a namespace' : `cannot be opened: ${errnoMessage(e.errno ?? 0)}`;
+      const n = Math.abs((err as { errno?: number }).errno ?? 0); // the addon's errno is negative, as Node's
+      const why = n === ENOTTY ? 'is not a namespace' : `cannot be opened: ${errnoMessage(n)}`;
       problems.push(`linux.namespaces[${i}].path: "${ns.path}" ${why}`);
     }
   });

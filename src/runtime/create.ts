@@ -4,7 +4,7 @@
  */
 import { chmodSync, chownSync, closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
+import { ConfigError, TsrunError, codeMessage, describeNodeError, isNativeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { lsmFacts, readHostFacts } from '../plan/host.js';
@@ -66,11 +66,18 @@ export interface Created {
 /** linux.seccomp → BPF, cached under <root>/@cache/seccomp ('@' is never in a container id). */
 function compileSeccomp(seccomp: NonNullable<NonNullable<Spec['linux']>['seccomp']>, root: string) {
   const addon = native();
-  const c = compileSpecSeccomp(seccomp, {
-    cacheDir: join(root, '@cache', 'seccomp'),
-    compile: addon.compileSeccomp,
-    libseccompVersion: addon.seccompVersion(),
-  });
+  let c: ReturnType<typeof compileSpecSeccomp>;
+  try {
+    c = compileSpecSeccomp(seccomp, {
+      cacheDir: join(root, '@cache', 'seccomp'),
+      compile: addon.compileSeccomp,
+      libseccompVersion: addon.seccompVersion(),
+    });
+  } catch (err) {
+    // A refused filter is reported as "<libseccomp call>: <reason>", as tsrun always has.
+    if (isNativeError(err)) throw new TsrunError(`${err.syscall}: ${codeMessage(err.code) ?? err.message}`);
+    throw err;
+  }
   if (c.skipped.length) log.debug(`seccomp: syscalls unknown to libseccomp ${addon.seccompVersion()} skipped: ${c.skipped.join(' ')}`);
   return { program: c.program, flags: c.flags };
 }

@@ -9,6 +9,7 @@ import { runcStats } from '../cgroups/runc-stats.js';
 import type { CgroupManager } from '../cgroups/types.js';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
+import { pollFds } from '../native/wait.js';
 import { managerOf } from './cgroup.js';
 import { StateDir, statusOf } from './state.js';
 import { stringifyJson } from '../util/json.js';
@@ -50,10 +51,10 @@ export async function eventsContainer(root: string, id: string, once: boolean, m
     emit({ type: 'stats', id, data: runcStats(m.stats()) });
   }, ms); // like runc, the first stats come after one interval
   try {
-    // One helper-thread poll at a time: the init's pidfd, plus the v1 OOM eventfd.
+    // One wait at a time (no thread held, see native/wait.ts): the init's pidfd, plus the v1 OOM eventfd.
     for (;;) {
       const fds = oom.eventfd === undefined ? [pidfd] : [pidfd, oom.eventfd];
-      const [pev = 0, oev = 0] = await addon.pollAsync(fds, fds.map(() => POLLIN));
+      const [pev = 0, oev = 0] = await pollFds(fds, fds.map(() => POLLIN), addon);
       if (oev & POLLIN) oom.drainEventfd();
       if (pev & POLLIN) break;
     }

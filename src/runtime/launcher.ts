@@ -8,6 +8,7 @@ import { TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import { MSG_SIZE, Msg, MsgLayout } from '../native/contract.js';
 import { launcherPath, native } from '../native/addon.js';
+import { waitpidAsync } from '../native/wait.js';
 import { encodePlan } from '../plan/encode.js';
 import type { Plan } from '../plan/plan.js';
 import { describeInitError } from './init-error.js';
@@ -166,7 +167,7 @@ export function finishDetached(l: Launched): void {
 
 /** Foreground: resolves with the init's raw wait status once it has exited. */
 export async function waitForeground(l: Launched): Promise<number> {
-  const launcherStatus = await native().waitpidAsync(l.launcherPid);
+  const launcherStatus = await waitpidAsync(l.launcherPid);
   const m = readMsg(l.ctl);
   closeSync(l.ctl);
   if (!m || m.type !== Msg.EXITED) {

@@ -5,6 +5,7 @@
 import { closeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
+import { pollFds } from '../native/wait.js';
 import { existsSync } from 'node:fs';
 import { readFileBounded } from '../util/fs.js';
 import { join } from 'node:path';
@@ -98,7 +99,7 @@ export async function waitShim(s: { shim?: ShimRef }): Promise<void> {
   const fd = shimPidfd(s);
   if (fd === undefined) return;
   try {
-    await native().pollAsync([fd], [POLLIN]);
+    await pollFds([fd], [POLLIN]);
   } finally {
     closeSync(fd);
   }

@@ -164,7 +164,7 @@ describe('compileSeccomp', () => {
     expect(() => compile(ALLOW, ['x86-64'], [])).toThrow(
       expect.objectContaining({
         message: 'seccomp_arch_resolve_name "x86-64" (unknown architecture): invalid argument',
-        errno: 22,
+        errno: -22, // negative, as Node's
         code: 'EINVAL',
         syscall: 'seccomp_arch_resolve_name',
       }),
@@ -174,7 +174,7 @@ describe('compileSeccomp', () => {
   it('throws an Error naming the libseccomp call and the syscall when a rule is refused', () => {
     // Not an action libseccomp knows.
     expect(() => compile(ALLOW, [], [rule('mkdir', 0x12340000)])).toThrow(
-      expect.objectContaining({ message: 'seccomp_rule_add "mkdir": invalid argument', errno: 22, syscall: 'seccomp_rule_add' }),
+      expect.objectContaining({ message: 'seccomp_rule_add "mkdir": invalid argument', errno: -22, code: 'EINVAL', syscall: 'seccomp_rule_add' }),
     );
     expect(() => compile(ALLOW, [], [rule('mkdir', EPERM, [[6, EQ, 0n, 0n]])])).toThrow(/seccomp_rule_add "mkdir" \(argument index 6\)/);
     expect(() => compile(ALLOW, [], [rule('mkdir', EPERM, [[0, 8, 0n, 0n]])])).toThrow(/seccomp_rule_add "mkdir" \(operator 8\)/);
