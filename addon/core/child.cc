@@ -227,15 +227,13 @@ int open_host_fd_dir() { return fd_dir_of(open("/proc", O_PATH | O_DIRECTORY | O
 
 using namespace init;
 
-void run_child(ChildCtx* ctx) {
-  g = ctx;
-  const Plan& p = *ctx->plan;
-  for (int fd : ctx->close_fds)
-    if (fd >= 0) close(fd);
+namespace init {
+namespace {
 
-  // Node ignores SIGPIPE and an ignored signal survives execve: start from default dispositions.
-  // The mask stays fully blocked (inherited from the launcher) until just before execve.
-  // The raw syscall also reaches the signals glibc reserves for itself (32, 33), which its sigaction refuses.
+// Starts from default signal dispositions (an ignored signal survives execve; the runtime ignores SIGPIPE).
+// The mask stays fully blocked (inherited from the launcher) until just before execve. The raw syscall also
+// reaches the signals glibc reserves for itself (32, 33), which its sigaction refuses.
+void reset_signals() {
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     struct {
@@ -246,44 +244,41 @@ void run_child(ChildCtx* ctx) {
     } ksa = {SIG_DFL, 0, nullptr, 0};
     syscall(SYS_rt_sigaction, sig, &ksa, nullptr, sizeof(uint64_t));
   }
-  umask(0);  // device nodes and mount points get exactly the modes of the plan
+}
 
-  wait_continue(Step::SYNC);  // id maps written, cgroups joined, runtime hooks run
-
-  // Only now, inside its cgroup, so that the namespace's root is the container's own cgroup (as runc does).
+// Root in the new namespaces, its own session; the cgroup namespace only now, inside its cgroup, so that the
+// namespace's root is the container's own cgroup (as runc does).
+void become_root(const Plan& p) {
   if ((p.process_flags & ProcessFlag::NEW_CGROUPNS) && unshare(CLONE_NEWCGROUP) < 0) fail(Step::CGROUPNS, errno);
-
   if (setsid() < 0) fail(Step::SETSID, errno);
   if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0) fail(Step::SETUID_ROOT, errno);
   if ((p.process_flags & ProcessFlag::SETGROUPS) && setgroups(0, nullptr) < 0) fail(Step::SETGROUPS, errno);
+}
 
-  run_ops();
-
+// The terminal as stdio and controlling tty, the session keyring, rlimits, no_new_privs.
+void process_environment(const Plan& p, ChildCtx* ctx) {
   if (ctx->tty_slave >= 0) {
     if (ioctl(ctx->tty_slave, TIOCSCTTY, 0) < 0) fail(Step::TTY, errno);
     for (int fd = 0; fd < 3; fd++)
       if (dup2(ctx->tty_slave, fd) < 0) fail(Step::TTY, errno);
     if (ctx->tty_slave > 2) close(ctx->tty_slave);
   }
-
   if ((p.process_flags & ProcessFlag::NEW_KEYRING) && p.keyring != nullptr) {
     long key = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, p.keyring, 0, 0, 0);
     if (key < 0 && errno != ENOSYS) fail(Step::KEYRING, errno);
     // As runc: the new session keyring is searchable by its user (possessor all, user view/read/search/link).
     if (key >= 0 && syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x3f1b0000, 0, 0) < 0) fail(Step::KEYRING, errno);
   }
-
   for (size_t i = 0; i < p.rlimits.size(); i++) {
     struct rlimit rl = {p.rlimits[i].soft, p.rlimits[i].hard};
-    if (setrlimit(static_cast<__rlimit_resource>(p.rlimits[i].resource), &rl) < 0)
-      fail(Step::RLIMIT, errno, static_cast<int32_t>(i));
+    if (setrlimit(static_cast<__rlimit_resource>(p.rlimits[i].resource), &rl) < 0) fail(Step::RLIMIT, errno, static_cast<int32_t>(i));
   }
+  if ((p.process_flags & ProcessFlag::NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(Step::NO_NEW_PRIVS, errno);
+}
 
-  if ((p.process_flags & ProcessFlag::NO_NEW_PRIVS) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    fail(Step::NO_NEW_PRIVS, errno);
-
-  apply_process_attrs(p);
-
+// The bounding set, the user's ids and groups, the cwd, the capability sets and the umask. Returns the
+// capabilities kept until the seccomp filter is in: loading one without no_new_privs needs CAP_SYS_ADMIN.
+uint64_t become_user(const Plan& p) {
   if (p.has_caps) {
     for (uint64_t c = 0; c <= p.cap_last && c < 64; c++)
       if (!(p.cap_bounding & (1ULL << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
@@ -293,63 +288,56 @@ void run_child(ChildCtx* ctx) {
   if (p.process_flags & ProcessFlag::SETGROUPS) {
     if (setgroups(p.groups.size(), p.groups.data()) < 0) fail(Step::SETGROUPS, errno);
   }
-  if (setresgid(static_cast<gid_t>(p.gid), static_cast<gid_t>(p.gid), static_cast<gid_t>(p.gid)) < 0)
-    fail(Step::SETGID, errno);
-  if (setresuid(static_cast<uid_t>(p.uid), static_cast<uid_t>(p.uid), static_cast<uid_t>(p.uid)) < 0)
-    fail(Step::SETUID, errno);
+  if (setresgid(static_cast<gid_t>(p.gid), static_cast<gid_t>(p.gid), static_cast<gid_t>(p.gid)) < 0) fail(Step::SETGID, errno);
+  if (setresuid(static_cast<uid_t>(p.uid), static_cast<uid_t>(p.uid), static_cast<uid_t>(p.uid)) < 0) fail(Step::SETUID, errno);
   if (chdir(p.cwd) < 0) fail(Step::CHDIR, errno);
-  // Loading a filter without no_new_privs needs CAP_SYS_ADMIN: keep it until the filter is in, then drop it.
   const uint64_t CAP_SYS_ADMIN_BIT = 1ULL << 21;
   bool seccomp = p.seccomp != nullptr && p.seccomp_len >= 8;
-  uint64_t keep = (seccomp && !(p.process_flags & ProcessFlag::NO_NEW_PRIVS) && p.has_caps &&
-                   !(p.cap_effective & CAP_SYS_ADMIN_BIT))
-                      ? CAP_SYS_ADMIN_BIT
-                      : 0;
+  uint64_t keep =
+      (seccomp && !(p.process_flags & ProcessFlag::NO_NEW_PRIVS) && p.has_caps && !(p.cap_effective & CAP_SYS_ADMIN_BIT)) ? CAP_SYS_ADMIN_BIT : 0;
   if (p.has_caps) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail(Step::KEEPCAPS, errno);
     set_caps(p, keep);
   }
   umask(p.umask == NO_UMASK ? 022 : static_cast<mode_t>(p.umask));
+  return keep;
+}
 
+// The AppArmor profile and SELinux label the program is executed with.
+void set_lsm_labels(const Plan& p) {
   if (p.apparmor != nullptr && p.apparmor[0] != 0) {
     char value[4096];
     size_t len = 0;
     value[0] = 0;
-    if (!str_append(value, sizeof(value), &len, "exec ") || !str_append(value, sizeof(value), &len, p.apparmor))
-      fail(Step::APPARMOR, ENAMETOOLONG);
-    if (set_exec_attr("/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec", value) < 0)
-      fail(Step::APPARMOR, errno);
+    if (!str_append(value, sizeof(value), &len, "exec ") || !str_append(value, sizeof(value), &len, p.apparmor)) fail(Step::APPARMOR, ENAMETOOLONG);
+    if (set_exec_attr("/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec", value) < 0) fail(Step::APPARMOR, errno);
   }
-  if (p.selinux != nullptr && p.selinux[0] != 0 &&
-      set_exec_attr("/proc/thread-self/attr/selinux/exec", "/proc/thread-self/attr/exec", p.selinux) < 0)
+  if (p.selinux != nullptr && p.selinux[0] != 0 && set_exec_attr("/proc/thread-self/attr/selinux/exec", "/proc/thread-self/attr/exec", p.selinux) < 0)
     fail(Step::SELINUX, errno);
+}
 
-  const char* exe = lookup_exe(p);
-
+// READY, then (create) blocks until `start` opens exec.fifo and runs the startContainer hooks. An exec'd
+// process has no fifo: it runs at once.
+void ready_and_wait_for_start(ChildCtx* ctx) {
   int fd_dir = ctx->fifo_fd < 0 ? -1 : ctx->fd_dir >= 0 ? ctx->fd_dir : open_fd_dir();
-
   if (send_msg(ctx->sync_fd, Msg::READY) < 0) _exit(1);
+  if (ctx->fifo_fd < 0) return;
+  int fifo = reopen_fifo(fd_dir, ctx->fifo_fd);
+  if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
+  // Kept open (close-on-exec): `start` sees EOF once the user's program is executing (or the init is gone),
+  // and only then runs the poststart hooks.
+  g_started = true;
+  run_hooks(HookPhase::START_CONTAINER);
+}
 
-  // Block until `start` opens the fifo for reading (an exec'd process has no fifo: it runs at once).
-  if (ctx->fifo_fd >= 0) {
-    int fifo = reopen_fifo(fd_dir, ctx->fifo_fd);
-    if (write_full(fifo, "0", 1) < 0) fail(Step::FIFO_WAIT, errno);
-    // Kept open (close-on-exec): `start` sees EOF once the user's program is executing (or the init is gone),
-    // and only then runs the poststart hooks.
-    (void)fifo;
-    g_started = true;
-    run_hooks(HookPhase::START_CONTAINER);
-  }
-
-  // Only stdio and the preserved fds reach the process.
+// Only stdio and the preserved fds reach the process; signals unblocked; the filter goes in last (after it
+// only the notify fd's hand-over, the final capset and execve run).
+[[noreturn]] void execute(const Plan& p, const char* exe, uint64_t keep) {
   if (syscall(SYS_close_range, 3 + p.preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0) fail(Step::CLOSE_FDS, errno);
-
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-
-  // The filter goes in last: after it only the notify fd's hand-over, the final capset and execve run.
-  if (seccomp) {
+  if (p.seccomp != nullptr && p.seccomp_len >= 8) {
     struct {
       unsigned short len;
       const void* filter;
@@ -359,13 +347,34 @@ void run_child(ChildCtx* ctx) {
     if (p.seccomp_flags & 8 /* SECCOMP_FILTER_FLAG_NEW_LISTENER */) send_notify_fd(static_cast<int>(lfd));
   }
   if (keep != 0) capset_sets(p, 0);
-
   execve(exe, const_cast<char* const*>(p.argv.data()), const_cast<char* const*>(p.envp.data()));
   int e = errno;
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
   fail(Step::EXEC, e);
+}
+
+}  // namespace
+}  // namespace init
+
+void run_child(ChildCtx* ctx) {
+  g = ctx;
+  const Plan& p = *ctx->plan;
+  for (int fd : ctx->close_fds)
+    if (fd >= 0) close(fd);
+  reset_signals();
+  umask(0);                   // device nodes and mount points get exactly the modes of the plan
+  wait_continue(Step::SYNC);  // id maps written, cgroups joined, runtime hooks run
+  become_root(p);
+  run_ops();
+  process_environment(p, ctx);
+  apply_process_attrs(p);
+  uint64_t keep = become_user(p);
+  set_lsm_labels(p);
+  const char* exe = lookup_exe(p);
+  ready_and_wait_for_start(ctx);
+  execute(p, exe, keep);
 }
 
 }  // namespace tsrun
