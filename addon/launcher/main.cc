@@ -273,122 +273,106 @@ void ensure_sealed_image(char** argv, char** envp) {
   if (prctl(PR_SET_NAME, "tsrun-launcher", 0, 0, 0) < 0) die(Step::SELF_EXE, errno);
 }
 
-}  // namespace
+// What the launcher holds for the init between opening it and the clone (see held_at_birth below).
+struct Held {
+  Fd fifo;                    // O_PATH of exec.fifo itself (create)
+  Fd exec_root;               // O_PATH of the container's root (exec)
+  Fd proc;                    // the host's /proc, closed before the clone
+  std::vector<Fd> idmap_trees;
+  Fd userns;                  // made and mapped by a helper, entered last
+  Fd console, console_peer;   // where the pty master goes; our end of a foreground terminal
+  Fd cgroup;                  // CLONE_INTO_CGROUP target (v2, create alone in a new pid namespace)
+  Fd listener;                // the seccomp agent's socket
+};
 
-int main(int argc, char** argv, char** envp) {
-  if (argc < 2) return 2;
+// The control socket inherited from tsrun-js, the launcher's own image sealed, non-dumpable, signals blocked.
+void start_launcher(int argc, char** argv, char** envp) {
+  if (argc < 2) _exit(2);
   g_ctl = std::atoi(argv[1]);
-  if (fcntl(g_ctl, F_GETFD) < 0) return 2;
+  if (fcntl(g_ctl, F_GETFD) < 0) _exit(2);
   // First, while the control socket is still inherited across an execve.
   ensure_sealed_image(argv, envp);
-  if (fcntl(g_ctl, F_SETFD, FD_CLOEXEC) < 0) return 2;
-
+  if (fcntl(g_ctl, F_SETFD, FD_CLOEXEC) < 0) _exit(2);
   // Non-dumpable before joining or creating any namespace: processes of the container must not ptrace or
   // read the memory of the launcher or of the init while they still hold host resources. execve of the
   // container's program restores dumpability as the kernel decides for that binary.
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) return 2;
-
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(2);
   // Everything below runs with all signals blocked; the init unblocks right before execve.
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, nullptr);
+}
 
-  std::vector<uint8_t> buf;
-  Plan plan;
-  std::string err;
-  if (!read_plan(g_ctl, &buf)) die(Step::PLAN, EPROTO);
-  if (!decode_plan(buf, &plan, &err)) die(Step::PLAN, EINVAL);
-
-  bool terminal = (plan.process_flags & ProcessFlag::TERMINAL) != 0;
-  bool foreground = plan.mode == LaunchMode::FOREGROUND;
-  const bool exec = (plan.process_flags & ProcessFlag::EXEC) != 0;
-
-  // Nobody will adopt the init: split off the shim first, before any namespace, fd or child of the container
-  // exists in this process. From here on this process is the launcher half, the shim's child.
-  ShimChild shim;
-  if (plan.shim_mode != 0 && !foreground && shim_needed(plan)) {
-    if (!start_shim(plan, g_ctl, &shim)) die(Step::SHIM, errno);
-  }
-
+// Every host path of the plan is opened here, before any namespace is joined (after that, paths change meaning).
+void open_host_resources(Plan& plan, const ShimChild& shim, Held& h) {
+  const bool terminal = (plan.process_flags & ProcessFlag::TERMINAL) != 0;
+  const bool foreground = plan.mode == LaunchMode::FOREGROUND;
   // oom_score_adj before any namespace is joined: the init inherits it at the clone (runc's nsexec does the
-  // same), and nothing after the clone needs the host's /proc. The shim, split off above, keeps its own.
+  // same), and nothing after the clone needs the host's /proc. The shim, split off before, keeps its own.
   if (plan.has_oom) {
     std::string v = std::to_string(plan.oom_score_adj);
     if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v.data(), v.size()) < 0) die(Step::OOM_SCORE_ADJ, errno);
   }
-
   // exec.fifo itself, never its directory: the init reopens it for writing through /proc/self/fd at the end.
-  Fd fifo;
   if (plan.fifo != nullptr && plan.fifo[0] != 0) {
-    fifo.reset(open(plan.fifo, O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    h.fifo.reset(open(plan.fifo, O_PATH | O_NOFOLLOW | O_CLOEXEC));
     struct stat st;
-    if (!fifo.valid() || fstat(fifo.get(), &st) < 0) die(Step::FIFO, errno);
+    if (!h.fifo.valid() || fstat(h.fifo.get(), &st) < 0) die(Step::FIFO, errno);
     if (!S_ISFIFO(st.st_mode)) die(Step::FIFO, EINVAL);
   }
   // exec: the container's root, opened while its host path still means something (before setns(mnt)).
-  Fd exec_root;
   if (plan.exec_root != nullptr && plan.exec_root[0] != 0) {
-    exec_root.reset(open(plan.exec_root, O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (!exec_root.valid()) die(Step::EXEC_ROOT, errno);
+    h.exec_root.reset(open(plan.exec_root, O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!h.exec_root.valid()) die(Step::EXEC_ROOT, errno);
   }
   // /proc of the host, for the id maps of helper user namespaces and the time offsets; closed before the clone.
-  Fd proc(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
-  if (!proc.valid()) die(Step::CLONE, errno);
-
+  h.proc.reset(open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!h.proc.valid()) die(Step::CLONE, errno);
   // Idmapped trees first, while the launcher still sees the host's mounts and is in the initial user namespace.
-  std::vector<Fd> idmap_trees;
   for (const IdmapMount& m : plan.idmap_mounts) {
     if (plan.idmap_fds.size() <= m.index) plan.idmap_fds.resize(m.index + 1, -1);
-    idmap_trees.emplace_back(make_idmapped_tree(proc.get(), m));
-    if (!idmap_trees.back().valid()) die(Step::IDMAP, errno, static_cast<int32_t>(m.index));
-    plan.idmap_fds[m.index] = idmap_trees.back().get();
+    h.idmap_trees.emplace_back(make_idmapped_tree(h.proc.get(), m));
+    if (!h.idmap_trees.back().valid()) die(Step::IDMAP, errno, static_cast<int32_t>(m.index));
+    plan.idmap_fds[m.index] = h.idmap_trees.back().get();
   }
-
   // The container's user namespace, made and mapped now by a helper child in the host's namespaces (before
   // any join, so that no container can see the helper), and entered last, right before the clone: the init
   // is then cloned without CLONE_NEWUSER, nothing has to be written into its /proc afterwards, and the
   // namespaces it creates are owned by this user namespace exactly as with CLONE_NEWUSER.
-  Fd userns;
   if (plan.ns_new & CLONE_NEWUSER) {
     int32_t step;
-    userns.reset(make_userns(proc.get(), plan.uid_maps, plan.gid_maps, plan.setgroups_deny, &step));
-    if (!userns.valid()) die(step, errno);
+    h.userns.reset(make_userns(h.proc.get(), plan.uid_maps, plan.gid_maps, plan.setgroups_deny, &step));
+    if (!h.userns.valid()) die(step, errno);
   }
-
-  Fd console, console_peer;
   if (terminal && plan.console_socket != nullptr && plan.console_socket[0] != 0) {
-    console.reset(connect_unix(plan.console_socket));
-    if (!console.valid()) die(Step::CONSOLE_CONNECT, errno);
+    h.console.reset(connect_unix(plan.console_socket));
+    if (!h.console.valid()) die(Step::CONSOLE_CONNECT, errno);
   } else if (terminal && foreground) {
     int sp[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) die(Step::CONSOLE_CONNECT, errno);
-    console_peer.reset(sp[0]);
-    console.reset(sp[1]);
+    h.console_peer.reset(sp[0]);
+    h.console.reset(sp[1]);
   } else if (terminal && shim.console >= 0) {
-    console.reset(shim.console);  // the init sends its pty master to the shim
+    h.console.reset(shim.console);  // the init sends its pty master to the shim
   }
-
   // cgroup v2: the init is born in its cgroup (CLONE_INTO_CGROUP), charged there from its first page. The
   // child inherits this host directory fd until its first step, so the plan asks for it only where nobody
   // can see the child at birth (a new pid namespace, none joined: decode_plan checks). Everyone else (exec, a
-  // create joining a pid namespace) is born outside and moved in by Node while it waits.
-  Fd cgroup;
+  // create joining a pid namespace) is born outside and moved in by tsrun-js while it waits.
   if (plan.cgroup_dir != nullptr && plan.cgroup_dir[0] != 0) {
-    cgroup.reset(open(plan.cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!cgroup.valid()) die(Step::CGROUP, errno);
+    h.cgroup.reset(open(plan.cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!h.cgroup.valid()) die(Step::CGROUP, errno);
   }
-
   // The seccomp agent's socket, connected while its path is still the host's.
-  Fd listener;
   if (plan.listener_path != nullptr && plan.listener_path[0] != 0) {
-    listener.reset(connect_unix(plan.listener_path));
-    if (!listener.valid()) die(Step::SECCOMP_LISTENER, errno);
+    h.listener.reset(connect_unix(plan.listener_path));
+    if (!h.listener.valid()) die(Step::SECCOMP_LISTENER, errno);
   }
+}
 
-  int sync[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) die(Step::CLONE, errno);
-  Fd sync_mine(sync[0]), sync_child(sync[1]);
-
+// Joins the plan's namespaces, leaves the host's cwd and /proc behind, makes the time namespace, and enters
+// the user namespace last (the joins needed the host's privileges, which this gives up).
+void enter_namespaces(const Plan& plan, Held& h) {
   // Open every namespace first: joining a mount namespace changes what later paths mean.
   std::vector<Fd> ns_fds;
   for (size_t i = 0; i < plan.joins.size(); i++) {
@@ -399,119 +383,83 @@ int main(int argc, char** argv, char** envp) {
   // After every path of the plan is opened (a relative one still means what it meant to the caller).
   if (enter_empty_dir() < 0) die(Step::CWD, errno);
   for (size_t i = 0; i < plan.joins.size(); i++)
-    if (setns(ns_fds[i].get(), static_cast<int>(plan.joins[i].type)) < 0)
-      die(Step::SETNS, errno, static_cast<int32_t>(i));
+    if (setns(ns_fds[i].get(), static_cast<int>(plan.joins[i].type)) < 0) die(Step::SETNS, errno, static_cast<int32_t>(i));
   ns_fds.clear();
-
   // Owned by the initial user namespace (as before, when the user namespace came with the clone): its offsets
   // need CAP_SYS_TIME there, so before the user namespace is entered.
   if (plan.timens) {
     if (unshare(CLONE_NEWTIME) < 0) die(Step::TIMENS, errno);
-    std::string offs = "monotonic " + std::to_string(plan.timens_offsets[2]) + " " +
-                       std::to_string(plan.timens_offsets[3]) + "\nboottime " +
-                       std::to_string(plan.timens_offsets[0]) + " " + std::to_string(plan.timens_offsets[1]) + "\n";
-    if (write_file_at(proc.get(), "self/timens_offsets", offs.data(), offs.size()) < 0) die(Step::TIMENS, errno);
+    std::string offs = "monotonic " + std::to_string(plan.timens_offsets[2]) + " " + std::to_string(plan.timens_offsets[3]) +
+                       "\nboottime " + std::to_string(plan.timens_offsets[0]) + " " + std::to_string(plan.timens_offsets[1]) + "\n";
+    if (write_file_at(h.proc.get(), "self/timens_offsets", offs.data(), offs.size()) < 0) die(Step::TIMENS, errno);
   }
-  proc.reset();  // nothing after this point needs the host's /proc, and the init must not inherit it
-
-  // Last: the joins above needed the host's privileges, which this gives up.
-  if (userns.valid()) {
-    if (setns(userns.get(), CLONE_NEWUSER) < 0) die(Step::USERNS, errno);
-    userns.reset();
+  h.proc.reset();  // nothing after this point needs the host's /proc, and the init must not inherit it
+  if (h.userns.valid()) {
+    if (setns(h.userns.get(), CLONE_NEWUSER) < 0) die(Step::USERNS, errno);
+    h.userns.reset();
   }
+}
 
-  if (plan.process_flags & ProcessFlag::SUBREAPER) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-
-  // What the init holds at birth, and why each is acceptable (nothing is a directory or file of the host that
-  // a neighbour in a joined pid namespace could walk from through /proc/<pid>/fd or cwd):
-  //   0, 1, 2 and the preserved fds   the container's stdio and the fds the caller hands it, on purpose.
-  //   g_ctl, sync (both ends),        sockets (to Node, between launcher and init, to the caller's console
-  //   console, console_peer,          socket / the foreground launcher / the shim, to the seccomp agent) and
-  //   listener, shim.pid_pipe         a pipe to the shim: no filesystem path. The launcher-only ones (g_ctl,
-  //                                   its sync end, console_peer, cgroup, pid_pipe) are closed first thing.
-  //   fifo                            O_PATH of exec.fifo itself (create): a fifo, no directory to climb from.
-  //   exec_root                       O_PATH of the container's own root (exec): ".." of a mount namespace's
-  //                                   root stays there.
-  //   idmap_trees                     detached, idmapped copies of bind sources the container gets anyway:
-  //                                   ".." cannot leave a detached tree.
-  //   cgroup                          the v2 cgroup directory (CLONE_INTO_CGROUP), only for a create alone in
-  //                                   a new pid namespace, which nobody else can see before it closes it.
-  //   cwd                             the root of an empty, read-only, detached tmpfs (create; exec: the
-  //                                   container's root, set by setns(mnt)).
-  // Not held: the host's /proc (closed above), namespace files (closed after setns), the state directory.
-  // The init's root is still the host's until pivot_root, as in every runtime: its mounts need host paths.
+// What the init holds at birth, and why each is acceptable (nothing is a directory or file of the host that
+// a neighbour in a joined pid namespace could walk from through /proc/<pid>/fd or cwd):
+//   0, 1, 2 and the preserved fds   the container's stdio and the fds the caller hands it, on purpose.
+//   g_ctl, sync (both ends),        sockets (to tsrun-js, between launcher and init, to the caller's console
+//   console, console_peer,          socket / the foreground launcher / the shim, to the seccomp agent) and
+//   listener, shim.pid_pipe         a pipe to the shim: no filesystem path. The launcher-only ones (g_ctl,
+//                                   its sync end, console_peer, cgroup, pid_pipe) are closed first thing.
+//   fifo                            O_PATH of exec.fifo itself (create): a fifo, no directory to climb from.
+//   exec_root                       O_PATH of the container's own root (exec): ".." of a mount namespace's
+//                                   root stays there.
+//   idmap_trees                     detached, idmapped copies of bind sources the container gets anyway:
+//                                   ".." cannot leave a detached tree.
+//   cgroup                          the v2 cgroup directory (CLONE_INTO_CGROUP), only for a create alone in
+//                                   a new pid namespace, which nobody else can see before it closes it.
+//   cwd                             the root of an empty, read-only, detached tmpfs (create; exec: the
+//                                   container's root, set by setns(mnt)).
+// Not held: the host's /proc (closed above), namespace files (closed after setns), the state directory.
+// The init's root is still the host's until pivot_root, as in every runtime: its mounts need host paths.
+ChildCtx held_at_birth(const Plan& plan, const Held& h, const ShimChild& shim, int sync_child, int sync_mine) {
   ChildCtx ctx;
   ctx.plan = &plan;
-  ctx.sync_fd = sync_child.get();
-  ctx.fifo_fd = fifo.valid() ? fifo.get() : -1;
-  ctx.root_fd = exec_root.valid() ? exec_root.get() : -1;
-  ctx.console_fd = console.valid() ? console.get() : -1;
-  ctx.listener_fd = listener.valid() ? listener.get() : -1;
+  ctx.sync_fd = sync_child;
+  ctx.fifo_fd = h.fifo.valid() ? h.fifo.get() : -1;
+  ctx.root_fd = h.exec_root.valid() ? h.exec_root.get() : -1;
+  ctx.console_fd = h.console.valid() ? h.console.get() : -1;
+  ctx.listener_fd = h.listener.valid() ? h.listener.get() : -1;
   ctx.close_fds[0] = g_ctl;
-  ctx.close_fds[1] = sync_mine.get();
-  ctx.close_fds[2] = console_peer.valid() ? console_peer.get() : -1;
-  ctx.close_fds[3] = cgroup.valid() ? cgroup.get() : -1;
+  ctx.close_fds[1] = sync_mine;
+  ctx.close_fds[2] = h.console_peer.valid() ? h.console_peer.get() : -1;
+  ctx.close_fds[3] = h.cgroup.valid() ? h.cgroup.get() : -1;
   ctx.close_fds[4] = shim.pid_pipe;
+  return ctx;
+}
 
-  int pidfd = -1;
-  struct clone_args ca = {};
-  ca.flags = (plan.ns_new & ~static_cast<uint64_t>(CLONE_NEWUSER)) | CLONE_PIDFD;
-  ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
-  ca.exit_signal = SIGCHLD;
-  if (cgroup.valid()) {
-    ca.flags |= CLONE_INTO_CGROUP;
-    ca.cgroup = static_cast<uint64_t>(cgroup.get());
-  }
-  long pid = sys_clone3(&ca);
-  if (pid < 0) die(Step::CLONE, errno);
-  if (pid == 0) run_child(&ctx);
-  Fd pidfd_owner(pidfd);
-  if (shim.pid_pipe >= 0) {
-    // The shim learns which of its future children is the init before anything here can fail.
-    int32_t p32 = static_cast<int32_t>(pid);
-    if (write_full(shim.pid_pipe, &p32, sizeof(p32)) < 0) {
-      kill(static_cast<pid_t>(pid), SIGKILL);
-      waitpid(static_cast<pid_t>(pid), nullptr, 0);
-      die(Step::SHIM, errno);
-    }
-    close(shim.pid_pipe);
-    shim.pid_pipe = -1;
-  }
-  sync_child.reset();
-  console.reset();
-  listener.reset();
-  cgroup.reset();
-  idmap_trees.clear();
-  exec_root.reset();
-  fifo.reset();
+// Kills and reaps the init, then reports the failure: from the clone on, a failure must not leave it behind.
+[[noreturn]] void abort_child(pid_t pid, int32_t step, int e) {
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  die(step, e);
+}
 
-  // From here a failure must not leave the init behind.
-  auto abort_child = [&](int32_t step, int e) {
-    kill(static_cast<pid_t>(pid), SIGKILL);
-    waitpid(static_cast<pid_t>(pid), nullptr, 0);
-    die(step, e);
-  };
-
-  if (send_msg(g_ctl, Msg::PID, static_cast<int32_t>(pid), shim.shim_pid) < 0) abort_child(Step::SYNC, errno);
-
-  // Relay between Node and the init until the init is ready (or failed).
+// Relays between tsrun-js and the init until the init is ready (or failed).
+void relay_until_ready(pid_t pid, int sync_mine, bool exec) {
   bool ready = false;
-  bool await_node = true;  // the first CONTINUE comes from Node, after it has seen the pid
+  bool await_node = true;  // the first CONTINUE comes from tsrun-js, after it has seen the pid
   while (!ready) {
     Msg16 m;
     if (await_node) {
       int r = recv_msg(g_ctl, &m);
-      if (r != 0) abort_child(Step::SYNC, r < 0 ? errno : EPIPE);  // Node is gone: abort the create
+      if (r != 0) abort_child(pid, Step::SYNC, r < 0 ? errno : EPIPE);  // tsrun-js is gone: abort the create
       if (m.type == Msg::CONTINUE) m.a = static_cast<int32_t>(pid);  // the init learns its pid as seen from here
-      if (send_msg(sync_mine.get(), m.type, m.a, m.b, m.c) < 0) abort_child(Step::SYNC, errno);
+      if (send_msg(sync_mine, m.type, m.a, m.b, m.c) < 0) abort_child(pid, Step::SYNC, errno);
       await_node = false;
       continue;
     }
-    int r = recv_msg(sync_mine.get(), &m);
+    int r = recv_msg(sync_mine, &m);
     if (r != 0) {
       // The init died without a word (a signal, or the kernel refused something before it could report).
       int st = 0;
-      waitpid(static_cast<pid_t>(pid), &st, 0);
+      waitpid(pid, &st, 0);
       send_msg(g_ctl, Msg::ERROR, Step::CLONE, 0, st);
       _exit(1);
     }
@@ -522,36 +470,96 @@ int main(int argc, char** argv, char** envp) {
         // reports before that is a failure of this exec.
         if (exec) {
           Msg16 after;
-          int r2 = recv_msg(sync_mine.get(), &after);
+          int r2 = recv_msg(sync_mine, &after);
           if (r2 == 0 && after.type == Msg::ERROR) {
-            waitpid(static_cast<pid_t>(pid), nullptr, 0);
+            waitpid(pid, nullptr, 0);
             send_msg(g_ctl, after.type, after.a, after.b, after.c);
             _exit(1);
           }
-          if (r2 == 0) abort_child(Step::SYNC, EPROTO);
+          if (r2 == 0) abort_child(pid, Step::SYNC, EPROTO);
         }
         break;
       case Msg::SYNC:
         await_node = true;
         break;
       case Msg::ERROR:
-        waitpid(static_cast<pid_t>(pid), nullptr, 0);
+        waitpid(pid, nullptr, 0);
         send_msg(g_ctl, m.type, m.a, m.b, m.c);
         _exit(1);
       default:
-        abort_child(Step::SYNC, EPROTO);
+        abort_child(pid, Step::SYNC, EPROTO);
     }
-    if (send_msg(g_ctl, m.type, m.a, m.b, m.c) < 0) abort_child(Step::SYNC, errno);
+    if (send_msg(g_ctl, m.type, m.a, m.b, m.c) < 0) abort_child(pid, Step::SYNC, errno);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv, char** envp) {
+  start_launcher(argc, argv, envp);
+  std::vector<uint8_t> buf;
+  Plan plan;
+  std::string err;
+  if (!read_plan(g_ctl, &buf)) die(Step::PLAN, EPROTO);
+  if (!decode_plan(buf, &plan, &err)) die(Step::PLAN, EINVAL);
+  const bool foreground = plan.mode == LaunchMode::FOREGROUND;
+
+  // Nobody will adopt the init: split off the shim first, before any namespace, fd or child of the container
+  // exists in this process. From here on this process is the launcher half, the shim's child.
+  ShimChild shim;
+  if (plan.shim_mode != 0 && !foreground && shim_needed(plan)) {
+    if (!start_shim(plan, g_ctl, &shim)) die(Step::SHIM, errno);
   }
 
+  Held held;
+  open_host_resources(plan, shim, held);
+  int sync[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sync) < 0) die(Step::CLONE, errno);
+  Fd sync_mine(sync[0]), sync_child(sync[1]);
+  enter_namespaces(plan, held);
+  if (plan.process_flags & ProcessFlag::SUBREAPER) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+
+  ChildCtx ctx = held_at_birth(plan, held, shim, sync_child.get(), sync_mine.get());
+  int pidfd = -1;
+  struct clone_args ca = {};
+  ca.flags = (plan.ns_new & ~static_cast<uint64_t>(CLONE_NEWUSER)) | CLONE_PIDFD;
+  ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  ca.exit_signal = SIGCHLD;
+  if (held.cgroup.valid()) {
+    ca.flags |= CLONE_INTO_CGROUP;
+    ca.cgroup = static_cast<uint64_t>(held.cgroup.get());
+  }
+  long cloned = sys_clone3(&ca);
+  if (cloned < 0) die(Step::CLONE, errno);
+  if (cloned == 0) run_child(&ctx);
+  const pid_t pid = static_cast<pid_t>(cloned);
+  Fd pidfd_owner(pidfd);
+  if (shim.pid_pipe >= 0) {
+    // The shim learns which of its future children is the init before anything here can fail.
+    int32_t p32 = static_cast<int32_t>(pid);
+    if (write_full(shim.pid_pipe, &p32, sizeof(p32)) < 0) abort_child(pid, Step::SHIM, errno);
+    close(shim.pid_pipe);
+    shim.pid_pipe = -1;
+  }
+  // The init has its copies: the launcher keeps only its end of the sync socket and the foreground terminal.
+  sync_child.reset();
+  held.console.reset();
+  held.listener.reset();
+  held.cgroup.reset();
+  held.idmap_trees.clear();
+  held.exec_root.reset();
+  held.fifo.reset();
+
+  if (send_msg(g_ctl, Msg::PID, static_cast<int32_t>(pid), shim.shim_pid) < 0) abort_child(pid, Step::SYNC, errno);
+  relay_until_ready(pid, sync_mine.get(), (plan.process_flags & ProcessFlag::EXEC) != 0);
   if (!foreground) return 0;
 
   int master = -1;
-  if (console_peer.valid()) {
+  if (held.console_peer.valid()) {
     char name[64];
-    if (recv_fd(console_peer.get(), name, sizeof(name), &master) < 0) abort_child(Step::CONSOLE_CONNECT, errno);
+    if (recv_fd(held.console_peer.get(), name, sizeof(name), &master) < 0) abort_child(pid, Step::CONSOLE_CONNECT, errno);
   }
-  int status = supervise(static_cast<pid_t>(pid), pidfd, master);
+  int status = supervise(pid, pidfd, master);
   send_msg(g_ctl, Msg::EXITED, status);
   return 0;
 }
