@@ -86,6 +86,8 @@ describe.each(['docker', 'podman'] as Engine[])('%s with the runtime under test'
     expect(r.status).toBe(137);
     // podman 4.3's conmon does not see this OOM kill on this host with runc either: only docker's flag is checked.
     if (engine === 'docker') expect(e(['inspect', '-f', '{{.State.OOMKilled}}', n]).stdout.trim()).toBe('true');
+    // conmon records an OOM kill as a file "oom" in its working directory: never the checkout the tests run from.
+    expect(existsSync(join(process.cwd(), 'oom'))).toBe(false);
   });
 
   it('enforces a pids limit: forking stops there', () => {

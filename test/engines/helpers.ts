@@ -26,6 +26,10 @@ export interface Out {
 
 export type Engine = 'docker' | 'podman' | 'ctr';
 
+// Engine commands run in the private work directory: conmon writes an "oom" file into its working directory (the
+// caller's) when a container is OOM-killed, and nothing of a test run may land in the checkout.
+const cwd = engines.work;
+
 function argv(engine: Engine, args: string[]): [string, string[], NodeJS.ProcessEnv] {
   const [cmd, a] = engines[engine](...args);
   return [cmd, a, engine === 'podman' ? engines.podmanEnv() : process.env];
@@ -33,7 +37,7 @@ function argv(engine: Engine, args: string[]): [string, string[], NodeJS.Process
 
 export function cli(engine: Engine, args: string[], o: { input?: string; timeout?: number } = {}): Out {
   const [cmd, a, env] = argv(engine, args);
-  const r = spawnSync(cmd, a, { encoding: 'utf8', input: o.input ?? '', env, timeout: o.timeout ?? 90_000 });
+  const r = spawnSync(cmd, a, { cwd, encoding: 'utf8', input: o.input ?? '', env, timeout: o.timeout ?? 90_000 });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -41,7 +45,7 @@ export function cli(engine: Engine, args: string[], o: { input?: string; timeout
 export function cliAsync(engine: Engine, args: string[]): Promise<Out> {
   const [cmd, a, env] = argv(engine, args);
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, a, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(cmd, a, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -55,7 +59,7 @@ export function cliAsync(engine: Engine, args: string[]): Promise<Out> {
 export function withTty(engine: Engine, args: string[]): Out {
   const [cmd, a, env] = argv(engine, args);
   const line = [cmd, ...a].map((x) => `'${x.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', env, timeout: 90_000, input: '' });
+  const r = spawnSync('script', ['-qec', line, '/dev/null'], { cwd, encoding: 'utf8', env, timeout: 90_000, input: '' });
   return { status: r.status, stdout: r.stdout.replace(/\r/g, ''), stderr: r.stderr };
 }
 
