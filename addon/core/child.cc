@@ -46,27 +46,43 @@ int64_t g_host_pid = 0;
 
 void say(const char* s) { write_full(2, s, str_len(s)); }
 
+namespace {
+
+// create has long returned once the init is started: the container's stderr is the only place left to say why
+// it ends here. `what` is "errno" or "wait status".
+void say_after_start(int32_t step, int32_t index, const char* what, int value) {
+  char num[24];
+  num[fmt_i64(num, value)] = 0;
+  say("tsrun: container init failed after start: ");
+  if (step == Step::HOOK && index >= 0) {
+    say("startContainer hook ");
+    say(g->plan->hooks[static_cast<size_t>(index)].path);
+    say(" failed, ");
+  } else {
+    char stepnum[24];
+    stepnum[fmt_i64(stepnum, step)] = 0;
+    say(step == Step::EXEC ? "exec " : "step ");
+    say(step == Step::EXEC ? g->plan->argv[0] : stepnum);
+    say(", ");
+  }
+  say(what);
+  say(" ");
+  say(num);
+  say("\n");
+}
+
+}  // namespace
+
 [[noreturn]] void fail(int32_t step, int err, int32_t index) {
   send_msg(g->sync_fd, Msg::ERROR, step, err, index);
-  if (g_started) {
-    // create has long returned: the container's stderr is the only place left to say why it ends here.
-    char num[24];
-    num[fmt_i64(num, err)] = 0;
-    say("tsrun: container init failed after start: ");
-    if (step == Step::HOOK && index >= 0) {
-      say("startContainer hook ");
-      say(g->plan->hooks[static_cast<size_t>(index)].path);
-      say(err < 0 ? " failed, errno " : " failed, wait status ");
-      if (err < 0) num[fmt_i64(num, -err)] = 0;
-    } else {
-      say(step == Step::EXEC ? "exec " : "step ");
-      if (step == Step::EXEC) say(g->plan->argv[0]);
-      say(", errno ");
-    }
-    say(num);
-    say("\n");
-  }
+  if (g_started) say_after_start(step, index, "errno", err);
   _exit(step == Step::EXEC ? 127 : 1);
+}
+
+[[noreturn]] void died(int32_t step, int status, int32_t index) {
+  send_msg(g->sync_fd, Msg::DIED, step, status, index);
+  if (g_started) say_after_start(step, index, "wait status", status);
+  _exit(1);
 }
 
 void wait_continue(int32_t step) {

@@ -58,14 +58,14 @@ void run_hooks(uint32_t phase) {
     if (h.phase != phase) continue;
     int32_t idx = static_cast<int32_t>(i);
     int sp[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) fail(Step::HOOK, -errno, idx);
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) fail(Step::HOOK, errno, idx);
     int pidfd = -1;
     struct clone_args ca = {};
     ca.flags = CLONE_PIDFD;
     ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
     ca.exit_signal = SIGCHLD;
     long pid = sys_clone3(&ca);
-    if (pid < 0) fail(Step::HOOK, -errno, idx);
+    if (pid < 0) fail(Step::HOOK, errno, idx);
     if (pid == 0) {
       if (dup2(sp[1], 0) < 0) _exit(126);
       sigset_t none;
@@ -89,12 +89,12 @@ void run_hooks(uint32_t phase) {
     if (r == 0) {
       kill(static_cast<pid_t>(pid), SIGKILL);
       waitpid(static_cast<pid_t>(pid), nullptr, 0);
-      fail(Step::HOOK, -ETIMEDOUT, idx);
+      fail(Step::HOOK, ETIMEDOUT, idx);
     }
     int status = 0;
-    if (waitpid(static_cast<pid_t>(pid), &status, 0) < 0) fail(Step::HOOK, -errno, idx);
+    if (waitpid(static_cast<pid_t>(pid), &status, 0) < 0) fail(Step::HOOK, errno, idx);
     close(pidfd);
-    if (status != 0) fail(Step::HOOK, status, idx);
+    if (status != 0) died(Step::HOOK, status, idx);
   }
 }
 

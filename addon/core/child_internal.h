@@ -12,8 +12,10 @@ extern ChildCtx* g;        // the init's own copy of the context (set once, befo
 extern bool g_started;     // past start: nobody reads the sync socket any more
 extern int64_t g_host_pid; // the init's pid as the runtime sees it (sent with the first CONTINUE)
 
-// Sends {ERROR, step, err, index} on the sync socket (or, after start, says it on stderr) and _exits.
+// Sends {ERROR, step, errno, index} on the sync socket (errno positive) (or, after start, says it on stderr) and _exits.
 [[noreturn]] void fail(int32_t step, int err, int32_t index = -1);
+// A process of the setup (a hook) ended with a non-zero wait status: {DIED, step, status, index}, then _exits.
+[[noreturn]] void died(int32_t step, int status, int32_t index);
 // Waits for the launcher's CONTINUE; the first one carries the init's host pid.
 void wait_continue(int32_t step);
 // /proc/self/fd of the host's procfs, opened before the chroot of a container without a mount namespace.

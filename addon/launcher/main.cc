@@ -460,7 +460,7 @@ void relay_until_ready(pid_t pid, int sync_mine, bool exec) {
       // The init died without a word (a signal, or the kernel refused something before it could report).
       int st = 0;
       waitpid(pid, &st, 0);
-      send_msg(g_ctl, Msg::ERROR, Step::CLONE, 0, st);
+      send_msg(g_ctl, Msg::DIED, Step::CLONE, st, -1);
       _exit(1);
     }
     switch (m.type) {
@@ -471,7 +471,7 @@ void relay_until_ready(pid_t pid, int sync_mine, bool exec) {
         if (exec) {
           Msg16 after;
           int r2 = recv_msg(sync_mine, &after);
-          if (r2 == 0 && after.type == Msg::ERROR) {
+          if (r2 == 0 && (after.type == Msg::ERROR || after.type == Msg::DIED)) {
             waitpid(pid, nullptr, 0);
             send_msg(g_ctl, after.type, after.a, after.b, after.c);
             _exit(1);
@@ -483,6 +483,7 @@ void relay_until_ready(pid_t pid, int sync_mine, bool exec) {
         await_node = true;
         break;
       case Msg::ERROR:
+      case Msg::DIED:
         waitpid(pid, nullptr, 0);
         send_msg(g_ctl, m.type, m.a, m.b, m.c);
         _exit(1);

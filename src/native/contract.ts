@@ -186,12 +186,17 @@ export const Msg = {
   CONTINUE: 2,
   /** init → launcher → Node: set up and blocked on the exec fifo. */
   READY: 3,
-  /** → Node: a = Step, b = errno, c = index (op index, join index, rlimit index) or -1. */
+  /** → Node: a = Step, b = errno (positive), c = index (op, join, rlimit or hook index) or -1. */
   ERROR: 4,
   /** init → launcher → Node: a = the SYNC op's message (hook phase); Node answers CONTINUE. */
   SYNC: 5,
   /** launcher → Node (foreground): a = the init's raw wait status. */
   EXITED: 6,
+  /**
+   * → Node: a process of the setup ended instead of failing a call: a = Step (CLONE: the init itself, HOOK: a
+   * hook), b = its raw wait status, c = the hook's index or -1. ERROR's fields never carry a status.
+   */
+  DIED: 7,
 } as const;
 
 export const MSG_SIZE = 16;

@@ -7,6 +7,7 @@ import type { Plan } from '../plan/plan.js';
 const ENOENT = 2;
 const EACCES = 13;
 const ELOOP = 40;
+const ETIMEDOUT = 110;
 
 
 export function describeInitError(plan: Plan, step: number, errno: number, index: number): TsrunError {
@@ -77,7 +78,6 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
     case Step.SECCOMP_LISTENER:
       return msg(`send the seccomp notify fd to "${plan.seccompListener?.path ?? ''}"`);
     case Step.CLONE:
-      if (errno === 0) return new InitDiedError(index, `container init died during setup (${describeWaitStatus(index, true)})`);
       return msg('clone the container init');
     case Step.UID_MAP:
       return msg('write uid_map');
@@ -145,14 +145,25 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
       return msg('set the I/O priority (ioprio_set)');
     case Step.HOOK: {
       const h = plan.hooks[index];
-      const name = h?.phase === 3 ? 'startContainer' : 'createContainer';
-      const nth = plan.hooks.slice(0, index).filter((x) => x.phase === h?.phase).length;
-      const what = `${name} hook #${nth} (${h?.path ?? '?'})`;
-      if (errno === -110) return new TsrunError(`${what}: ran past its timeout of ${h?.timeout}s`);
-      if (errno < 0) return new SysError(what, -errno);
-      return new TsrunError(`${what}: ${describeWaitStatus(errno)}`);
+      const what = hookName(plan, index);
+      if (errno === ETIMEDOUT) return new TsrunError(`${what}: ran past its timeout of ${h?.timeout}s`);
+      return new SysError(what, errno);
     }
     default:
       return msg(`step ${step}`);
   }
+}
+
+/** {DIED, step, status, index}: the init (CLONE) or a hook (HOOK) ended with a wait status during setup. */
+export function describeInitDeath(plan: Plan, step: number, status: number, index: number): TsrunError {
+  if (step === Step.HOOK) return new TsrunError(`${hookName(plan, index)}: ${describeWaitStatus(status)}`);
+  return new InitDiedError(status, `container init died during setup (${describeWaitStatus(status, true)})`);
+}
+
+/** "createContainer hook #0 (/path)": the hook's phase, its number within the phase, and its path. */
+function hookName(plan: Plan, index: number): string {
+  const h = plan.hooks[index];
+  const name = h?.phase === 3 ? 'startContainer' : 'createContainer';
+  const nth = plan.hooks.slice(0, index).filter((x) => x.phase === h?.phase).length;
+  return `${name} hook #${nth} (${h?.path ?? '?'})`;
 }

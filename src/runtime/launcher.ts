@@ -11,7 +11,7 @@ import { launcherPath, native } from '../native/addon.js';
 import { waitpidAsync } from '../native/wait.js';
 import { encodePlan } from '../plan/encode.js';
 import type { Plan } from '../plan/plan.js';
-import { describeInitError } from './init-error.js';
+import { describeInitDeath, describeInitError } from './init-error.js';
 
 export interface Message {
   type: number;
@@ -133,6 +133,8 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
           return { pid, launcherPid, shimPid, ctl: mine };
         case Msg.ERROR:
           throw describeInitError(plan, m.a, m.b, m.c);
+        case Msg.DIED:
+          throw describeInitDeath(plan, m.a, m.b, m.c);
         default:
           throw new TsrunError(`unexpected message ${m.type} from the container launcher`);
       }

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SysError, TsrunError } from '../../src/errors.js';
 import { OpKind, Step } from '../../src/native/contract.js';
 import type { Plan, PlanOp } from '../../src/plan/plan.js';
-import { describeInitError } from '../../src/runtime/init-error.js';
+import { describeInitDeath, describeInitError } from '../../src/runtime/init-error.js';
+
+const ENOENT_ = 2;
 
 const EPERM = 1;
 const ENOENT = 2;
@@ -136,12 +138,21 @@ describe('describeInitError', () => {
     );
   });
 
-  it('reports an init that died during setup with its wait status, not an errno', () => {
-    const killed = describeInitError(plan(), Step.CLONE, 0, 9);
+  it('reports an init that died during setup (a DIED message) with its wait status, not an errno', () => {
+    const killed = describeInitDeath(plan(), Step.CLONE, 9, -1);
     expect(killed).toBeInstanceOf(TsrunError);
     expect(killed).not.toBeInstanceOf(SysError);
     expect(killed.message).toBe('container init died during setup (signal 9)');
-    expect(describeInitError(plan(), Step.CLONE, 0, 3 << 8).message).toBe('container init died during setup (exit status 3)');
+    expect(describeInitDeath(plan(), Step.CLONE, 3 << 8, -1).message).toBe('container init died during setup (exit status 3)');
+  });
+
+  it("keeps ERROR's fields one meaning: an errno is an errno, a hook's wait status comes as DIED", () => {
+    const hooks = plan();
+    hooks.hooks = [{ phase: 2, path: '/bin/h', args: [], env: [], timeout: 3 }];
+    expect(describeInitError(hooks, Step.HOOK, ENOENT_, 0).message).toBe('createContainer hook #0 (/bin/h): no such file or directory');
+    expect(describeInitError(hooks, Step.HOOK, 110, 0).message).toBe('createContainer hook #0 (/bin/h): ran past its timeout of 3s');
+    expect(describeInitDeath(hooks, Step.HOOK, 2 << 8, 0).message).toBe('createContainer hook #0 (/bin/h): exit status 2');
+    expect(describeInitDeath(hooks, Step.HOOK, 9, 0).message).toBe('createContainer hook #0 (/bin/h): killed by signal 9');
   });
 
   it('reports a failed clone with its errno', () => {
