@@ -1,38 +1,4 @@
 // The filesystem-op interpreter of the init: mounts, masks, devices, the pivot, the terminal, in plan order.
-#include "child.h"
-
-#include <linux/capability.h>
-#include <linux/keyctl.h>
-#include <sys/ioctl.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/sysmacros.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
-#include <poll.h>
-#include <grp.h>
-#include <limits.h>
-#include <termios.h>
-
-#include "contract.h"
-#include "sys.h"
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-#ifndef PROC_SUPER_MAGIC
-#define PROC_SUPER_MAGIC 0x9fa0
-#endif
-#ifndef DEVPTS_SUPER_MAGIC
-#define DEVPTS_SUPER_MAGIC 0x1cd1
-#endif
-#ifndef TIOCGPTPEER
-#define TIOCGPTPEER _IO('T', 0x41)
-#endif
 #include "child_internal.h"
 
 namespace tsrun {
