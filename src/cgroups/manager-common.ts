@@ -4,7 +4,7 @@ import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
 import type { FreezerState, FreezerTiming } from './freezer.js';
 import { CgroupFiles, cgroupFileError, errCode, type CgroupIO } from './io.js';
 import { killPids, readAllProcs, type RmdirRetry } from './procs.js';
-import type { CgroupLayout, CgroupManager, CgroupPaths, DeviceProgramOps, UnitJob } from './types.js';
+import type { CgroupLayout, CgroupManager, CgroupPaths, CgroupStats, DeviceProgramOps, UnitJob } from './types.js';
 
 export interface CgroupManagerOptions {
   layout: CgroupLayout;
@@ -24,20 +24,42 @@ export interface CgroupManagerOptions {
   systemd?: { unit: string; slice: string; id: string; job: UnitJob; isInit?: boolean };
 }
 
-/** What setUp, enter and remove do for the cgroupfs driver, on top of a manager's directory operations. */
-export function fsSetUp(m: CgroupManager, resources: LinuxResources): string[] {
-  m.create();
-  return m.apply(resources);
-}
+/**
+ * The cgroupfs driver's part of create and delete, the same for v1 and v2: setUp makes the cgroup and writes every
+ * limit before the init exists; enter puts the init in (unless it was cloned straight into it); remove kills
+ * what is left and removes the directories.
+ */
+export abstract class CgroupfsManager implements CgroupManager {
+  readonly driver = 'cgroupfs' as const;
+  abstract readonly paths: CgroupPaths;
+  abstract create(): void;
+  abstract apply(resources: LinuxResources): string[];
+  abstract update(resources: LinuxResources): string[];
+  abstract addProcess(pid: number): void;
+  abstract join(pid: number): void;
+  abstract pids(): number[];
+  abstract freeze(): void;
+  abstract thaw(): void;
+  abstract isFrozen(): boolean;
+  abstract killAll(): void;
+  abstract destroy(): void;
+  abstract stats(): CgroupStats;
+  abstract oomKills(): number;
 
-export function fsEnter(m: CgroupManager, pid: number, clonedIn: boolean): string[] {
-  if (!clonedIn) m.addProcess(pid);
-  return [];
-}
+  setUp(resources: LinuxResources): string[] {
+    this.create();
+    return this.apply(resources);
+  }
 
-export function fsRemove(m: CgroupManager): void {
-  m.killAll();
-  m.destroy();
+  enter(pid: number, clonedIn: boolean): string[] {
+    if (!clonedIn) this.addProcess(pid);
+    return [];
+  }
+
+  remove(): void {
+    this.killAll();
+    this.destroy();
+  }
 }
 
 /** `p` on the filesystem the manager works on. */

@@ -8,7 +8,7 @@ import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
 import { deviceRules } from './devices.js';
 import { DEFAULT_FREEZER_TIMING, freezeV1, freezerStateV1, thawV1, type FreezerTiming } from './freezer.js';
 import { CgroupFiles, nodeIO } from './io.js';
-import { fsEnter, fsRemove, fsSetUp, killAllProcesses, mkdirAll, refuseBusyCgroup, underRoot, type CgroupManagerOptions } from './manager-common.js';
+import { CgroupfsManager, killAllProcesses, mkdirAll, refuseBusyCgroup, underRoot, type CgroupManagerOptions } from './manager-common.js';
 import { valueByKey } from './parse.js';
 import { RUNC_V1_SUBSYSTEMS } from './paths.js';
 import { DEFAULT_RMDIR_RETRY, readAllProcs, removeCgroups, writeProc, type RmdirRetry } from './procs.js';
@@ -20,8 +20,7 @@ import { statsV1 } from './v1-stats.js';
 /** Hierarchies whose join failures are ignored, as runc's NameGroup does (name=systemd, misc, the hybrid v2). */
 const JOIN_BEST_EFFORT = new Set(['name=systemd', 'misc', '']);
 
-export class CgroupV1Manager implements CgroupManager {
-  readonly driver = 'cgroupfs' as const;
+export class CgroupV1Manager extends CgroupfsManager {
   readonly paths: CgroupPaths;
   private readonly files: CgroupFiles;
   private readonly root: string;
@@ -34,6 +33,7 @@ export class CgroupV1Manager implements CgroupManager {
   private readonly dirs: [string, string][];
 
   constructor(o: CgroupManagerOptions) {
+    super();
     this.paths = o.paths;
     this.files = new CgroupFiles(o.io ?? nodeIO);
     this.root = o.root ?? '';
@@ -186,17 +186,6 @@ export class CgroupV1Manager implements CgroupManager {
     return this.freezerState() === 'FROZEN';
   }
 
-  setUp(resources: LinuxResources): string[] {
-    return fsSetUp(this, resources);
-  }
-
-  enter(pid: number, clonedIn: boolean): string[] {
-    return fsEnter(this, pid, clonedIn);
-  }
-
-  remove(): void {
-    fsRemove(this);
-  }
 
   killAll(): void {
     const d = this.procsDir();

@@ -5,7 +5,7 @@ import { cpuSharesToWeight } from './convert.js';
 import { DEFAULT_FREEZER_TIMING, freezerStateV2, setFreezerV2, type FreezerTiming } from './freezer.js';
 import { CgroupFiles, errCode, nodeIO } from './io.js';
 import { loadDeviceProgram } from './device-program.js';
-import { fsEnter, fsRemove, fsSetUp, killAllProcesses, refuseBusyCgroup, underRoot, type CgroupManagerOptions } from './manager-common.js';
+import { CgroupfsManager, killAllProcesses, refuseBusyCgroup, underRoot, type CgroupManagerOptions } from './manager-common.js';
 import { valueByKey } from './parse.js';
 import { DEFAULT_RMDIR_RETRY, readAllProcs, removeCgroup, writeProc, type RmdirRetry } from './procs.js';
 import { ResourceWriter } from './resource-writer.js';
@@ -26,8 +26,7 @@ function needsDomainControllers(r: LinuxResources | undefined): boolean {
   return memory || io || cpu || hugetlb;
 }
 
-export class CgroupV2Manager implements CgroupManager {
-  readonly driver = 'cgroupfs' as const;
+export class CgroupV2Manager extends CgroupfsManager {
   readonly paths: CgroupPaths;
   private readonly files: CgroupFiles;
   private readonly dirPath: string;
@@ -39,6 +38,7 @@ export class CgroupV2Manager implements CgroupManager {
   private readonly rmdirRetry: RmdirRetry;
 
   constructor(o: CgroupManagerOptions) {
+    super();
     if (o.paths.v2 === undefined) throw new TsrunError('cgroup v2 manager needs the unified directory');
     if (!o.layout.v2) throw new TsrunError('no cgroup2 mount found in mountinfo');
     const root = o.root ?? '';
@@ -153,17 +153,6 @@ export class CgroupV2Manager implements CgroupManager {
     return w.warnings;
   }
 
-  setUp(resources: LinuxResources): string[] {
-    return fsSetUp(this, resources);
-  }
-
-  enter(pid: number, clonedIn: boolean): string[] {
-    return fsEnter(this, pid, clonedIn);
-  }
-
-  remove(): void {
-    fsRemove(this);
-  }
 
   addProcess(pid: number): void {
     writeProc(this.files, this.dirPath, pid);
