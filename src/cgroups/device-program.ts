@@ -8,12 +8,20 @@ import { deviceRules } from './devices.js';
 import { DEVICE_FILTER_LICENSE, deviceFilterProgram } from './devicefilter.js';
 import type { DeviceProgramOps } from './types.js';
 
+/**
+ * The device filter for a container (runc's effective rules: linux.resources.devices, then the default devices
+ * not replaced by linux.devices), as BPF_PROG_TYPE_CGROUP_DEVICE instructions and their license.
+ */
+export function v2DeviceFilter(resources: LinuxResources | undefined, specDevices: LinuxDevice[] | undefined): { program: Buffer; license: string } {
+  return { program: deviceFilterProgram(deviceRules(resources?.devices, specDevices)), license: DEVICE_FILTER_LICENSE };
+}
+
 export function loadDeviceProgram(ops: DeviceProgramOps, dir: string, resources: LinuxResources | undefined, specDevices: LinuxDevice[] | undefined): void {
-  const program = deviceFilterProgram(deviceRules(resources?.devices, specDevices));
+  const { program, license } = v2DeviceFilter(resources, specDevices);
   const dirFd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
   try {
     const old = ops.query(dirFd);
-    const prog = ops.load(program, DEVICE_FILTER_LICENSE);
+    const prog = ops.load(program, license);
     try {
       ops.attach(dirFd, prog);
       for (const fd of old) {

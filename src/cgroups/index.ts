@@ -1,8 +1,5 @@
 /** Entry point of the cgroup code: picking the manager for the host, update merging, the v2 device filter. */
-import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
-import { DEVICE_FILTER_LICENSE, deviceFilterProgram } from './devicefilter.js';
 import { SystemdCgroupManager } from './systemd.js';
-import { deviceRules } from './devices.js';
 import type { CgroupManagerOptions } from './manager-common.js';
 import type { CgroupManager } from './types.js';
 import { CgroupV1Manager } from './v1.js';
@@ -14,6 +11,7 @@ export { readLayout, ownCgroups } from './layout.js';
 export { resolveCgroupPaths, parseSystemdPath, expandSlice } from './paths.js';
 export { deviceRules, deviceRuleLine, type DeviceRule } from './devices.js';
 export { deviceFilterProgram, DEVICE_FILTER_LICENSE } from './devicefilter.js';
+export { v2DeviceFilter } from './device-program.js';
 export { cpuSharesToWeight, memorySwapToV2, blkioWeightToIoWeight } from './convert.js';
 export { updateResources } from './update.js';
 export { CgroupV1Manager } from './v1.js';
@@ -26,13 +24,4 @@ export { CgroupV2Manager } from './v2.js';
 export function openCgroupManager(opts: CgroupManagerOptions): CgroupManager {
   const fs = opts.layout.mode === 'v2' ? new CgroupV2Manager(opts) : new CgroupV1Manager(opts);
   return opts.systemd ? new SystemdCgroupManager(fs, opts.systemd, opts.layout.mode === 'v2', opts.resources) : fs;
-}
-
-/**
- * The cgroup v2 device filter for a container (runc's effective rules: linux.resources.devices, then the
- * default devices not replaced by linux.devices), for the caller to load as BPF_PROG_TYPE_CGROUP_DEVICE and
- * attach to the container's directory.
- */
-export function v2DeviceFilter(resources: LinuxResources | undefined, specDevices: LinuxDevice[] | undefined): { program: Buffer; license: string } {
-  return { program: deviceFilterProgram(deviceRules(resources?.devices, specDevices)), license: DEVICE_FILTER_LICENSE };
 }
