@@ -197,6 +197,11 @@ export async function execContainer(a: ExecArgs): Promise<number> {
     logDir = makeExecLogDir(containerLogDir(dir));
     shim = planShim({ policy: a.shim!, ownTerminal, stdin: false, dir: shimDir, logDir, cgroup: cg });
   }
+  /** A failed exec leaves none of the shim's directories behind. */
+  const discardShimFiles = () => {
+    if (shimDir) rmSync(shimDir, { recursive: true, force: true });
+    removeLogDir(logDir);
+  };
   let plan: Plan;
   try {
     plan = execPlan(
@@ -213,12 +218,10 @@ export async function execContainer(a: ExecArgs): Promise<number> {
       execOverrides(proc, host),
     );
   } catch (err) {
-    if (shimDir) rmSync(shimDir, { recursive: true, force: true });
-    removeLogDir(logDir);
+    discardShimFiles();
     throw err;
   }
   for (const w of [...legacyWarnings, ...plan.warnings]) log.warn(w);
-
 
   let launched: Launched;
   let pidfdSocket: PidfdSocket | undefined;
@@ -241,8 +244,7 @@ export async function execContainer(a: ExecArgs): Promise<number> {
       },
     });
   } catch (err) {
-    if (shimDir) rmSync(shimDir, { recursive: true, force: true });
-    removeLogDir(logDir);
+    discardShimFiles();
     // runc's wording, which engines show as is (and podman classifies: "executable file not found" → 127).
     if (err instanceof TsrunError) throw new TsrunError(`unable to start container process: ${err.message}`, err.exitCode);
     throw err;
