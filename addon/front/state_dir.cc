@@ -96,12 +96,17 @@ ContainerState parse_state(const ojson& d) {
   s.rootfs = str(d, F::ROOTFS);
   s.created = str(d, F::CREATED);
   if (const ojson* a = field(d, F::ANNOTATIONS, is_str_map, false)) s.annotations = js_key_order(*a);
-  if (const ojson* p = field(d, F::PRIVATE_PID_NS, is_bool, false)) s.private_pidns = p->get<bool>();
-  if (const ojson* h = field(d, F::HOOKS, is_obj, false)) {
+  // Version 2 keeps the container config in one object; version 1 had its fields beside the identity.
+  const ojson* version = field(d, F::VERSION, is_int, false);
+  const int64_t v = version ? version->get<int64_t>() : 1;
+  if (v != 1 && v != 2) delegate("state.json version " + std::to_string(v));
+  const ojson& config = v == 2 ? *field(d, F::CONFIG, is_obj, true) : d;
+  if (const ojson* p = field(config, F::PRIVATE_PID_NS, is_bool, false)) s.private_pidns = p->get<bool>();
+  if (const ojson* h = field(config, F::HOOKS, is_obj, false)) {
     s.poststart_hooks = nonempty_hooks(*h, F::HOOKS_POSTSTART);
     s.poststop_hooks = nonempty_hooks(*h, F::HOOKS_POSTSTOP);
   }
-  if (const ojson* c = field(d, F::CGROUP, is_obj, false)) s.cgroup = parse_cgroup(*c);
+  if (const ojson* c = field(config, F::CGROUP, is_obj, false)) s.cgroup = parse_cgroup(*c);
   if (const ojson* sh = field(d, F::SHIM, is_obj, false))
     s.shim = ShimRecord{field(*sh, F::SHIM_PID, is_int, true)->get<int64_t>(), str(*sh, F::SHIM_START_TIME)};
   if (const ojson* l = field(d, F::LOG_DIR, is_str, false)) s.log_dir = l->get<std::string>();

@@ -235,6 +235,9 @@ export const StateFile = {
  * fields the native side does not find in these shapes is handed to the TypeScript implementation.
  */
 export const StateField = {
+  /** 2: PRIVATE_PID_NS, HOOKS and CGROUP are fields of CONFIG; 1: of the document. */
+  VERSION: 'version',
+  CONFIG: 'config',
   ID: 'id',
   OCI_VERSION: 'ociVersion',
   PID: 'pid',

@@ -65,6 +65,14 @@ export interface PlanProcess {
   seccomp?: { program: Buffer; flags: number };
 }
 
+/** A hook command as config.json gives it (run by the runtime, or by the init as a PlanHook). */
+export interface HookCommand {
+  path: string;
+  args?: string[];
+  env?: string[];
+  timeout?: number;
+}
+
 /** A hook the init runs itself (createContainer, startContainer). */
 export interface PlanHook {
   phase: number; // HookPhase

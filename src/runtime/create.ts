@@ -2,31 +2,31 @@
  * create (and the first half of run): bundle → validated spec → plan → launcher → an init blocked on its
  * exec fifo, recorded in the state directory. Any failure leaves nothing behind.
  */
-import { chmodSync, chownSync, closeSync, existsSync, openSync, readFileSync, readdirSync, statSync, constants as fsc } from 'node:fs';
+import { chmodSync, chownSync, closeSync, openSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, TsrunError, codeMessage, describeNodeError, isNativeError } from '../errors.js';
+import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
-import { lsmFacts, readHostFacts } from '../plan/host.js';
-import type { Plan, PlanShim } from '../plan/plan.js';
-import { compileSpecSeccomp, seccompArchProblems } from '../plan/seccomp.js';
-import { hostId, specToPlan } from '../plan/create-plan.js';
-import { execConfigOf, type ExecConfig } from '../plan/exec-config.js';
+import { HookPhase, StateFile } from '../native/contract.js';
+import { containerConfig, ownsTerminal, type ConfigInput } from '../plan/container-config.js';
+import { lsmFacts } from '../plan/host.js';
+import type { Plan } from '../plan/plan.js';
+import { seccompArchProblems } from '../plan/seccomp.js';
 import { semanticProblems } from '../plan/validate.js';
-import type { Spec } from '../spec/schema.js';
 import { loadSpec } from '../spec/load.js';
+import type { Spec } from '../spec/schema.js';
 import { O_CLOEXEC, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
-import { HookPhase, StateFile } from '../native/contract.js';
-import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
+import { destroyCgroup, joinCgroup, managerOf, prepareCgroup, type CgroupRecord } from './cgroup.js';
+import { readConfigHost } from './config-host.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
-import { cgroupView, destroyCgroup, joinCgroup, managerOf, planCgroup, prepareCgroup, type CgroupRecord } from './cgroup.js';
-import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js';
-import { passwdHome } from './passwd.js';
+import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { PidfdSocket } from './pidfd-socket.js';
+import { checkPreservedFds } from './preserved-fds.js';
 import { resolveRootfs } from './rootfs.js';
+import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
 import { StateDir, stateJson, type ContainerState } from './state.js';
 
 export interface CreateOptions {
@@ -61,25 +61,6 @@ export interface Created {
   state: ContainerState;
   launched: Launched;
   plan: Plan;
-}
-
-/** linux.seccomp → BPF, cached under <root>/@cache/seccomp ('@' is never in a container id). */
-function compileSeccomp(seccomp: NonNullable<NonNullable<Spec['linux']>['seccomp']>, root: string) {
-  const addon = native();
-  let c: ReturnType<typeof compileSpecSeccomp>;
-  try {
-    c = compileSpecSeccomp(seccomp, {
-      cacheDir: join(root, '@cache', 'seccomp'),
-      compile: addon.compileSeccomp,
-      libseccompVersion: addon.seccompVersion(),
-    });
-  } catch (err) {
-    // A refused filter is reported as "<libseccomp call>: <reason>", as tsrun always has.
-    if (isNativeError(err)) throw new TsrunError(`${err.syscall}: ${codeMessage(err.code) ?? err.message}`);
-    throw err;
-  }
-  if (c.skipped.length) log.debug(`seccomp: syscalls unknown to libseccomp ${addon.seccompVersion()} skipped: ${c.skipped.join(' ')}`);
-  return { program: c.program, flags: c.flags };
 }
 
 /** Socket activation (sd_listen_fds): LISTEN_FDS fds from 3 are passed on with LISTEN_PID=1. */
@@ -144,31 +125,21 @@ export function createContainer(opts: CreateOptions): Created {
   try {
     const addon = native();
     dir.lock(addon.flock);
-    for (let fd = 3; fd < 3 + opts.preserveFds + listenFds(); fd++) {
-      try {
-        statSync(`/proc/self/fd/${fd}`);
-      } catch {
-        throw new TsrunError(`unable to stat preserved-fd ${fd - 3} (of ${opts.preserveFds}): fd ${fd} is not open`);
-      }
-    }
-    cgroup = planCgroup(spec, opts.id, opts.systemdCgroup === true);
-    const host = readHostFacts(cgroupView(cgroup));
-    for (const w of prepareCgroup(cgroup)) log.warn(w);
-    const notify = hostNotifySocket() ? notifySetup(dir.dir) : undefined;
+    checkPreservedFds(opts.preserveFds + listenFds(), opts.preserveFds);
     // Who supervises, and where its logs go, are host facts: decided here, handed to the conversion.
-    const ownTerminal = spec.process?.terminal === true && !consoleSocket;
-    let shim: PlanShim | undefined;
+    let shim: ConfigInput['shim'];
+    const ownTerminal = ownsTerminal(spec, consoleSocket);
     if (!opts.foreground && shimWanted(opts.shim ?? 'never', ownTerminal)) {
       logDir = makeContainerLogDir(opts.logRoot ?? defaultLogRoot(), opts.id);
-      shim = planShim({ policy: opts.shim!, ownTerminal, stdin: opts.stdin === true, logMax: opts.logMaxSize, dir: dir.dir, logDir, cgroup });
+      shim = planShim({ policy: opts.shim!, ownTerminal, stdin: opts.stdin === true, logMax: opts.logMaxSize, dir: dir.dir, logDir });
     }
     const listen = listenFds();
-    const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp, opts.root) : undefined;
-    const plan = specToPlan(
+    const config = containerConfig(
       spec,
       {
         id: opts.id,
         bundle,
+        rootfs,
         fifo: dir.fifo,
         foreground: opts.foreground === true,
         noPivot: opts.noPivot,
@@ -176,65 +147,51 @@ export function createContainer(opts: CreateOptions): Created {
         consoleSocket,
         preserveFds: listen + opts.preserveFds,
         extraEnv: listen ? [`LISTEN_FDS=${listen}`, 'LISTEN_PID=1'] : [],
-        home: passwdHome(rootfs, spec.process!.user?.uid ?? 0),
-        seccomp,
-        notify,
+        notify: hostNotifySocket() ? notifySetup(dir.dir) : undefined,
         shim,
-        // cgroupfs on v2: cloned straight into its cgroup where nobody can see it at birth (the init holds the
-        // directory's fd until its first step).
-        cgroupV2Dir: cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2' ? cgroup.paths.v2 : undefined,
+        systemdCgroup: opts.systemdCgroup === true,
       },
-      host,
+      readConfigHost(opts.root),
     );
+    const { launch: plan, kept } = config;
+    cgroup = kept.cgroup;
+    for (const w of cgroup ? prepareCgroup(cgroup) : []) log.warn(w);
     for (const w of plan.warnings) log.warn(w);
-    let execSeccomp: ExecConfig['seccomp'];
-    if (seccomp) {
-      // exec loads the same filter without compiling it again.
-      writeFileAtomic(join(dir.dir, StateFile.SECCOMP), seccomp.program, 0o600);
-      const sc = spec.linux!.seccomp!;
-      const listener = sc.listenerPath ? { path: sc.listenerPath, metadata: sc.listenerMetadata ?? '' } : undefined;
-      execSeccomp = { file: StateFile.SECCOMP, flags: seccomp.flags, listener };
-    }
-    // What an exec'd process takes from the container, as the init's plan has it.
-    const execConfig = execConfigOf(plan.process, opts.noNewKeyring, execSeccomp);
+    // exec loads the same filter without compiling it again.
+    if (config.seccompProgram) writeFileAtomic(join(dir.dir, StateFile.SECCOMP), config.seccompProgram, 0o600);
     const clonedIn = plan.cgroupDir !== undefined;
     log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
     // Only the container's process may open it (it does so as its own user, after setresuid): 0600, owned by
     // the host ids of that user. Anyone else could release or stall `start` under a --root that is not 0700.
-    const owner = fifoOwner(spec);
     addon.mkfifo(dir.fifo, 0o600);
-    chownSync(dir.fifo, owner.uid, owner.gid);
+    chownSync(dir.fifo, config.fifoOwner.uid, config.fifoOwner.gid);
     chmodSync(dir.fifo, 0o600);
-    const hooks = spec.hooks ?? {};
     const stateFor = (pid: number): ContainerState => ({
-      version: 1,
+      version: 2,
       id: opts.id,
-      ociVersion: spec.ociVersion,
+      ociVersion: config.identity.ociVersion,
       pid,
       pidStartTime: '',
       bundle,
       rootfs,
       created: new Date().toISOString(),
-      annotations: spec.annotations,
-      privatePidNs: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && n.path === undefined),
-      hooks: hooks.poststart?.length || hooks.poststop?.length ? { poststart: hooks.poststart, poststop: hooks.poststop } : undefined,
-      cgroup: cg,
-      execConfig,
-      terminal: spec.process?.terminal === true || undefined,
+      annotations: config.identity.annotations,
+      config: kept,
     });
     const cg = cgroup;
+    const { prestart, createRuntime } = config.runtimeHooks;
     launched = launch(plan, {
       // The init exists and waits: it joins its cgroup before it can run anything of the user's.
       onPid(pid) {
-        for (const w of joinCgroup(cg, pid, opts.id, clonedIn)) log.warn(w);
+        for (const w of cg ? joinCgroup(cg, pid, opts.id, clonedIn) : []) log.warn(w);
         pidfdSocket?.send(pid, 'standard');
       },
       // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
       onSync(phase, pid) {
         if (phase !== HookPhase.CREATE_RUNTIME) return;
         const json = stateJson(stateFor(pid), 'created');
-        runHooks('prestart', hooks.prestart, json, bundle);
-        runHooks('createRuntime', hooks.createRuntime, json, bundle);
+        runHooks('prestart', prestart, json, bundle);
+        runHooks('createRuntime', createRuntime, json, bundle);
       },
     });
     log.debug(`container ${opts.id}: init ${launched.pid} ready (launcher ${launched.launcherPid})`);
@@ -287,48 +244,6 @@ export function createContainer(opts: CreateOptions): Created {
   } finally {
     pidfdSocket?.close();
   }
-}
-
-type IdMaps = { containerID: number; hostID: number; size: number }[];
-
-/**
- * The host uid/gid the container's process runs as: process.user through the id maps of its user namespace
- * (a new one's from the config, a joined one's from a process in it), the ids themselves without one. An id
- * the namespace does not map gives root: the init fails at setresuid before it reaches the fifo.
- */
-function fifoOwner(spec: Spec): { uid: number; gid: number } {
-  const user = spec.process?.user ?? { uid: 0, gid: 0 };
-  const ns = spec.linux?.namespaces?.find((n) => n.type === 'user');
-  let uidMaps: IdMaps | undefined;
-  let gidMaps: IdMaps | undefined;
-  if (ns?.path) ({ uidMaps, gidMaps } = joinedUserNsMaps(ns.path));
-  else if (ns) ({ uidMappings: uidMaps = [], gidMappings: gidMaps = [] } = spec.linux!);
-  return { uid: hostId(uidMaps, user.uid) ?? 0, gid: hostId(gidMaps, user.gid) ?? 0 };
-}
-
-/** The id maps of a user namespace given by path, read from a process in it (/proc/<pid>/ns/user, or found). */
-function joinedUserNsMaps(path: string): { uidMaps: IdMaps; gidMaps: IdMaps } {
-  const target = statSync(path);
-  const same = (p: string) => {
-    try {
-      const s = statSync(p);
-      return s.dev === target.dev && s.ino === target.ino;
-    } catch {
-      return false;
-    }
-  };
-  const named = /^\/proc\/(\d+)\/ns\/user$/.exec(path)?.[1];
-  const pid = named ?? readdirSync('/proc').find((e) => /^\d+$/.test(e) && same(`/proc/${e}/ns/user`));
-  if (pid === undefined) throw new TsrunError(`user namespace "${path}": no process is in it to read its id mappings from`);
-  const read = (f: string): IdMaps =>
-    readFileSync(`/proc/${pid}/${f}`, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => {
-        const [containerID, hostID, size] = l.trim().split(/\s+/).map(Number) as [number, number, number];
-        return { containerID, hostID, size };
-      });
-  return { uidMaps: read('uid_map'), gidMaps: read('gid_map') };
 }
 
 /** Says so when the cgroup counted an OOM kill while the container was being set up. */

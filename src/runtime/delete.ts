@@ -47,10 +47,10 @@ export function deleteContainer(root: string, id: string, force: boolean): void 
 export function destroy(dir: StateDir, st: ContainerState): void {
   // The shim drains the output and writes the exit record after the init is gone: let it finish first.
   if (st.shim) waitShimSync(st, 10_000);
-  if (st.cgroup) destroyCgroup(st.cgroup);
+  if (st.config.cgroup) destroyCgroup(st.config.cgroup);
   dir.remove();
   removeLogDir(st.logDir);
-  if (st.hooks?.poststop?.length) runHooksLogged('poststop', st.hooks.poststop, stateJson(st, 'stopped'), st.bundle);
+  if (st.config.hooks?.poststop?.length) runHooksLogged('poststop', st.config.hooks.poststop, stateJson(st, 'stopped'), st.bundle);
 }
 
 /** SIGKILL the init and wait (on its pidfd, not a sleep loop) until it is gone. */
@@ -68,7 +68,7 @@ export function killAndWait(st: ContainerState, timeoutMs = 10_000, thaw = false
     } catch {
       return;
     }
-    if (thaw && st.cgroup) managerOf(st.cgroup).thaw();
+    if (thaw && st.config.cgroup) managerOf(st.config.cgroup).thaw();
     const [ev = 0] = addon.poll([pidfd], [POLLIN], timeoutMs);
     if (!(ev & POLLIN)) throw new TsrunError(`container init ${st.pid} did not exit within ${timeoutMs / 1000}s of SIGKILL`);
   } finally {

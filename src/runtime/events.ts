@@ -25,8 +25,8 @@ export async function eventsContainer(root: string, id: string, once: boolean, m
   const dir = new StateDir(root, id);
   const st = dir.load();
   if (statusOf(dir, st) === 'stopped') throw new TsrunError(`container with id ${id} is not running`);
-  if (!st.cgroup) throw new TsrunError('container has no cgroup');
-  const m = managerOf(st.cgroup);
+  if (!st.config.cgroup) throw new TsrunError('container has no cgroup');
+  const m = managerOf(st.config.cgroup);
   if (once) {
     emit({ type: 'stats', id, data: runcStats(m.stats()) });
     return 0;

@@ -173,12 +173,12 @@ export async function execContainer(a: ExecArgs): Promise<number> {
     import('../plan/exec-config.js'),
   ]);
   const host = readHostFacts();
-  // A container created before `execConfig` was recorded has its process settings by name (`exec`).
+  // A container created before `execConfig` was recorded has its process settings by name.
   const legacyWarnings: string[] = [];
-  const config = st.execConfig ?? execConfigFromLegacy(st.exec, host, legacyWarnings);
+  const config = st.legacyExec ? execConfigFromLegacy(st.legacyExec, host, legacyWarnings) : st.config.exec;
   // The container's seccomp filter, compiled at create and kept in the state directory.
   const seccompProgram = config.seccomp ? readFileSync(join(dir.dir, config.seccomp.file)) : undefined;
-  const cg = st.cgroup;
+  const cg = st.config.cgroup;
   // --cgroup: where the process goes instead of the container's cgroup, checked before anything is started.
   let joinRecord = cg;
   if (subCgroups) {

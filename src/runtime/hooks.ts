@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { TsrunError } from '../errors.js';
 import { log } from '../log.js';
-import type { Hook } from '../spec/schema.js';
+import type { HookCommand as Hook } from '../plan/plan.js';
 import { formatLimit } from '../util/fs.js';
 
 function envObject(env: readonly string[]): Record<string, string> {

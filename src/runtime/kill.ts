@@ -12,10 +12,10 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   const status = statusOf(dir, st);
   // runc: without its own pid namespace, SIGKILL reaches every process of the container's cgroup, even when
   // the init has already exited; and a frozen container is thawed so that it can die.
-  const everyone = all || (signal === SIGKILL && !st.privatePidNs);
+  const everyone = all || (signal === SIGKILL && !st.config.privatePidNs);
   if (status === 'stopped') {
-    if (everyone && st.cgroup) {
-      const m = managerOf(st.cgroup);
+    if (everyone && st.config.cgroup) {
+      const m = managerOf(st.config.cgroup);
       if (m.pids().length) {
         m.killAll();
         return;
@@ -27,7 +27,7 @@ export function killContainer(root: string, id: string, signal: number, all: boo
   }
   if (everyone) signalAll(st, signal);
   else sendSignal(st.pid, signal);
-  if (signal === SIGKILL && status === 'paused' && st.cgroup) managerOf(st.cgroup).thaw();
+  if (signal === SIGKILL && status === 'paused' && st.config.cgroup) managerOf(st.config.cgroup).thaw();
 }
 
 function sendSignal(pid: number, signal: number): void {
@@ -41,8 +41,8 @@ function sendSignal(pid: number, signal: number): void {
 
 /** Every process of the container: its cgroup's, or (without one) those of its own pid namespace. */
 export function containerPids(st: ContainerState): number[] {
-  if (st.cgroup) return managerOf(st.cgroup).pids();
-  if (!st.privatePidNs) return [st.pid];
+  if (st.config.cgroup) return managerOf(st.config.cgroup).pids();
+  if (!st.config.privatePidNs) return [st.pid];
   let ns: string;
   try {
     ns = readlinkSync(`/proc/${st.pid}/ns/pid`);

@@ -15,12 +15,12 @@ export function pauseContainer(root: string, id: string): void {
   const { st, dir } = load(root, id);
   const status = statusOf(dir, st);
   if (status !== 'running' && status !== 'created') throw new TsrunError('container not running');
-  if (!st.cgroup) throw new TsrunError('container has no cgroup to freeze');
-  managerOf(st.cgroup).freeze();
+  if (!st.config.cgroup) throw new TsrunError('container has no cgroup to freeze');
+  managerOf(st.config.cgroup).freeze();
 }
 
 export function resumeContainer(root: string, id: string): void {
   const { st, dir } = load(root, id);
   if (statusOf(dir, st) !== 'paused') throw new TsrunError('container not paused');
-  managerOf(st.cgroup!).thaw();
+  managerOf(st.config.cgroup!).thaw();
 }

@@ -8,7 +8,7 @@ import { StateDir, statusOf } from './state.js';
 export function psContainer(root: string, id: string, format: 'table' | 'json', psArgs: string[]): number {
   const dir = new StateDir(root, id);
   const st = dir.load();
-  const pids = statusOf(dir, st) === 'stopped' && !st.cgroup ? [] : containerPids(st);
+  const pids = statusOf(dir, st) === 'stopped' && !st.config.cgroup ? [] : containerPids(st);
   if (format === 'json') {
     writeSync(1, JSON.stringify(pids) + '\n');
     return 0;

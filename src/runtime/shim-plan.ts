@@ -1,10 +1,9 @@
 /** The shim's part of a plan (create / run -d / exec -d): see addon/launcher/shim.cc. */
 import { fstatSync } from 'node:fs';
-import { join } from 'node:path';
 import { ShimFlag, ShimMode } from '../native/contract.js';
 import type { PlanShim } from '../plan/plan.js';
 import { readFileBounded } from '../util/fs.js';
-import type { CgroupRecord } from './cgroup.js';
+import { oomFileOf, type CgroupRecord } from '../cgroups/record.js';
 
 export type ShimPolicy = 'auto' | 'always' | 'never';
 /** container.log is rotated to container.log.1 past this size unless told otherwise. */
@@ -51,9 +50,6 @@ export function planShim(o: {
   logDir: string;
   cgroup?: CgroupRecord;
 }): PlanShim {
-  const p = o.cgroup?.paths;
-  let oomFile = '';
-  if (o.cgroup && p) oomFile = o.cgroup.layout.mode === 'v2' ? (p.v2 ? join(p.v2, 'memory.events') : '') : p.v1.memory ? join(p.v1.memory, 'memory.oom_control') : '';
   return {
     mode: o.policy === 'always' || o.ownTerminal ? ShimMode.ALWAYS : ShimMode.AUTO,
     caller: process.ppid,
@@ -61,6 +57,6 @@ export function planShim(o: {
     flags: (o.stdin ? ShimFlag.STDIN : 0) | (isRegularFile(1) ? ShimFlag.KEEP_STDOUT : 0) | (isRegularFile(2) ? ShimFlag.KEEP_STDERR : 0),
     dir: o.dir,
     logDir: o.logDir,
-    oomFile,
+    oomFile: oomFileOf(o.cgroup),
   };
 }

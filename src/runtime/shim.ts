@@ -48,7 +48,7 @@ export function findSupervised(root: string, id: string, execPid?: number): Supe
   const dir = new StateDir(root, id);
   const st = dir.load();
   // State written before logs moved out of the state directory has no logDir: the log is beside the state.
-  if (execPid === undefined) return { what: `container ${id}`, dir: dir.dir, logDir: st.logDir ?? dir.dir, shim: st.shim, terminal: st.terminal === true };
+  if (execPid === undefined) return { what: `container ${id}`, dir: dir.dir, logDir: st.logDir ?? dir.dir, shim: st.shim, terminal: st.config.terminal };
   const d = execDir(dir.dir, execPid);
   const file = join(d, EXEC_SHIM_FILE);
   if (!existsSync(file)) throw new TsrunError(`process ${execPid} of container ${id} is not supervised by tsrun's shim: its caller supervises it`);

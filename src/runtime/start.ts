@@ -31,7 +31,7 @@ export function startContainer(root: string, id: string): void {
 
 /** poststart hooks: after the process was started; failures are logged, not fatal (runtime-spec). */
 export function poststart(st: ContainerState): void {
-  if (st.hooks?.poststart?.length) runHooksLogged('poststart', st.hooks.poststart, stateJson(st, 'running'), st.bundle);
+  if (st.config.hooks?.poststart?.length) runHooksLogged('poststart', st.config.hooks.poststart, stateJson(st, 'running'), st.bundle);
 }
 
 export function release(dir: StateDir, st: ContainerState): void {

@@ -6,10 +6,10 @@
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
-import type { Hook } from '../spec/schema.js';
 import type { ExecConfig, LegacyExecDefaults } from '../plan/exec-config.js';
 import { ociStateDocument, type OciStatus } from '../plan/oci-state.js';
-import type { CgroupRecord } from './cgroup.js';
+import type { CgroupRecord } from '../cgroups/record.js';
+import type { KeptConfig } from '../plan/container-config.js';
 import { EXIT_FILE_LIMIT, ExitField, STATE_FILE_LIMIT, StateField, StateFile } from '../native/contract.js';
 import { readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { isSameLiveProcess } from '../util/proc.js';
@@ -23,7 +23,8 @@ export type Status = OciStatus;
 
 /** What tsrun remembers of a container; later commands need nothing else (no global flags, no config.json). */
 export interface ContainerState {
-  version: 1;
+  /** 2: the container config under `config` (1: its parts at the top level; read, never written). */
+  version: 2;
   id: string;
   ociVersion: string;
   pid: number;
@@ -34,22 +35,42 @@ export interface ContainerState {
   /** RFC 3339. */
   created: string;
   annotations?: Record<string, string>;
-  /** The init has its own pid namespace (killing it kills every process of the container). */
-  privatePidNs: boolean;
-  /** Hooks that run after create, as config.json had them then (later edits of config.json do not count). */
-  hooks?: { poststart?: Hook[]; poststop?: Hook[] };
-  /** The container's cgroup: driver, layout, directories and the resources last applied. */
-  cgroup?: CgroupRecord;
-  /** What an exec'd process takes from the container when its own process does not say (plan/exec-config.ts). */
-  execConfig?: ExecConfig;
-  /** Written by tsrun before `execConfig`: the same settings by name. Only read, for containers it created. */
-  exec?: LegacyExecDefaults;
-  /** The container's process has a terminal (attach then relays raw keystrokes and window sizes). */
-  terminal?: boolean;
+  /** What create decided about the container (plan/container-config.ts), read by every later command. */
+  config: KeptConfig;
+  /** A version 1 document without `execConfig`: the process settings by name, converted by exec. */
+  legacyExec?: LegacyExecDefaults;
   /** tsrun's shim supervising the init (absent when the caller does): its pid and /proc start time. */
   shim?: { pid: number; startTime: string };
   /** Under the shim: the directory holding container.log (see log-dir.ts). */
   logDir?: string;
+}
+
+/** state.json as tsrun wrote it before version 2: the config's parts beside the identity. */
+interface StateV1 extends Omit<ContainerState, 'version' | 'config' | 'legacyExec'> {
+  version: 1;
+  privatePidNs: boolean;
+  hooks?: KeptConfig['hooks'];
+  cgroup?: CgroupRecord;
+  execConfig?: ExecConfig;
+  exec?: LegacyExecDefaults;
+  terminal?: boolean;
+}
+
+/** A state document of either version, as version 2. */
+export function upgradeState(doc: ContainerState | StateV1): ContainerState {
+  if (doc.version === 2) {
+    if (doc.config === null || typeof doc.config !== 'object') throw new TsrunError(`state.json of container ${doc.id}: no config`);
+    return doc;
+  }
+  // Written by a newer tsrun: its fields may mean something else.
+  if ((doc.version as number | undefined) !== 1 && doc.version !== undefined) throw new TsrunError(`state.json of container ${doc.id}: version ${String(doc.version)} is not known to this tsrun`);
+  const { version: _v, privatePidNs, hooks, cgroup, execConfig, exec, terminal, ...identity } = doc;
+  return {
+    version: 2,
+    ...identity,
+    config: { cgroup, exec: execConfig ?? { rlimits: [], noNewKeyring: false }, hooks, privatePidNs, terminal: terminal === true },
+    legacyExec: execConfig ? undefined : exec,
+  };
 }
 
 /** What the shim writes when the init has exited (exit.json). */
@@ -185,7 +206,9 @@ export class StateDir {
       if ((err as { code?: string }).code === 'ENOENT') return undefined;
       throw err;
     }
-    return JSON.parse(text) as ContainerState;
+    const doc = JSON.parse(text) as ContainerState | StateV1 | null;
+    // Not an object: left for the caller to find unusable, as before versions were read.
+    return doc !== null && typeof doc === 'object' ? upgradeState(doc) : (doc as unknown as undefined);
   }
 
   /** The recorded state; `container does not exist` (runc's words) if there is none. */
@@ -212,7 +235,7 @@ export class StateDir {
 export function statusOf(dir: StateDir, st: ContainerState): Status {
   if (!isSameLiveProcess(st.pid, st.pidStartTime)) return 'stopped';
   if (existsSync(dir.fifo)) return 'created';
-  return isFrozen(st.cgroup) ? 'paused' : 'running';
+  return isFrozen(st.config.cgroup) ? 'paused' : 'running';
 }
 
 /** Ids of every container directory under root. */
@@ -263,11 +286,11 @@ function exitFields(r: ExitRecord | undefined) {
  */
 export const NATIVE_READS = {
   state: [
-    StateField.ID, StateField.OCI_VERSION, StateField.PID, StateField.PID_START_TIME, StateField.BUNDLE, StateField.ROOTFS,
-    StateField.CREATED, StateField.ANNOTATIONS, StateField.PRIVATE_PID_NS, StateField.HOOKS, StateField.CGROUP,
-    StateField.SHIM, StateField.LOG_DIR,
+    StateField.VERSION, StateField.ID, StateField.OCI_VERSION, StateField.PID, StateField.PID_START_TIME, StateField.BUNDLE,
+    StateField.ROOTFS, StateField.CREATED, StateField.ANNOTATIONS, StateField.CONFIG, StateField.SHIM, StateField.LOG_DIR,
   ] satisfies (keyof ContainerState)[],
-  hooks: [StateField.HOOKS_POSTSTART, StateField.HOOKS_POSTSTOP] satisfies (keyof NonNullable<ContainerState['hooks']>)[],
+  config: [StateField.PRIVATE_PID_NS, StateField.HOOKS, StateField.CGROUP] satisfies (keyof KeptConfig)[],
+  hooks: [StateField.HOOKS_POSTSTART, StateField.HOOKS_POSTSTOP] satisfies (keyof NonNullable<KeptConfig['hooks']>)[],
   cgroup: [StateField.CG_DRIVER, StateField.CG_LAYOUT, StateField.CG_PATHS] satisfies (keyof CgroupRecord)[],
   layout: [StateField.CG_MODE, StateField.CG_V1, StateField.CG_V2] satisfies (keyof CgroupRecord['layout'])[],
   paths: [StateField.CG_V1, StateField.CG_V2] satisfies (keyof CgroupRecord['paths'])[],

@@ -78,8 +78,9 @@ export function updateContainer(root: string, id: string, args: Record<string, u
   checkRdtUpdate(flag('l3-cache-schema'), flag('mem-bw-schema'), () => rdtFeatures());
   dir.lock(native().flock);
   if (statusOf(dir, st) === 'stopped') throw new TsrunError('container not running');
-  if (!st.cgroup) throw new TsrunError('container has no cgroup to update');
-  const merged = updateResources(st.cgroup.resources, patch);
-  for (const w of managerOf(st.cgroup).update(merged)) log.warn(w);
-  dir.write({ ...st, cgroup: { ...st.cgroup, resources: merged } });
+  const { cgroup } = st.config;
+  if (!cgroup) throw new TsrunError('container has no cgroup to update');
+  const merged = updateResources(cgroup.resources, patch);
+  for (const w of managerOf(cgroup).update(merged)) log.warn(w);
+  dir.write({ ...st, config: { ...st.config, cgroup: { ...cgroup, resources: merged } } });
 }

@@ -206,13 +206,15 @@ describe('exec --process (the engines\' path)', () => {
     cfg.process.rlimits = [{ type: 'RLIMIT_NOFILE', hard: 300, soft: 300 }];
     cfg.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
     const c = running(cfg);
-    // Rewritten as tsrun wrote it before execConfig.
+    // Rewritten as tsrun wrote it before execConfig (version 1, the config's parts beside the identity).
     const file = join(h.root, c.id, 'state.json');
     const st = JSON.parse(readFileSync(file, 'utf8')) as Record<string, any>;
-    expect(st.execConfig.caps.bounding).toBe('0x1');
-    const { execConfig, ...rest } = st;
+    expect(st.version).toBe(2);
+    expect(st.config.exec.caps.bounding).toBe('0x1');
+    const { config, ...rest } = st;
+    const { exec: execConfig, ...parts } = config;
     const old = { capabilities: cfg.process.capabilities, rlimits: cfg.process.rlimits, noNewKeyring: false, seccomp: { file: execConfig.seccomp.file, flags: execConfig.seccomp.flags } };
-    writeFileSync(file, JSON.stringify({ ...rest, exec: old }));
+    writeFileSync(file, JSON.stringify({ ...rest, ...parts, version: 1, exec: old }));
     const proc = join(h.work, 'proc-old.json');
     writeFileSync(proc, JSON.stringify({ args: ['sh', '-c', 'mkdir /tmp/y 2>&1; ulimit -n; grep -E "^(CapBnd|Seccomp):" /proc/self/status'], env: ['PATH=/bin'], cwd: '/' }));
     const r = h.rt(['exec', '-p', proc, c.id]);

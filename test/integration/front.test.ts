@@ -283,6 +283,8 @@ describe.skipIf(!IS_TSRUN || !built)('native front end = JS implementation', () 
       created: '2024-01-01T00:00:00Z',
       privatePidNs: true,
     };
+    const { privatePidNs, version: _v1, ...identity } = base;
+    const v2 = { ...identity, version: 2, config: { privatePidNs, exec: { rlimits: [], noNewKeyring: false }, terminal: false } };
     const cases: [string, string, boolean][] = [
       // [id, state.json text, answered natively]
       ['fr-ann', JSON.stringify({ ...base, id: 'fr-ann', annotations: { b: 'x', '10': 'y', '2': 'z', '01': 'w', '-1': 'v', '4294967295': 'u', '\u00e9': '\u0000' } }), true],
@@ -292,6 +294,11 @@ describe.skipIf(!IS_TSRUN || !built)('native front end = JS implementation', () 
       ['fr-bad', '{"id": "fr-bad", ', false],
       ['fr-null', 'null', false],
       ['fr-noid', JSON.stringify({ ...base }), false],
+      // Version 2: the container config in one object; an unknown version is the TS side's to refuse.
+      ['fr-v2', JSON.stringify({ ...v2, id: 'fr-v2' }), true],
+      ['fr-v2-nocfg', JSON.stringify({ ...v2, id: 'fr-v2-nocfg', config: undefined }), false],
+      ['fr-v2-hooks', JSON.stringify({ ...v2, id: 'fr-v2-hooks', config: { ...v2.config, hooks: { poststop: [{ path: '/bin/true' }] } } }), true],
+      ['fr-v9', JSON.stringify({ ...v2, id: 'fr-v9', version: 9 }), false],
     ];
     for (const [id, text, native] of cases) {
       mkdirSync(join(h.root, id), { recursive: true, mode: 0o700 });

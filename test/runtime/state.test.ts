@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TsrunError } from '../../src/errors.js';
-import { StateDir, checkRoot, listIds, ociState, resolveRoot, statusOf, validateId, type ContainerState } from '../../src/runtime/state.js';
+import { StateDir, checkRoot, listIds, ociState, resolveRoot, statusOf, upgradeState, validateId, type ContainerState } from '../../src/runtime/state.js';
 import { readProcStat } from '../../src/util/proc.js';
 
 let root: string;
@@ -17,7 +17,7 @@ afterEach(() => {
 
 function state(over: Partial<ContainerState> = {}): ContainerState {
   return {
-    version: 1,
+    version: 2,
     id: 'c1',
     ociVersion: '1.3.0',
     pid: process.pid,
@@ -25,7 +25,7 @@ function state(over: Partial<ContainerState> = {}): ContainerState {
     bundle: '/bundles/b',
     rootfs: '/bundles/b/rootfs',
     created: '2024-01-02T03:04:05.000000006Z',
-    privatePidNs: true,
+    config: { exec: { rlimits: [], noNewKeyring: false }, privatePidNs: true, terminal: false },
     ...over,
   };
 }
@@ -203,5 +203,37 @@ describe('listIds', () => {
 
   it('is empty for a missing root', () => {
     expect(listIds(join(root, 'missing'))).toEqual([]);
+  });
+});
+
+describe('state.json versions', () => {
+  const identity = { id: 'c1', ociVersion: '1.0.2', pid: 1, pidStartTime: '1', bundle: '/b', rootfs: '/b/rootfs', created: 'c' };
+  const cgroup = { driver: 'cgroupfs' as const, layout: { mode: 'v1' as const, v1: [] }, paths: { v1: { memory: '/sys/fs/cgroup/memory/c1' } } };
+  const execConfig = { rlimits: [], noNewKeyring: true };
+
+  it('version 1 (the config parts beside the identity) is read as version 2', () => {
+    const hooks = { poststop: [{ path: '/bin/true' }] };
+    const v1 = { version: 1 as const, ...identity, privatePidNs: true, hooks, cgroup, execConfig, terminal: true, shim: { pid: 2, startTime: '3' } };
+    expect(upgradeState(v1)).toEqual({ version: 2, ...identity, shim: { pid: 2, startTime: '3' }, config: { cgroup, exec: execConfig, hooks, privatePidNs: true, terminal: true }, legacyExec: undefined });
+  });
+
+  it('the oldest version 1 (settings by name) keeps them for exec to convert', () => {
+    const exec = { capabilities: { bounding: ['CAP_CHOWN'] }, noNewKeyring: true };
+    const st = upgradeState({ version: 1, ...identity, privatePidNs: false, cgroup, exec });
+    expect(st.legacyExec).toEqual(exec);
+    expect(st.config).toEqual({ cgroup, exec: { rlimits: [], noNewKeyring: false }, hooks: undefined, privatePidNs: false, terminal: false });
+  });
+
+  it('refuses a version it does not know, and a version 2 without its config', () => {
+    expect(() => upgradeState({ ...identity, version: 9 } as never)).toThrow('state.json of container c1: version 9 is not known to this tsrun');
+    expect(() => upgradeState({ ...identity, version: 2 } as never)).toThrow('state.json of container c1: no config');
+  });
+
+  it('write then read gives the same version 2 document', () => {
+    const dir = new StateDir(root, 'c1');
+    dir.create();
+    const st = state({ config: { cgroup, exec: execConfig, privatePidNs: true, terminal: true } });
+    dir.write(st);
+    expect(dir.read()).toEqual(st);
   });
 });

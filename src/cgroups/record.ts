@@ -1,0 +1,56 @@
+/**
+ * The container's cgroup as state.json records it (so later commands need no --systemd-cgroup), built by the
+ * pure conversion from the host's cgroup mounts and the runtime's own cgroups, read once at create.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
+import { ownCgroups, readLayout } from './layout.js';
+import { parseSystemdPath, resolveCgroupPaths } from './paths.js';
+import type { CgroupLayout, CgroupPaths } from './types.js';
+
+/** What later commands need to find and manage the cgroup. */
+export interface CgroupRecord {
+  driver: 'cgroupfs' | 'systemd';
+  layout: CgroupLayout;
+  paths: CgroupPaths;
+  /** The resources last applied (update merges into them). */
+  resources?: LinuxResources;
+  /** linux.devices, for the default device rules they replace. */
+  specDevices?: LinuxDevice[];
+  /** systemd: the transient unit holding the container, and its slice. */
+  unit?: string;
+  slice?: string;
+}
+
+/** The host's cgroup facts: where the hierarchies are mounted, and the runtime's own cgroup in each. */
+export interface CgroupHostFacts {
+  layout: CgroupLayout;
+  own: Map<string, string>;
+}
+
+export function readCgroupHostFacts(): CgroupHostFacts {
+  return { layout: readLayout(readFileSync('/proc/self/mountinfo', 'utf8')), own: ownCgroups(readFileSync('/proc/self/cgroup', 'utf8')) };
+}
+
+/** linux.cgroupsPath, resources and devices as the manager of `driver` keeps them. Pure. */
+export function cgroupRecordOf(
+  linux: { cgroupsPath?: string; resources?: LinuxResources; devices?: LinuxDevice[] },
+  id: string,
+  systemd: boolean,
+  host: CgroupHostFacts,
+): CgroupRecord {
+  const { layout, own } = host;
+  const common = { layout, resources: linux.resources, specDevices: linux.devices };
+  if (!systemd) return { driver: 'cgroupfs', ...common, paths: resolveCgroupPaths(layout, linux.cgroupsPath, id, own) };
+  const sd = parseSystemdPath(linux.cgroupsPath, id);
+  return { driver: 'systemd', ...common, paths: resolveCgroupPaths(layout, sd.path, id, own), unit: sd.unit, slice: sd.slice };
+}
+
+/** The cgroup file counting OOM kills (v2 memory.events, v1 memory.oom_control), or "" without one. */
+export function oomFileOf(r: CgroupRecord | undefined): string {
+  const p = r?.paths;
+  if (!r || !p) return '';
+  if (r.layout.mode === 'v2') return p.v2 ? join(p.v2, 'memory.events') : '';
+  return p.v1.memory ? join(p.v1.memory, 'memory.oom_control') : '';
+}
