@@ -1,5 +1,5 @@
 /** What v1 and v2 write the same way: pids.max's value, hugetlb and rdma limits, the kernel-memory warning. */
-import type { LinuxResources } from '../spec/schema.js';
+import type { Resources } from './types.js';
 import { errCode } from './io.js';
 import { field, type ResourceWriter } from './resource-writer.js';
 
@@ -12,7 +12,7 @@ export function pidsMaxValue(limit: number): string {
 }
 
 /** hugetlb.<size>.<suffix> and, where the kernel has it, the reservation file hugetlb.<size>.rsvd.<suffix>. */
-export function setHugetlb(w: ResourceWriter, dir: string | undefined, r: LinuxResources, suffix: string): void {
+export function setHugetlb(w: ResourceWriter, dir: string | undefined, r: Resources, suffix: string): void {
   let skipRsvd = false;
   for (const h of r.hugepageLimits ?? []) {
     const prefix = `hugetlb.${h.pageSize}`;
@@ -29,7 +29,7 @@ export function setHugetlb(w: ResourceWriter, dir: string | undefined, r: LinuxR
 }
 
 /** rdma.max lines: "<device> hca_handle=N hca_object=M" with the limits given. */
-export function setRdma(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
+export function setRdma(w: ResourceWriter, dir: string | undefined, r: Resources): void {
   for (const [device, l] of Object.entries(r.rdma ?? {})) {
     let line = device;
     if (l.hcaHandles !== undefined) line += ` hca_handle=${l.hcaHandles}`;

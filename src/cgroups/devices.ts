@@ -1,6 +1,6 @@
 /** The device cgroup rules a container gets: the spec's linux.resources.devices, then runc's AllowedDevices. */
 import { TsrunError } from '../errors.js';
-import type { LinuxDevice, LinuxDeviceCgroup } from '../spec/schema.js';
+import type { ContainerDevice, DeviceCgroupRule } from './types.js';
 
 /** One devices-cgroup rule; -1 for major or minor is the wildcard "*". */
 export interface DeviceRule {
@@ -46,7 +46,7 @@ export const ALLOWED_DEVICES: readonly DefaultDevice[] = [
  * major and minor to the wildcard, an empty access is an error), then the AllowedDevices whose path is not
  * among linux.devices.
  */
-export function deviceRules(devices: LinuxDeviceCgroup[] | undefined, specDevices: LinuxDevice[] | undefined): DeviceRule[] {
+export function deviceRules(devices: DeviceCgroupRule[] | undefined, specDevices: ContainerDevice[] | undefined): DeviceRule[] {
   const out: DeviceRule[] = [];
   (devices ?? []).forEach((d, i) => {
     if (!d.access) throw new TsrunError(`device access at ${i} field cannot be empty`);

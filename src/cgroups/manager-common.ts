@@ -1,10 +1,9 @@
 /** What the v1 and v2 managers share: options, directory creation, the pre-create check, the kill fallback. */
 import { TsrunError } from '../errors.js';
-import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
+import type { CgroupLayout, CgroupManager, CgroupPaths, CgroupStats, ContainerDevice, DeviceProgramOps, Resources, UnitJob } from './types.js';
 import type { FreezerState, FreezerTiming } from './freezer.js';
 import { CgroupFiles, cgroupFileError, errCode, type CgroupIO } from './io.js';
 import { killPids, readAllProcs, type RmdirRetry } from './procs.js';
-import type { CgroupLayout, CgroupManager, CgroupPaths, CgroupStats, DeviceProgramOps, UnitJob } from './types.js';
 
 export interface CgroupManagerOptions {
   layout: CgroupLayout;
@@ -12,9 +11,9 @@ export interface CgroupManagerOptions {
   /** Where the layout's mount points are (a test's temporary directory); paths may or may not include it. */
   root?: string;
   /** The resources create() prepares before a process joins (v1 cpuset and realtime; v2 threaded-mode checks). */
-  resources?: LinuxResources;
+  resources?: Resources;
   /** linux.devices: a device listed there drops runc's default rule for the same path. */
-  specDevices?: LinuxDevice[];
+  specDevices?: ContainerDevice[];
   io?: CgroupIO;
   freezerTiming?: Partial<FreezerTiming>;
   rmdirRetry?: RmdirRetry;
@@ -33,8 +32,8 @@ export abstract class CgroupfsManager implements CgroupManager {
   readonly driver = 'cgroupfs' as const;
   abstract readonly paths: CgroupPaths;
   abstract create(): void;
-  abstract apply(resources: LinuxResources): string[];
-  abstract update(resources: LinuxResources): string[];
+  abstract apply(resources: Resources): string[];
+  abstract update(resources: Resources): string[];
   abstract addProcess(pid: number): void;
   abstract join(pid: number): void;
   abstract pids(): number[];
@@ -46,7 +45,7 @@ export abstract class CgroupfsManager implements CgroupManager {
   abstract stats(): CgroupStats;
   abstract oomKills(): number;
 
-  setUp(resources: LinuxResources): string[] {
+  setUp(resources: Resources): string[] {
     this.create();
     return this.apply(resources);
   }

@@ -4,10 +4,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
+import type { CgroupLayout, CgroupPaths, ContainerDevice, Resources } from './types.js';
 import { ownCgroups, readLayout } from './layout.js';
 import { parseSystemdPath, resolveCgroupPaths } from './paths.js';
-import type { CgroupLayout, CgroupPaths } from './types.js';
 
 /** What later commands need to find and manage the cgroup. */
 export interface CgroupRecord {
@@ -15,9 +14,9 @@ export interface CgroupRecord {
   layout: CgroupLayout;
   paths: CgroupPaths;
   /** The resources last applied (update merges into them). */
-  resources?: LinuxResources;
+  resources?: Resources;
   /** linux.devices, for the default device rules they replace. */
-  specDevices?: LinuxDevice[];
+  specDevices?: ContainerDevice[];
   /** systemd: the transient unit holding the container, and its slice. */
   unit?: string;
   slice?: string;
@@ -35,7 +34,7 @@ export function readCgroupHostFacts(): CgroupHostFacts {
 
 /** linux.cgroupsPath, resources and devices as the manager of `driver` keeps them. Pure. */
 export function cgroupRecordOf(
-  linux: { cgroupsPath?: string; resources?: LinuxResources; devices?: LinuxDevice[] },
+  linux: { cgroupsPath?: string; resources?: Resources; devices?: ContainerDevice[] },
   id: string,
   systemd: boolean,
   host: CgroupHostFacts,

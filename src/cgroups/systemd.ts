@@ -3,10 +3,9 @@
  * slice) that systemd makes with the init's pid in it; its files are then managed by the cgroupfs manager of
  * the host's layout, as runc does. Nothing is made before the init exists (setUp), and delete stops the unit.
  */
-import type { LinuxResources } from '../spec/schema.js';
+import type { CgroupManager, CgroupPaths, CgroupStats, Resources } from './types.js';
 import type { CgroupManagerOptions } from './manager-common.js';
 import { startTransientUnit, stopUnit } from './systemd-scope.js';
-import type { CgroupManager, CgroupPaths, CgroupStats } from './types.js';
 
 export class SystemdCgroupManager implements CgroupManager {
   readonly driver = 'systemd' as const;
@@ -17,7 +16,7 @@ export class SystemdCgroupManager implements CgroupManager {
     private readonly unit: NonNullable<CgroupManagerOptions['systemd']>,
     private readonly v2: boolean,
     /** create's linux.resources, written by enter once the unit exists. */
-    private readonly resources: LinuxResources = {},
+    private readonly resources: Resources = {},
   ) {
     this.paths = fs.paths;
   }
@@ -43,10 +42,10 @@ export class SystemdCgroupManager implements CgroupManager {
   create(): void {
     this.fs.create();
   }
-  apply(resources: LinuxResources): string[] {
+  apply(resources: Resources): string[] {
     return this.fs.apply(resources);
   }
-  update(resources: LinuxResources): string[] {
+  update(resources: Resources): string[] {
     return this.fs.update(resources);
   }
   addProcess(pid: number): void {

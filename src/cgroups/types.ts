@@ -2,7 +2,18 @@
  * The cgroup manager interface (one for v1, hybrid, v2 and systemd), chosen from the host; every
  * implementation takes its filesystem root from the caller so tests can point it at a temporary directory.
  */
-import type { LinuxResources } from '../spec/schema.js';
+import type { LinuxBlockIO, LinuxDevice, LinuxDeviceCgroup, LinuxResources } from '../spec/schema.js';
+
+/*
+ * The limits as the cgroup files take them. They are runtime-spec's linux.resources field for field (and what
+ * `update --resources` reads), so the cgroup code names them here once and nowhere else imports the spec.
+ */
+export type Resources = LinuxResources;
+export type BlockIO = LinuxBlockIO;
+/** A device cgroup rule (allow/deny, type, major, minor, access). */
+export type DeviceCgroupRule = LinuxDeviceCgroup;
+/** A device the container gets (linux.devices): allowed unless a rule denies it. */
+export type ContainerDevice = LinuxDevice;
 
 export type CgroupDriver = 'cgroupfs' | 'systemd';
 
@@ -93,12 +104,12 @@ export interface CgroupManager {
    */
   create(): void;
   /** Writes every field of linux.resources; returns warnings for fields this host cannot apply. */
-  apply(resources: LinuxResources): string[];
+  apply(resources: Resources): string[];
   /**
    * `tsrun update`: writes the merged resources (updateResources) like apply, except the device rules, which
    * runc's update leaves alone (it sets SkipDevices).
    */
-  update(resources: LinuxResources): string[];
+  update(resources: Resources): string[];
   /** Puts a process in the cgroup (v1: every hierarchy; v2: the one directory). */
   addProcess(pid: number): void;
   /**
@@ -120,7 +131,7 @@ export interface CgroupManager {
    * create, before the init exists. cgroupfs: makes the cgroup and writes every limit (device rules included),
    * so the init starts limited. systemd: nothing yet (the unit is made with the init's pid: see enter).
    */
-  setUp(resources: LinuxResources): string[];
+  setUp(resources: Resources): string[];
   /**
    * create, once the init exists and waits. cgroupfs: puts it in the cgroup (unless it was cloned straight into
    * the v2 directory). systemd: starts the transient unit with the pid, waits for its job, then writes the limits.

@@ -7,10 +7,10 @@
  * rdma, swappiness and disableOOMKiller cannot be updated: the old values stay (and apply() leaves devices alone
  * via CgroupManager.update).
  */
-import type { LinuxBlockIO, LinuxResources } from '../spec/schema.js';
+import type { BlockIO, Resources } from './types.js';
 
-type WeightDevice = NonNullable<LinuxBlockIO['weightDevice']>[number];
-type ThrottleDevice = NonNullable<LinuxBlockIO['throttleReadBpsDevice']>[number];
+type WeightDevice = NonNullable<BlockIO['weightDevice']>[number];
+type ThrottleDevice = NonNullable<BlockIO['throttleReadBpsDevice']>[number];
 
 function upsertWeightDevice(list: WeightDevice[], wd: WeightDevice): WeightDevice[] {
   // From the end: with duplicates, the last one is the one in effect.
@@ -40,7 +40,7 @@ function clean<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
-export function updateResources(old: LinuxResources | undefined, patch: LinuxResources): LinuxResources {
+export function updateResources(old: Resources | undefined, patch: Resources): Resources {
   const o = structuredClone(old ?? {});
   const pm = { ...(patch.memory ?? {}) };
   const pc = { ...(patch.cpu ?? {}) };
@@ -87,7 +87,7 @@ export function updateResources(old: LinuxResources | undefined, patch: LinuxRes
   if (pm.kernelTCP !== undefined) m.kernelTCP = pm.kernelTCP;
   m.checkBeforeUpdate = pm.checkBeforeUpdate ?? false;
 
-  const out: LinuxResources = { ...o, memory: clean(m), cpu: clean(c), blockIO: clean(b), pids: clean({ limit: patch.pids?.limit }) };
+  const out: Resources = { ...o, memory: clean(m), cpu: clean(c), blockIO: clean(b), pids: clean({ limit: patch.pids?.limit }) };
   if (patch.unified !== undefined) out.unified = { ...patch.unified };
   else delete out.unified;
   return out;

@@ -4,7 +4,7 @@
  * write orders (libcontainer cgroups/fs/*.go).
  */
 import { TsrunError } from '../errors.js';
-import type { LinuxResources } from '../spec/schema.js';
+import type { Resources } from './types.js';
 import { DeviceEmulator } from './device-emulator.js';
 import { deviceRuleLine, type DeviceRule } from './devices.js';
 import { CgroupFiles, errCode } from './io.js';
@@ -29,7 +29,7 @@ export function cpusetFile(files: CgroupFiles, dir: string, name: string): strin
   return 'cpuset.' + name;
 }
 
-function setCpuset(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
+function setCpuset(w: ResourceWriter, dir: string | undefined, r: Resources): void {
   const cpu = r.cpu ?? {};
   if (cpu.cpus) w.set(dir, dir ? cpusetFile(w.files, dir, 'cpus') : 'cpuset.cpus', cpu.cpus, field('cpu.cpus'), { controller: 'cpuset' });
   if (cpu.mems) w.set(dir, dir ? cpusetFile(w.files, dir, 'mems') : 'cpuset.mems', cpu.mems, field('cpu.mems'), { controller: 'cpuset' });
@@ -46,7 +46,7 @@ function setDevices(w: ResourceWriter, dir: string | undefined, rules: DeviceRul
   }
 }
 
-function setMemory(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
+function setMemory(w: ResourceWriter, dir: string | undefined, r: Resources): void {
   const m = r.memory ?? {};
   const limit = m.limit ?? 0;
   let swap = m.swap ?? 0;
@@ -107,7 +107,7 @@ function setMemory(w: ResourceWriter, dir: string | undefined, r: LinuxResources
 }
 
 /** cpu.rt_period_us and cpu.rt_runtime_us, retrying the period after the runtime when the kernel refuses it first. */
-export function setRtSched(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
+export function setRtSched(w: ResourceWriter, dir: string | undefined, r: Resources): void {
   const rtPeriod = r.cpu?.realtimePeriod ?? 0;
   const rtRuntime = r.cpu?.realtimeRuntime ?? 0;
   let period = '';
@@ -126,7 +126,7 @@ export function setRtSched(w: ResourceWriter, dir: string | undefined, r: LinuxR
   }
 }
 
-function setCpu(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
+function setCpu(w: ResourceWriter, dir: string | undefined, r: Resources): void {
   const c = r.cpu ?? {};
   const shares = c.shares ?? 0;
   const quota = c.quota ?? 0;
@@ -170,14 +170,14 @@ function setCpu(w: ResourceWriter, dir: string | undefined, r: LinuxResources): 
 }
 
 /** pids.max: a positive limit as is, 0 as 1 (as systemd must), a negative one as "max". */
-function setPids(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
+function setPids(w: ResourceWriter, dir: string | undefined, r: Resources): void {
   const limit = r.pids?.limit;
   if (limit === undefined) return;
   const val = pidsMaxValue(limit);
   w.set(dir, 'pids.max', val, field('pids.limit'), { controller: 'pids', isDefault: val === 'max' });
 }
 
-function setBlkio(w: ResourceWriter, dir: string | undefined, r: LinuxResources): void {
+function setBlkio(w: ResourceWriter, dir: string | undefined, r: Resources): void {
   const b = r.blockIO ?? {};
   const bfq = dir !== undefined && !w.files.exists(dir, 'blkio.weight');
   const weightFile = bfq ? 'blkio.bfq.weight' : 'blkio.weight';
@@ -203,7 +203,7 @@ function setBlkio(w: ResourceWriter, dir: string | undefined, r: LinuxResources)
   }
 }
 
-function setNetwork(w: ResourceWriter, paths: Paths, r: LinuxResources): void {
+function setNetwork(w: ResourceWriter, paths: Paths, r: Resources): void {
   const n = r.network ?? {};
   if (n.classID) w.set(paths.net_cls, 'net_cls.classid', String(n.classID), field('network.classID'), { controller: 'net_cls' });
   for (const p of n.priorities ?? []) {
@@ -212,7 +212,7 @@ function setNetwork(w: ResourceWriter, paths: Paths, r: LinuxResources): void {
 }
 
 /** Writes every field of `r` into the v1 hierarchies in `paths` (controller → directory). */
-export function applyV1(w: ResourceWriter, paths: Paths, r: LinuxResources, o: V1ApplyOptions): void {
+export function applyV1(w: ResourceWriter, paths: Paths, r: Resources, o: V1ApplyOptions): void {
   if (r.unified && Object.keys(r.unified).length > 0) throw new TsrunError(V1_UNIFIED_ERROR);
   // Linux 5.16+ accepts memory.kmem.limit_in_bytes writes and ignores them; runc warns and skips it too.
   if (r.memory?.kernel !== undefined) w.warn(KERNEL_MEMORY_WARNING);

@@ -4,7 +4,7 @@
  */
 import { posix } from 'node:path';
 import { TsrunError } from '../errors.js';
-import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
+import type { CgroupLayout, CgroupManager, CgroupPaths, CgroupStats, ContainerDevice, Resources } from './types.js';
 import { deviceRules } from './devices.js';
 import { DEFAULT_FREEZER_TIMING, freezeV1, freezerStateV1, thawV1, type FreezerTiming } from './freezer.js';
 import { CgroupFiles, nodeIO } from './io.js';
@@ -13,7 +13,6 @@ import { valueByKey } from './parse.js';
 import { RUNC_V1_SUBSYSTEMS } from './paths.js';
 import { DEFAULT_RMDIR_RETRY, readAllProcs, removeCgroups, writeProc, type RmdirRetry } from './procs.js';
 import { ResourceWriter } from './resource-writer.js';
-import type { CgroupLayout, CgroupManager, CgroupPaths, CgroupStats } from './types.js';
 import { applyV1, cpusetFile, setRtSched } from './v1-apply.js';
 import { statsV1 } from './v1-stats.js';
 
@@ -25,8 +24,8 @@ export class CgroupV1Manager extends CgroupfsManager {
   private readonly files: CgroupFiles;
   private readonly root: string;
   private readonly layout: CgroupLayout;
-  private readonly resources: LinuxResources | undefined;
-  private readonly specDevices: LinuxDevice[] | undefined;
+  private readonly resources: Resources | undefined;
+  private readonly specDevices: ContainerDevice[] | undefined;
   private readonly timing: FreezerTiming;
   private readonly rmdirRetry: RmdirRetry;
   /** controller → directory on the filesystem worked on, in runc's subsystem order; "" is the hybrid v2 dir. */
@@ -133,13 +132,13 @@ export class CgroupV1Manager extends CgroupfsManager {
     }
   }
 
-  apply(resources: LinuxResources): string[] {
+  apply(resources: Resources): string[] {
     const w = new ResourceWriter(this.files);
     applyV1(w, this.v1Dirs, resources, { deviceRules: deviceRules(resources.devices, this.specDevices) });
     return w.warnings;
   }
 
-  update(resources: LinuxResources): string[] {
+  update(resources: Resources): string[] {
     const w = new ResourceWriter(this.files);
     applyV1(w, this.v1Dirs, resources, {});
     return w.warnings;

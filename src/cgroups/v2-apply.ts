@@ -5,7 +5,7 @@
  * caller loads (devicefilter.ts).
  */
 import { TsrunError } from '../errors.js';
-import type { LinuxResources } from '../spec/schema.js';
+import type { Resources } from './types.js';
 import { blkioWeightToIoWeight, cpuSharesToWeight, memorySwapToV2 } from './convert.js';
 import { errCode } from './io.js';
 import { quote } from './parse.js';
@@ -19,14 +19,14 @@ export function numToStr(v: number): string {
   return String(v);
 }
 
-function setPids(w: ResourceWriter, dir: string, r: LinuxResources): void {
+function setPids(w: ResourceWriter, dir: string, r: Resources): void {
   const limit = r.pids?.limit;
   if (limit === undefined) return;
   const val = pidsMaxValue(limit);
   w.set(dir, 'pids.max', val, field('pids.limit'), { controller: 'pids', isDefault: val === 'max' });
 }
 
-function setMemory(w: ResourceWriter, dir: string, r: LinuxResources): void {
+function setMemory(w: ResourceWriter, dir: string, r: Resources): void {
   const m = r.memory ?? {};
   if (m.swappiness !== undefined) w.warn(`${field('memory.swappiness')}: not supported on cgroup v2, ignored`);
   if (m.disableOOMKiller) w.warn(`${field('memory.disableOOMKiller')}: not supported on cgroup v2, ignored`);
@@ -65,7 +65,7 @@ function setMemory(w: ResourceWriter, dir: string, r: LinuxResources): void {
   if (low !== '') w.set(dir, 'memory.low', low, field('memory.reservation'), { controller: 'memory' });
 }
 
-function setIo(w: ResourceWriter, dir: string, r: LinuxResources): void {
+function setIo(w: ResourceWriter, dir: string, r: Resources): void {
   const b = r.blockIO ?? {};
   if (b.leafWeight || (b.weightDevice ?? []).some((d) => d.leafWeight)) {
     w.warn(`${field('blockIO.leafWeight')}: not supported on cgroup v2, ignored`);
@@ -109,7 +109,7 @@ function setIo(w: ResourceWriter, dir: string, r: LinuxResources): void {
   }
 }
 
-function setCpu(w: ResourceWriter, dir: string, r: LinuxResources): void {
+function setCpu(w: ResourceWriter, dir: string, r: Resources): void {
   const c = r.cpu ?? {};
   if (c.realtimeRuntime || c.realtimePeriod) w.warn(`${field('cpu.realtimeRuntime')}: not supported on cgroup v2, ignored`);
   const weight = cpuSharesToWeight(c.shares ?? 0);
@@ -136,7 +136,7 @@ function setCpu(w: ResourceWriter, dir: string, r: LinuxResources): void {
   }
 }
 
-function setCpuset(w: ResourceWriter, dir: string, r: LinuxResources): void {
+function setCpuset(w: ResourceWriter, dir: string, r: Resources): void {
   if (r.cpu?.cpus) w.set(dir, 'cpuset.cpus', r.cpu.cpus, field('cpu.cpus'), { controller: 'cpuset' });
   if (r.cpu?.mems) w.set(dir, 'cpuset.mems', r.cpu.mems, field('cpu.mems'), { controller: 'cpuset' });
 }
@@ -160,7 +160,7 @@ function setUnified(w: ResourceWriter, dir: string, unified: Record<string, stri
 }
 
 /** Writes every field of `r` into the v2 directory `dir`. */
-export function applyV2(w: ResourceWriter, dir: string, r: LinuxResources): void {
+export function applyV2(w: ResourceWriter, dir: string, r: Resources): void {
   const controllers = new Set(w.files.read(dir, 'cgroup.controllers').split(/\s+/).filter(Boolean));
   // cgroup v2 has no kernel or TCP memory limits of their own: both are part of memory.max.
   if (r.memory?.kernel !== undefined || r.memory?.kernelTCP !== undefined) w.warn(KERNEL_MEMORY_WARNING);

@@ -1,6 +1,6 @@
 /** The cgroupfs manager for the cgroup v2 unified hierarchy, after runc's fs2.Manager. */
 import { TsrunError } from '../errors.js';
-import type { LinuxDevice, LinuxResources } from '../spec/schema.js';
+import type { CgroupManager, CgroupPaths, CgroupStats, ContainerDevice, DeviceProgramOps, Resources } from './types.js';
 import { cpuSharesToWeight } from './convert.js';
 import { DEFAULT_FREEZER_TIMING, freezerStateV2, setFreezerV2, type FreezerTiming } from './freezer.js';
 import { CgroupFiles, errCode, nodeIO } from './io.js';
@@ -9,12 +9,11 @@ import { CgroupfsManager, killAllProcesses, refuseBusyCgroup, underRoot, type Cg
 import { valueByKey } from './parse.js';
 import { DEFAULT_RMDIR_RETRY, readAllProcs, removeCgroup, writeProc, type RmdirRetry } from './procs.js';
 import { ResourceWriter } from './resource-writer.js';
-import type { CgroupManager, CgroupPaths, CgroupStats, DeviceProgramOps } from './types.js';
 import { applyV2 } from './v2-apply.js';
 import { statsV2 } from './v2-stats.js';
 
 /** Controllers that cannot work in a threaded cgroup (runc's containsDomainController). */
-function needsDomainControllers(r: LinuxResources | undefined): boolean {
+function needsDomainControllers(r: Resources | undefined): boolean {
   if (!r) return false;
   const m = r.memory ?? {};
   const b = r.blockIO ?? {};
@@ -31,8 +30,8 @@ export class CgroupV2Manager extends CgroupfsManager {
   private readonly files: CgroupFiles;
   private readonly dirPath: string;
   private readonly mount: string;
-  private readonly resources: LinuxResources | undefined;
-  private readonly specDevices: LinuxDevice[] | undefined;
+  private readonly resources: Resources | undefined;
+  private readonly specDevices: ContainerDevice[] | undefined;
   private readonly devicePrograms: DeviceProgramOps | undefined;
   private readonly timing: FreezerTiming;
   private readonly rmdirRetry: RmdirRetry;
@@ -136,18 +135,18 @@ export class CgroupV2Manager extends CgroupfsManager {
   }
 
   /** The files, then the device rules as an eBPF program (when the caller gave the means to load one). */
-  apply(resources: LinuxResources): string[] {
+  apply(resources: Resources): string[] {
     const w = this.writeFiles(resources);
     if (this.devicePrograms) loadDeviceProgram(this.devicePrograms, this.dirPath, resources, this.specDevices);
     return w;
   }
 
   /** The files only: runc's update leaves the device rules alone (SkipDevices). */
-  update(resources: LinuxResources): string[] {
+  update(resources: Resources): string[] {
     return this.writeFiles(resources);
   }
 
-  private writeFiles(resources: LinuxResources): string[] {
+  private writeFiles(resources: Resources): string[] {
     const w = new ResourceWriter(this.files);
     applyV2(w, this.dirPath, resources);
     return w.warnings;
