@@ -142,6 +142,10 @@ bool decode_plan(const std::vector<uint8_t>& buf, Plan* plan, std::string* err) 
         break;
       }
       case Tag::SETGROUPS_DENY: plan->setgroups_deny = true; break;
+      case Tag::ID_MAP_TOOLS:
+        plan->newuidmap = r.str();
+        plan->newgidmap = r.str();
+        break;
       case Tag::FIFO: plan->fifo = r.str(); break;
       case Tag::CONSOLE_SOCKET: plan->console_socket = r.str(); break;
       case Tag::CONSOLE_SIZE:

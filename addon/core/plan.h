@@ -59,6 +59,10 @@ struct Plan {
   int64_t timens_offsets[4] = {0, 0, 0, 0};  // boottime s, ns, monotonic s, ns
   std::vector<IdMap> uid_maps, gid_maps;
   bool setgroups_deny = false;
+  // newuidmap/newgidmap (shadow's setuid helpers): used when writing a map is refused (an ordinary user mapping
+  // subordinate ids); nullptr or "" when there are none.
+  const char* newuidmap = nullptr;
+  const char* newgidmap = nullptr;
   const char* fifo = nullptr;  // path of exec.fifo (create)
   const char* console_socket = nullptr;
   uint64_t console_rows = 0, console_cols = 0;

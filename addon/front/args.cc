@@ -1,5 +1,10 @@
 #include "args.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 #include <vector>
@@ -183,6 +188,34 @@ bool valid_utf8(const std::string& s) {
   return valid_utf8_impl(reinterpret_cast<const unsigned char*>(s.data()), s.size());
 }
 
+// The initial user namespace maps every id to itself in one line ("0 0 4294967295").
+bool in_user_namespace() {
+  int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[256];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = 0;
+  unsigned long a = 1, b = 1, c = 0;
+  int used = 0;
+  if (sscanf(buf, " %lu %lu %lu %n", &a, &b, &c, &used) != 3) return true;
+  return !(a == 0 && b == 0 && c == 4294967295UL && buf[used] == 0);
+}
+
+// --root when none is given, as src/runtime/rootless.ts defaultRoot: $XDG_RUNTIME_DIR/tsrun when tsrun is not
+// real root (another user, or root of a user namespace entered by a user other than root), else /run/tsrun.
+std::string default_root() {
+  const char* xdg = getenv("XDG_RUNTIME_DIR");
+  if (xdg == nullptr || *xdg == 0) return "/run/tsrun";
+  bool honour = geteuid() != 0;
+  if (!honour && in_user_namespace()) {
+    const char* user = getenv("USER");
+    honour = user != nullptr && *user != 0 && strcmp(user, "root") != 0;
+  }
+  return honour ? std::string(xdg) + "/tsrun" : "/run/tsrun";
+}
+
 Args parse_args(int argc, char** argv) {
   Reader r;
   for (int k = 1; k < argc; k++) {
@@ -198,6 +231,7 @@ Args parse_args(int argc, char** argv) {
   r.i++;
   if (a.verb == Verb::Ps) parse_ps(r, a);
   else parse_command(r, a);
+  if (a.root.empty()) a.root = default_root();
   return a;
 }
 

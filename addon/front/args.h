@@ -9,7 +9,7 @@ namespace front {
 enum class Verb { State, Start, Kill, Delete, List, Ps };
 
 struct Args {
-  std::string root = "/run/tsrun";
+  std::string root;  // default_root() unless --root is given
   std::string log;  // "" without --log
   bool log_json = false;
   bool debug = false;

@@ -73,31 +73,76 @@ std::string format_maps(const std::vector<IdMap>& maps) {
   return s;
 }
 
+// shadow's newuidmap/newgidmap for `pid`: "tool pid inside outside size ...", its messages on our stderr.
+// Returns 0, or -1 with errno EPERM when it refused (its own message says why).
+int run_map_tool(const char* tool, long pid, const std::vector<IdMap>& maps) {
+  std::vector<std::string> words{tool, std::to_string(pid)};
+  for (const auto& m : maps)
+    for (uint64_t v : {m.inside, m.outside, m.size}) words.push_back(std::to_string(v));
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  char* envp[] = {nullptr};
+  pid_t child = fork();
+  if (child < 0) return -1;
+  if (child == 0) {
+    // Nothing of the launcher's reaches a set-id program: no fd past stdio, no blocked signal.
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    syscall(SYS_close_range, 3U, ~0U, 0U);
+    execve(tool, argv.data(), envp);
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0)
+    if (errno != EINTR) return -1;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  errno = EPERM;
+  return -1;
+}
+
+// Writes one map of `pid`'s user namespace; refused (an ordinary user mapping more than their own id), the
+// set-id tool writes it if there is one.
+int write_map(int proc, long pid, const char* file, const std::vector<IdMap>& maps, const char* tool) {
+  std::string text = format_maps(maps);
+  std::string path = std::to_string(pid) + "/" + file;
+  if (write_file_at(proc, path.c_str(), text.data(), text.size()) == 0) return 0;
+  if ((errno != EPERM && errno != EACCES) || tool == nullptr || tool[0] == 0) return -1;
+  return run_map_tool(tool, pid, maps);
+}
+
 // A user namespace holding `uids`/`gids`, as an fd: a child is created in it, mapped through the host's
-// /proc (setgroups "deny" first when asked, as the kernel requires before gid_map), named, and killed.
-// On failure *step says which part failed.
+// /proc (setgroups "deny" first when asked, as the kernel requires before an ordinary user's gid_map), named,
+// and killed. On failure *step says which part failed.
 int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMap>& gids, bool deny_setgroups,
-                int32_t* step) {
+                int32_t* step, const char* newuidmap = nullptr, const char* newgidmap = nullptr) {
   int pidfd = -1;
   struct clone_args ca = {};
   ca.flags = CLONE_NEWUSER | CLONE_PIDFD;
   ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   ca.exit_signal = SIGCHLD;
   *step = Step::USERNS;
+  // The helper is born dumpable, so that its /proc files belong to our own user: an ordinary user (or root of
+  // a user namespace, as under rootless Podman) may then write its maps. It only ever pauses, in a namespace
+  // nothing else is in, and is killed before the container exists. The launcher is non-dumpable again at once.
+  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return -1;
   long pid = sys_clone3(&ca);
-  if (pid < 0) return -1;
   if (pid == 0) {
     for (;;) pause();  // every signal is blocked: only SIGKILL ends this
   }
+  int clone_errno = errno;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(126);  // never continue dumpable
+  errno = clone_errno;
+  if (pid < 0) return -1;
   Fd pfd(pidfd);
-  std::string base = std::to_string(pid) + "/";
-  std::string um = format_maps(uids), gm = format_maps(gids);
+  std::string setgroups = std::to_string(pid) + "/setgroups";
   int fd = -1;
-  if ((*step = Step::UID_MAP, write_file_at(proc, (base + "uid_map").c_str(), um.data(), um.size()) == 0) &&
-      (*step = Step::SETGROUPS_DENY, !deny_setgroups || write_file_at(proc, (base + "setgroups").c_str(), "deny", 4) == 0) &&
-      (*step = Step::GID_MAP, write_file_at(proc, (base + "gid_map").c_str(), gm.data(), gm.size()) == 0)) {
+  if ((*step = Step::UID_MAP, write_map(proc, pid, "uid_map", uids, newuidmap) == 0) &&
+      (*step = Step::SETGROUPS_DENY, !deny_setgroups || write_file_at(proc, setgroups.c_str(), "deny", 4) == 0) &&
+      (*step = Step::GID_MAP, write_map(proc, pid, "gid_map", gids, newgidmap) == 0)) {
     *step = Step::USERNS;
-    fd = openat(proc, (base + "ns/user").c_str(), O_RDONLY | O_CLOEXEC);
+    fd = openat(proc, (std::to_string(pid) + "/ns/user").c_str(), O_RDONLY | O_CLOEXEC);
   }
   int e = errno;
   kill(static_cast<pid_t>(pid), SIGKILL);
@@ -122,9 +167,11 @@ int make_idmapped_tree(int proc, const IdmapMount& m) {
 // Makes the root of a new, empty, read-only tmpfs that is mounted nowhere the cwd. The init inherits the cwd
 // at the clone and keeps it until it sets its root: no directory of the host, and ".." cannot climb out of a
 // detached mount.
+// Without the right to mount (an ordinary user in the host's mount namespace), the cwd is the host's "/": the
+// init holds the host's root until its pivot anyway, so that leads nowhere its root does not.
 int enter_empty_dir() {
   Fd fs(static_cast<int>(syscall(SYS_fsopen, "tmpfs", 1 /* FSOPEN_CLOEXEC */)));
-  if (!fs.valid()) return -1;
+  if (!fs.valid()) return errno == EPERM ? chdir("/") : -1;
   if (syscall(SYS_fsconfig, fs.get(), 6 /* FSCONFIG_CMD_CREATE */, nullptr, nullptr, 0) < 0) return -1;
   const unsigned attrs = 0x1 | 0x2 | 0x4 | 0x8;  // MOUNT_ATTR_RDONLY | NOSUID | NODEV | NOEXEC
   Fd mnt(static_cast<int>(syscall(SYS_fsmount, fs.get(), 1 /* FSMOUNT_CLOEXEC */, attrs)));
@@ -341,7 +388,7 @@ void open_host_resources(Plan& plan, const ShimChild& shim, Held& h) {
   // namespaces it creates are owned by this user namespace exactly as with CLONE_NEWUSER.
   if (plan.ns_new & CLONE_NEWUSER) {
     int32_t step;
-    h.userns.reset(make_userns(h.proc.get(), plan.uid_maps, plan.gid_maps, plan.setgroups_deny, &step));
+    h.userns.reset(make_userns(h.proc.get(), plan.uid_maps, plan.gid_maps, plan.setgroups_deny, &step, plan.newuidmap, plan.newgidmap));
     if (!h.userns.valid()) die(step, errno);
   }
   if (terminal && plan.console_socket != nullptr && plan.console_socket[0] != 0) {

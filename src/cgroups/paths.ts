@@ -29,7 +29,7 @@ function join(...parts: string[]): string {
 }
 
 /** `p` relative to a mount's root (runc: filepath.Rel(root, cgroup)); a path outside the root is the root itself. */
-function relativeToMountRoot(root: string, p: string): string {
+export function relativeToMountRoot(root: string, p: string): string {
   if (root === '/' || root === '') return p;
   if (p === root) return '/';
   if (p.startsWith(root + '/')) return p.slice(root.length);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLayout, CgroupPaths, ContainerDevice, Resources } from './types.js';
 import { ownCgroups, readLayout } from './layout.js';
-import { parseSystemdPath, resolveCgroupPaths } from './paths.js';
+import { parseSystemdPath, relativeToMountRoot, resolveCgroupPaths } from './paths.js';
 
 /** What later commands need to find and manage the cgroup. */
 export interface CgroupRecord {
@@ -52,4 +52,19 @@ export function oomFileOf(r: CgroupRecord | undefined): string {
   if (!r || !p) return '';
   if (r.layout.mode === 'v2') return p.v2 ? join(p.v2, 'memory.events') : '';
   return p.v1.memory ? join(p.v1.memory, 'memory.oom_control') : '';
+}
+
+/** The runtime's own cgroup directories: where a container without a cgroup of its own stays. */
+export function ownCgroupPaths(host: CgroupHostFacts): CgroupPaths {
+  const { layout, own } = host;
+  const v1: Record<string, string> = {};
+  for (const h of layout.v1) {
+    for (const name of h.subsystems) {
+      const self = own.get(name);
+      if (self !== undefined) v1[name.replace(/^name=/, '')] = join(h.mountpoint, relativeToMountRoot(h.root, self));
+    }
+  }
+  const self = own.get('');
+  const v2 = layout.v2 && self !== undefined ? join(layout.v2.mountpoint, relativeToMountRoot(layout.v2.root, self)) : undefined;
+  return { v1, v2 };
 }

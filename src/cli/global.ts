@@ -1,6 +1,6 @@
 /** Global options (they come before the command, as with runc) and the argv conventions callers rely on. */
 import type { Argv } from 'yargs';
-import { DEFAULT_ROOT } from '../runtime/state.js';
+import { defaultRoot } from '../runtime/rootless.js';
 import { lastOf } from '../util/numbers.js';
 import { UPDATE_FLAGS } from '../runtime/update-flags.js';
 import { yargsOptions, type FlagTable } from './flags.js';
@@ -17,12 +17,20 @@ export interface GlobalArgs {
 }
 
 export const GLOBAL_FLAGS: FlagTable = {
-  root: { type: 'string', default: DEFAULT_ROOT, describe: 'root directory for storage of container state' },
+  root: {
+    type: 'string',
+    default: defaultRoot(),
+    describe: 'root directory for storage of container state (/run/tsrun; $XDG_RUNTIME_DIR/tsrun for an ordinary user)',
+  },
   log: { type: 'string', describe: 'log file (default: stderr)' },
   'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log format' },
   debug: { type: 'boolean', default: false, describe: 'enable debug logging' },
   'systemd-cgroup': { type: 'boolean', default: false, describe: 'cgroupsPath is "slice:prefix:name" for the systemd cgroup driver' },
-  rootless: { type: 'string', describe: 'ignore cgroup permission errors (true, false or auto)' },
+  rootless: {
+    type: 'string',
+    default: 'auto',
+    describe: 'cgroups are optional (a cgroup that cannot be made is left out unless limits need it): true, false, or auto (for anyone but real root)',
+  },
   shim: {
     type: 'string',
     choices: ['auto', 'always', 'never'],

@@ -59,6 +59,7 @@ export const Tag = {
   CGROUP_DIR: 34, // str cgroup v2 directory the init is cloned into (CLONE_INTO_CGROUP; new pid ns, no pid/cgroup join)
   EXEC_ROOT: 35, // str the running container's root (/proc/<pid>/root), opened by the launcher before joining; the ops' root
   SHIM: 36, // u64 ShimMode, caller pid, log size limit (0: none), ShimFlag bits; str state dir, str OOM counter file ("" if none), str log dir
+  ID_MAP_TOOLS: 37, // str newuidmap, str newgidmap ("" if none): set-id helpers for maps the launcher may not write itself
 } as const;
 
 /** Whether the launcher leaves a shim as the init's parent (create / run -d). */

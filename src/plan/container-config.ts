@@ -4,7 +4,8 @@
  * create; what later commands need (`kept`) is stored in state.json, and no command rebuilds it from a spec.
  */
 import type { CgroupHostFacts, CgroupRecord } from '../cgroups/record.js';
-import { cgroupRecordOf, oomFileOf } from '../cgroups/record.js';
+import { cgroupRecordOf, oomFileOf, ownCgroupPaths } from '../cgroups/record.js';
+import { limitsWithoutCgroup } from '../cgroups/no-cgroup.js';
 import { StateFile } from '../native/contract.js';
 import type { LinuxSeccomp, Spec } from '../spec/schema.js';
 import { hostId, specToPlan, type ConvertOptions } from './create-plan.js';
@@ -46,6 +47,8 @@ export interface ContainerConfig {
 /** What the caller decides (flags, the state directory, who supervises); see ConvertOptions. */
 export interface ConfigInput extends Omit<ConvertOptions, 'home' | 'seccomp' | 'shim' | 'cgroupV2Dir'> {
   systemdCgroup: boolean;
+  /** --rootless: a cgroup that cannot be made is left out unless limits need it (runc's rootless cgroups). */
+  rootlessCgroups?: boolean;
   /** The shim, when one supervises (its OOM counter comes from the cgroup decided here). */
   shim?: Omit<PlanShim, 'oomFile'>;
   /** Absolute rootfs (the bundle's root.path resolved without leaving it). */
@@ -59,6 +62,8 @@ export interface ConfigHost extends Omit<HostFacts, 'cgroup'> {
   home(rootfs: string, uid: number): string | undefined;
   /** linux.seccomp → BPF (libseccomp through the addon). */
   compileSeccomp(seccomp: LinuxSeccomp): { program: Buffer; flags: number };
+  /** Whether this user can make and fill the cgroup's directories (asked only for rootless cgroups). */
+  cgroupWritable(cgroup: CgroupRecord): boolean;
   /** The id maps of a user namespace joined by path. */
   userNsMaps(path: string): { uidMaps: IdMap[]; gidMaps: IdMap[] };
 }
@@ -66,8 +71,14 @@ export interface ConfigHost extends Omit<HostFacts, 'cgroup'> {
 /** The one conversion: spec, options and host facts → the container config. */
 export function containerConfig(spec: Spec, input: ConfigInput, host: ConfigHost): ContainerConfig {
   const linux = spec.linux ?? {};
-  const { systemdCgroup, shim, rootfs, ...convert } = input;
-  const cgroup = cgroupRecordOf(linux, input.id, systemdCgroup, host.cgroups);
+  const { systemdCgroup, rootlessCgroups, shim, rootfs, ...convert } = input;
+  let cgroup: CgroupRecord | undefined = cgroupRecordOf(linux, input.id, systemdCgroup, host.cgroups);
+  const warnings: string[] = [];
+  // Rootless: a cgroup that cannot be made is left out (the container stays in tsrun's), unless limits need it.
+  if (rootlessCgroups && !host.cgroupWritable(cgroup)) {
+    warnings.push(...limitsWithoutCgroup(linux.resources));
+    cgroup = undefined;
+  }
   const seccomp = linux.seccomp ? host.compileSeccomp(linux.seccomp) : undefined;
   const launch = specToPlan(
     spec,
@@ -77,10 +88,11 @@ export function containerConfig(spec: Spec, input: ConfigInput, host: ConfigHost
       seccomp,
       shim: shim && { ...shim, oomFile: oomFileOf(cgroup) },
       // cgroupfs on v2: cloned straight into its cgroup where nobody can see it at birth.
-      cgroupV2Dir: cgroup.driver === 'cgroupfs' && cgroup.layout.mode === 'v2' ? cgroup.paths.v2 : undefined,
+      cgroupV2Dir: cgroup?.driver === 'cgroupfs' && cgroup.layout.mode === 'v2' ? cgroup.paths.v2 : undefined,
     },
-    { ...host, cgroup: cgroupView(cgroup) },
+    { ...host, cgroup: cgroupView(cgroup ?? { layout: host.cgroups.layout, paths: ownCgroupPaths(host.cgroups) }) },
   );
+  launch.warnings.unshift(...warnings);
   const sc = linux.seccomp;
   const execSeccomp: ExecConfig['seccomp'] = seccomp && {
     file: StateFile.SECCOMP,
@@ -108,7 +120,7 @@ export function containerConfig(spec: Spec, input: ConfigInput, host: ConfigHost
  * The plan's view of the container's cgroups (for its /sys/fs/cgroup mount), from the same layout and paths the
  * manager uses: the host's cgroup mounts are read once.
  */
-export function cgroupView(r: CgroupRecord): CgroupHost {
+export function cgroupView(r: Pick<CgroupRecord, 'layout' | 'paths'>): CgroupHost {
   const { layout, paths } = r;
   const v1: CgroupHost['v1'] = [];
   for (const h of layout.v1) {

@@ -9,7 +9,8 @@ import type { HostFacts } from './host.js';
 import { addMounts, type MountCtx } from './mounts.js';
 import { ociStateTemplate, seccompAgentPayload, type OciIdentity } from './oci-state.js';
 import { P, op } from './ops.js';
-import type { Plan, PlanHook, PlanProcess, PlanShim } from './plan.js';
+import type { IdMap, Plan, PlanHook, PlanProcess, PlanShim } from './plan.js';
+import { TsrunError } from '../errors.js';
 import { personalityOf, planProcess, processSettings } from './process.js';
 import { MS, joinOrder, namespaceFlag, propagationFlags, type NamespaceType } from './tables.js';
 
@@ -134,11 +135,37 @@ function insideRootSteps(ctx: MountCtx, hasMountNs: boolean): void {
   for (const path of spec.linux?.maskedPaths ?? []) ops.push(op(OpKind.MASK, `mask "${path}"`, { s: [path, '', '', ''] }));
 }
 
+/**
+ * The new user namespace's maps. As root, the launcher writes them. An ordinary user may write only a map of
+ * their own id (and their own gid once setgroups is denied, as the kernel requires); subordinate ids are
+ * written by newuidmap/newgidmap, which check /etc/subuid and /etc/subgid.
+ */
+function userNsMaps(linux: NonNullable<Spec['linux']>, host: HostFacts): Pick<Plan, 'uidMaps' | 'gidMaps' | 'setgroupsDeny' | 'idMapTools'> {
+  const uidMaps = linux.uidMappings ?? [];
+  const gidMaps = linux.gidMappings ?? [];
+  const user = host.unprivileged;
+  if (!user) return { uidMaps, gidMaps, setgroupsDeny: false };
+  const own = (m: IdMap[], id: number) => m.length === 1 && m[0]!.hostID === id && m[0]!.size === 1;
+  const ownUid = own(uidMaps, user.euid);
+  const ownGid = own(gidMaps, user.egid);
+  return {
+    uidMaps,
+    gidMaps,
+    setgroupsDeny: ownGid,
+    idMapTools: ownUid && ownGid ? undefined : (host.idMapTools ?? { newuidmap: '', newgidmap: '' }),
+  };
+}
+
 /** The container's init: config.json's process with the runtime's env, flags and keyring. */
-function initProcess(ctx: MountCtx, opts: ConvertOptions): PlanProcess {
+function initProcess(ctx: MountCtx, opts: ConvertOptions, setgroupsDenied: boolean): PlanProcess {
   const settings = processSettings(ctx.spec.process!, ctx.host, ctx.warnings);
   const personality = personalityOf(ctx.spec.linux?.personality, ctx.warnings);
-  let flags = ProcessFlag.SETGROUPS;
+  if (setgroupsDenied && settings.groups.length > 0)
+    throw new TsrunError(
+      'process.user.additionalGids: a user namespace that maps only your own gid denies setgroups, so no additional groups can be set; map subordinate gids (/etc/subgid, newgidmap from the uidmap package) to use them',
+    );
+  // setgroups(0, NULL) drops tsrun's groups; where the namespace denies it, the init has none to drop.
+  let flags = setgroupsDenied ? 0 : ProcessFlag.SETGROUPS;
   if (!opts.noNewKeyring) flags |= ProcessFlag.NEW_KEYRING;
   if (opts.foreground) flags |= ProcessFlag.SUBREAPER;
   const cgroupNs = ctx.ns.get('cgroup');
@@ -171,16 +198,15 @@ export function specToPlan(config: Spec, opts: ConvertOptions, host: HostFacts):
   insideRootSteps(ctx, hasMountNs);
 
   const newUserNs = ns.has('user') && ns.get('user')!.path === undefined;
-  const proc = initProcess(ctx, opts);
+  const maps = newUserNs ? userNsMaps(linux, host) : { uidMaps: [], gidMaps: [], setgroupsDeny: false };
+  const proc = initProcess(ctx, opts, maps.setgroupsDeny);
   const terminal = p.terminal === true;
   const identity: OciIdentity = { ociVersion: spec.ociVersion, id: opts.id, bundle: opts.bundle, annotations: spec.annotations };
   const sc = linux.seccomp;
   const plan: Plan = {
     mode: opts.foreground ? LaunchMode.FOREGROUND : LaunchMode.DETACHED,
     ...namespaces(spec, ns),
-    uidMaps: newUserNs ? (linux.uidMappings ?? []) : [],
-    gidMaps: newUserNs ? (linux.gidMappings ?? []) : [],
-    setgroupsDeny: false,
+    ...maps,
     fifo: opts.fifo,
     consoleSocket: terminal ? opts.consoleSocket : undefined,
     consoleSize: terminal && p.consoleSize ? { rows: p.consoleSize.height, cols: p.consoleSize.width } : undefined,

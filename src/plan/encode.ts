@@ -55,6 +55,7 @@ export function encodePlan(plan: Plan): Buffer {
   for (const m of plan.uidMaps) w.u64(m.containerID).u64(m.hostID).u64(m.size).end(Tag.UID_MAP);
   for (const m of plan.gidMaps) w.u64(m.containerID).u64(m.hostID).u64(m.size).end(Tag.GID_MAP);
   if (plan.setgroupsDeny) w.end(Tag.SETGROUPS_DENY);
+  if (plan.idMapTools) w.str(plan.idMapTools.newuidmap).str(plan.idMapTools.newgidmap).end(Tag.ID_MAP_TOOLS);
   if (plan.fifo) w.str(plan.fifo).end(Tag.FIFO);
   if (plan.consoleSocket) w.str(plan.consoleSocket).end(Tag.CONSOLE_SOCKET);
   if (plan.consoleSize) w.u64(plan.consoleSize.rows).u64(plan.consoleSize.cols).end(Tag.CONSOLE_SIZE);

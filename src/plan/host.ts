@@ -1,5 +1,5 @@
 /** Facts about the running host that the pure spec → plan conversion needs. The only impure part of plan/. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, existsSync, readFileSync, statSync, constants as fsc } from 'node:fs';
 
 export interface CgroupV1Hierarchy {
   /** Where the hierarchy is mounted on the host, e.g. /sys/fs/cgroup/cpu,cpuacct. */
@@ -31,6 +31,34 @@ export interface HostFacts {
   selinuxEnabled: boolean;
   /** What is at a host path: bind mounts create a file or a directory to mount on. */
   pathKind(path: string): 'dir' | 'file' | 'missing';
+  /** tsrun's effective ids when they are not root's (an ordinary user: only their own id may be mapped). */
+  unprivileged?: { euid: number; egid: number };
+  /** tsrun itself runs in a user namespace (rootless Podman): mknod is refused there too. */
+  inUserNs?: boolean;
+  /** shadow's set-id map writers found in PATH ("" when missing), for an ordinary user only. */
+  idMapTools?: { newuidmap: string; newgidmap: string };
+}
+
+/** The initial user namespace maps every id to itself in one line. */
+export function inUserNamespace(): boolean {
+  const lines = readOr('/proc/self/uid_map').trim().split('\n');
+  if (lines.length === 1 && lines[0] === '') return false;
+  return !(lines.length === 1 && /^0\s+0\s+4294967295$/.test(lines[0]!.trim()));
+}
+
+/** An executable in $PATH (as exec.LookPath), or "". */
+function lookPath(name: string): string {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    if (!dir.startsWith('/')) continue;
+    const p = `${dir}/${name}`;
+    try {
+      accessSync(p, fsc.X_OK);
+      if (statSync(p).isFile()) return p;
+    } catch {
+      // not here
+    }
+  }
+  return '';
 }
 
 export { parseMountInfo } from '../util/mountinfo.js';
@@ -66,6 +94,7 @@ export function readHostFacts(cgroup: CgroupHost = { v1: [], hybrid: false }): H
     hasKcore: existsSync('/proc/kcore'),
     ...lsmFacts(),
     cgroup,
+    ...unprivilegedFacts(),
     pathKind(path: string) {
       try {
         return statSync(path).isDirectory() ? 'dir' : 'file';
@@ -74,4 +103,11 @@ export function readHostFacts(cgroup: CgroupHost = { v1: [], hybrid: false }): H
       }
     },
   };
+}
+
+function unprivilegedFacts(): Pick<HostFacts, 'unprivileged' | 'inUserNs' | 'idMapTools'> {
+  const euid = process.geteuid?.() ?? 0;
+  const inUserNs = inUserNamespace();
+  if (euid === 0) return { inUserNs };
+  return { inUserNs, unprivileged: { euid, egid: process.getegid?.() ?? 0 }, idMapTools: { newuidmap: lookPath('newuidmap'), newgidmap: lookPath('newgidmap') } };
 }

@@ -283,11 +283,11 @@ function addDevices(ctx: MountCtx): void {
   for (const d of defaultDevices) {
     if (!devs.some((x) => x.path === d.path)) devs.push({ ...d, mode: 0o666, uid: 0, gid: 0 });
   }
-  const bind = ctx.ns.has('user');
+  const bind = ctx.ns.has('user') || ctx.host.inUserNs === true;
   for (const d of devs) {
     if (d.path === '/dev/ptmx') continue; // /dev/ptmx is always the link to pts/ptmx
     if (bind) {
-      // mknod is not allowed in a user namespace: bind the host's node instead.
+      // mknod is not allowed in a user namespace (the container's, or tsrun's own): bind the host's node.
       ctx.ops.push(
         op(OpKind.MOUNT, `bind device "${d.path}"`, { flags: OpFlag.MK_FILE, a: MS.BIND, s: [d.path, d.path, '', ''] }),
       );

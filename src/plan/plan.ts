@@ -90,6 +90,11 @@ export interface Plan {
   uidMaps: IdMap[];
   gidMaps: IdMap[];
   setgroupsDeny: boolean;
+  /**
+   * An ordinary user's maps of subordinate ids: shadow's newuidmap/newgidmap write what the launcher may not
+   * ("" where a tool is not installed; the launcher then reports the refused write).
+   */
+  idMapTools?: { newuidmap: string; newgidmap: string };
   /** exec.fifo the init blocks on (opened O_PATH by the launcher, reopened through /proc); empty for exec. */
   fifo: string;
   consoleSocket?: string;

@@ -2,9 +2,9 @@
  * The host as the conversion (plan/container-config.ts) sees it at create: facts read once, and the readers it
  * asks for what depends on the spec (HOME in the rootfs, the compiled seccomp filter, a joined user namespace).
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { readCgroupHostFacts } from '../cgroups/record.js';
+import { accessSync, readdirSync, statSync, constants as fsc } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { readCgroupHostFacts, type CgroupRecord } from '../cgroups/record.js';
 import { TsrunError, codeMessage, isNativeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
@@ -25,7 +25,33 @@ export function readConfigHost(root: string): ConfigHost {
     home: passwdHome,
     compileSeccomp: (s) => compileSeccomp(s, root),
     userNsMaps: joinedUserNsMaps,
+    cgroupWritable,
   };
+}
+
+/**
+ * Every directory of the cgroup can be made (its nearest existing ancestor is writable by us) or, where it exists,
+ * joined and limited (its cgroup.procs is writable). access(2) asks the kernel with our own ids, as a write would.
+ */
+function cgroupWritable(cgroup: CgroupRecord): boolean {
+  if (cgroup.driver === 'systemd') return true; // systemd makes it, or says why not
+  const dirs = [...Object.values(cgroup.paths.v1), ...(cgroup.paths.v2 ? [cgroup.paths.v2] : [])];
+  return dirs.every((dir) => {
+    for (let d = dir; ; d = dirname(d)) {
+      try {
+        statSync(d);
+      } catch {
+        if (d === '/') return false;
+        continue;
+      }
+      try {
+        accessSync(d === dir ? join(d, 'cgroup.procs') : d, fsc.W_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    }
+  });
 }
 
 /** linux.seccomp → BPF, cached under <root>/@cache/seccomp ('@' is never in a container id). */

@@ -42,6 +42,8 @@ export interface CreateOptions {
   foreground?: boolean;
   /** cgroupsPath is "slice:prefix:name" and systemd makes the cgroup. */
   systemdCgroup?: boolean;
+  /** --rootless: a cgroup that cannot be made is left out unless limits need it. */
+  rootlessCgroups?: boolean;
   /** Who supervises a detached container: tsrun's shim when the caller will not (auto), always, or never. */
   shim?: ShimPolicy;
   /** Under a shim: the container's stdin is a pipe kept open for `attach` (otherwise /dev/null). */
@@ -150,6 +152,7 @@ export function createContainer(opts: CreateOptions): Created {
         notify: hostNotifySocket() ? notifySetup(dir.dir) : undefined,
         shim,
         systemdCgroup: opts.systemdCgroup === true,
+        rootlessCgroups: opts.rootlessCgroups === true,
       },
       readConfigHost(opts.root),
     );
@@ -164,8 +167,7 @@ export function createContainer(opts: CreateOptions): Created {
     // Only the container's process may open it (it does so as its own user, after setresuid): 0600, owned by
     // the host ids of that user. Anyone else could release or stall `start` under a --root that is not 0700.
     addon.mkfifo(dir.fifo, 0o600);
-    chownSync(dir.fifo, config.fifoOwner.uid, config.fifoOwner.gid);
-    chmodSync(dir.fifo, 0o600);
+    giveFifo(dir.fifo, config.fifoOwner);
     const stateFor = (pid: number): ContainerState => ({
       version: 2,
       id: opts.id,
@@ -244,6 +246,21 @@ export function createContainer(opts: CreateOptions): Created {
   } finally {
     pidfdSocket?.close();
   }
+}
+
+/**
+ * exec.fifo for the container's user alone. An ordinary user cannot give a file to a subordinate id: the fifo is
+ * then 0622 as runc makes it (only the container's process reaches it: the state directory is 0700).
+ */
+function giveFifo(fifo: string, owner: { uid: number; gid: number }): void {
+  try {
+    chownSync(fifo, owner.uid, owner.gid);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM' || process.geteuid?.() === 0) throw err;
+    chmodSync(fifo, 0o622);
+    return;
+  }
+  chmodSync(fifo, 0o600);
 }
 
 /** Says so when the cgroup counted an OOM kill while the container was being set up. */

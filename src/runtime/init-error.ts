@@ -1,11 +1,14 @@
 /** Turns {step, errno, index} from the launcher or the init into one clear, runc-worded message. */
 import { describeWaitStatus } from '../util/wait-status.js';
 import { InitDiedError, SysError, TsrunError, errnoMessage } from '../errors.js';
-import { Step } from '../native/contract.js';
+import { OpKind, Step } from '../native/contract.js';
+import { readFileSync } from 'node:fs';
 import type { Plan } from '../plan/plan.js';
 
+const EPERM = 1;
 const ENOENT = 2;
 const EACCES = 13;
+const EROFS = 30;
 const ELOOP = 40;
 const ETIMEDOUT = 110;
 
@@ -43,6 +46,8 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
         if (errno === 0) return new TsrunError(`${what}: /dev/ptmx is not a pty master (devpts)`);
         return msg(`${what}: /dev/ptmx`);
       default:
+        if (op?.kind === OpKind.SYSCTL && (errno === EACCES || errno === EPERM || errno === EROFS))
+          return new TsrunError(`${what}: ${errnoMessage(errno)} (only sysctls of namespaces the container owns can be set; in a user namespace, no others)`);
         return msg(what);
     }
   }
@@ -80,12 +85,16 @@ export function describeInitError(plan: Plan, step: number, errno: number, index
     case Step.CLONE:
       return msg('clone the container init');
     case Step.UID_MAP:
-      return msg('write uid_map');
+      return mapError(plan, 'uid', errno);
     case Step.GID_MAP:
-      return msg('write gid_map');
+      return mapError(plan, 'gid', errno);
     case Step.SETGROUPS_DENY:
       return msg('write setgroups');
     case Step.OOM_SCORE_ADJ:
+      if (errno === EACCES || errno === EPERM)
+        return new TsrunError(
+          `set oom_score_adj to ${p.oomScoreAdj}: ${errnoMessage(errno)} (below the current value ${currentOomScoreAdj()} only with CAP_SYS_RESOURCE, which a rootless container lacks: leave process.oomScoreAdj out or raise it)`,
+        );
       return msg(`set oom_score_adj to ${p.oomScoreAdj}`);
     case Step.SYNC:
       return msg('sync with the container init');
@@ -166,4 +175,26 @@ function hookName(plan: Plan, index: number): string {
   const name = h?.phase === 3 ? 'startContainer' : 'createContainer';
   const nth = plan.hooks.slice(0, index).filter((x) => x.phase === h?.phase).length;
   return `${name} hook #${nth} (${h?.path ?? '?'})`;
+}
+
+/** A refused id map: what an ordinary user may map, and what else it needs. */
+function mapError(plan: Plan, kind: 'uid' | 'gid', errno: number): TsrunError {
+  const what = `write ${kind}_map`;
+  if (errno !== EPERM) return new SysError(what, errno);
+  const tool = plan.idMapTools?.[kind === 'uid' ? 'newuidmap' : 'newgidmap'];
+  if (tool === undefined) return new SysError(what, errno);
+  const file = kind === 'uid' ? '/etc/subuid' : '/etc/subgid';
+  if (tool === '')
+    return new TsrunError(
+      `${what}: ${errnoMessage(errno)} (an ordinary user may map only their own ${kind}; for more, install new${kind}map (package uidmap) and give the user subordinate ids in ${file})`,
+    );
+  return new TsrunError(`${what}: ${tool} refused linux.${kind}Mappings (see its message above; the user's subordinate ids are in ${file})`);
+}
+
+function currentOomScoreAdj(): string {
+  try {
+    return readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
+  } catch {
+    return '?';
+  }
 }

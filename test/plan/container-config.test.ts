@@ -69,7 +69,7 @@ function spec(edit: (s: Json) => void = () => undefined): Spec {
   return parseSpec(s);
 }
 
-function host(o: { cgroups?: CgroupHostFacts; maps?: ConfigHost['userNsMaps'] } = {}): ConfigHost & { compiled: number } {
+function host(o: { cgroups?: CgroupHostFacts; maps?: ConfigHost['userNsMaps']; cgroupWritable?: ConfigHost['cgroupWritable'] } = {}): ConfigHost & { compiled: number } {
   const h = {
     compiled: 0,
     capLastCap: 40,
@@ -84,6 +84,7 @@ function host(o: { cgroups?: CgroupHostFacts; maps?: ConfigHost['userNsMaps'] } 
       h.compiled++;
       return { program: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), flags: 4 };
     },
+    cgroupWritable: o.cgroupWritable ?? (() => true),
     userNsMaps: o.maps ?? (() => ({ uidMaps: [{ containerID: 0, hostID: 5000, size: 10 }], gidMaps: [{ containerID: 0, hostID: 6000, size: 10 }] })),
   };
   return h;

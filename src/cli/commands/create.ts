@@ -7,6 +7,7 @@ import { warmCgroupMigration } from '../../runtime/cgroup-warm.js';
 import { yargsOptions, type FlagTable } from '../flags.js';
 import { commandModule, type CommandDoc } from '../command-def.js';
 import { lastOf, parseCount } from '../../util/numbers.js';
+import { rootlessCgroups } from '../../runtime/rootless.js';
 
 export interface CreateArgs extends GlobalArgs {
   'container-id': string;
@@ -67,6 +68,7 @@ export function createOptions(a: CreateArgs): CreateOptions {
     noNewKeyring: a['no-new-keyring'],
     preserveFds: parseCount('preserve-fds', a['preserve-fds']),
     systemdCgroup: a['systemd-cgroup'],
+    rootlessCgroups: rootlessCgroups(a.rootless),
     shim: a.shim,
     stdin: a.stdin,
     logMaxSize: parseSize(String(lastOf(a['log-size-max']))),
