@@ -201,4 +201,31 @@ describe('containerConfig: spec, options and host facts → the one container co
     expect(JSON.stringify(s)).toBe(before);
     expect(c.launch.process.env).toContain('NOTIFY_SOCKET=/run/notify/notify.sock');
   });
+
+  it('rootless: a cgroup this user cannot make is left out; the container sees its own (tsrun\'s) cgroups', () => {
+    const c = containerConfig(spec((s) => delete s.linux.resources), input({ rootlessCgroups: true }), host({ cgroupWritable: () => false }));
+    expect(c.kept.cgroup).toBeUndefined();
+    expect(c.launch.cgroupDir).toBeUndefined();
+    const kept = containerConfig(spec(), input({ rootlessCgroups: true }), host({ cgroupWritable: () => true }));
+    expect(kept.kept.cgroup?.paths.v2).toBe('/sys/fs/cgroup/c1');
+  });
+
+  it('rootless: limits without a cgroup are refused, naming the field; device rules and defaults only warn', () => {
+    const noCg = host({ cgroupWritable: () => false });
+    expect(() => containerConfig(spec((s) => (s.linux.resources = { memory: { limit: 1 << 20 } })), input({ rootlessCgroups: true }), noCg)).toThrow(
+      'linux.resources.memory.limit: cannot set memory limit: container could not join or create cgroup',
+    );
+    expect(() => containerConfig(spec((s) => (s.linux.resources = { pids: { limit: 10 } })), input({ rootlessCgroups: true }), noCg)).toThrow(
+      'linux.resources.pids.limit: cannot set pids limit: container could not join or create cgroup',
+    );
+    const c = containerConfig(spec((s) => (s.linux.resources = { devices: [{ allow: false, access: 'rwm' }], memory: { limit: -1 } })), input({ rootlessCgroups: true }), noCg);
+    expect(c.kept.cgroup).toBeUndefined();
+    expect(c.launch.warnings).toContain('linux.resources.memory.limit: no memory cgroup on this host, ignored');
+  });
+
+  it('not rootless: the cgroup is kept whatever the host says (making it fails later, loudly)', () => {
+    const c = containerConfig(spec(), input({ rootlessCgroups: false }), host({ cgroupWritable: () => false }));
+    expect(c.kept.cgroup).toBeDefined();
+  });
 });
+

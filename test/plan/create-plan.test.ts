@@ -508,6 +508,60 @@ describe('specToPlan: devices', () => {
   });
 });
 
+describe('specToPlan: an ordinary user\'s user namespace', () => {
+  const user = { euid: 1000, egid: 1000 };
+  const tools = { newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap' };
+  const rootless = (uid: Json[], gid: Json[], edit: (s: Json) => void = () => undefined) =>
+    plan(
+      (s) => {
+        s.linux.namespaces.push({ type: 'user' });
+        s.linux.uidMappings = uid;
+        s.linux.gidMappings = gid;
+        edit(s);
+      },
+      {},
+      { ...fakeHost(), unprivileged: user, idMapTools: tools },
+    );
+  const own = [{ containerID: 0, hostID: 1000, size: 1 }];
+  const ranges = [...own, { containerID: 1, hostID: 100000, size: 65536 }];
+
+  it('maps of its own ids only: written by the launcher, setgroups denied first, the init drops no groups', () => {
+    const p = rootless(own, own);
+    expect(p).toMatchObject({ uidMaps: own, gidMaps: own, setgroupsDeny: true });
+    expect(p.idMapTools).toBeUndefined();
+    expect(p.process.flags & ProcessFlag.SETGROUPS).toBe(0);
+  });
+
+  it('subordinate ids: newuidmap/newgidmap from PATH, setgroups kept, additional groups allowed', () => {
+    const p = rootless(ranges, ranges, (s) => (s.process.user = { uid: 1, gid: 1, additionalGids: [5] }));
+    expect(p).toMatchObject({ uidMaps: ranges, gidMaps: ranges, setgroupsDeny: false, idMapTools: tools });
+    expect(p.process.flags & ProcessFlag.SETGROUPS).toBe(ProcessFlag.SETGROUPS);
+    expect(p.process.groups).toEqual([5]);
+  });
+
+  it('refuses additional groups where setgroups is denied, saying what would allow them', () => {
+    expect(() => rootless(own, own, (s) => (s.process.user = { uid: 0, gid: 0, additionalGids: [5] }))).toThrow(
+      /process\.user\.additionalGids: .*denies setgroups.*\/etc\/subgid, newgidmap/,
+    );
+  });
+
+  it('as root nothing changes: the launcher writes any map, setgroups stays', () => {
+    const p = plan((s) => {
+      s.linux.namespaces.push({ type: 'user' });
+      s.linux.uidMappings = ranges;
+      s.linux.gidMappings = ranges;
+    });
+    expect(p).toMatchObject({ setgroupsDeny: false });
+    expect(p.idMapTools).toBeUndefined();
+  });
+
+  it('binds devices when tsrun itself runs in a user namespace (rootless Podman), even without a new one', () => {
+    const p = plan(() => undefined, {}, { ...fakeHost(), inUserNs: true });
+    expect(p.ops.some((o) => o.kind === OpKind.MKNOD)).toBe(false);
+    expect(mountAt(p, '/dev/null')).toHaveLength(1);
+  });
+});
+
 describe('specToPlan: cgroup mount', () => {
   it('mounts cgroup2 on a v2 host', () => {
     const p = plan();

@@ -49,6 +49,27 @@ function plan(args: string[] = ['foo'], over: Partial<Plan['process']> = {}): Pl
 }
 
 describe('describeInitError', () => {
+  it('a refused id map: what an ordinary user may map, and what newuidmap needs', () => {
+    const mine = { ...plan(), idMapTools: { newuidmap: '', newgidmap: '' } };
+    expect(describeInitError(mine, Step.UID_MAP, EPERM, -1).message).toBe(
+      'write uid_map: operation not permitted (an ordinary user may map only their own uid; for more, install newuidmap (package uidmap) and give the user subordinate ids in /etc/subuid)',
+    );
+    const tool = { ...plan(), idMapTools: { newuidmap: '/usr/bin/newuidmap', newgidmap: '/usr/bin/newgidmap' } };
+    expect(describeInitError(tool, Step.GID_MAP, EPERM, -1).message).toBe(
+      'write gid_map: /usr/bin/newgidmap refused linux.gidMappings (see its message above; the user\'s subordinate ids are in /etc/subgid)',
+    );
+    expect(describeInitError(plan(), Step.UID_MAP, EPERM, -1).message).toBe('write uid_map: operation not permitted');
+  });
+
+  it('oom_score_adj below the current value, and a sysctl the namespaces do not own: what to do', () => {
+    const e = describeInitError(plan(['x'], { oomScoreAdj: -999 }), Step.OOM_SCORE_ADJ, EACCES, -1);
+    expect(e.message).toMatch(/^set oom_score_adj to -999: permission denied \(below the current value -?\d+ only with CAP_SYS_RESOURCE, which a rootless container lacks: leave process.oomScoreAdj out or raise it\)$/);
+    const sysctl = { ...plan(), ops: [op(OpKind.SYSCTL, 'write sysctl "kernel.shmmax"')] };
+    expect(describeInitError(sysctl, Step.OP_SYSCTL, EACCES, 0).message).toBe(
+      'write sysctl "kernel.shmmax": permission denied (only sysctls of namespaces the container owns can be set; in a user namespace, no others)',
+    );
+  });
+
   it('says the launcher could not seal its own executable', () => {
     const e = describeInitError(plan(), Step.SELF_EXE, 38, -1);
     expect(e).toBeInstanceOf(SysError);
