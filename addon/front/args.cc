@@ -204,14 +204,14 @@ bool in_user_namespace() {
 }
 
 // --root when none is given, as src/runtime/rootless.ts defaultRoot: $XDG_RUNTIME_DIR/tsrun when tsrun is not
-// real root (another user, or root of a user namespace entered by a user other than root), else /run/tsrun.
+// real root (another user, or root of a user namespace unless USER is root), else /run/tsrun.
 std::string default_root() {
   const char* xdg = getenv("XDG_RUNTIME_DIR");
   if (xdg == nullptr || *xdg == 0) return "/run/tsrun";
   bool honour = geteuid() != 0;
   if (!honour && in_user_namespace()) {
     const char* user = getenv("USER");
-    honour = user != nullptr && *user != 0 && strcmp(user, "root") != 0;
+    honour = user == nullptr || strcmp(user, "root") != 0;
   }
   return honour ? std::string(xdg) + "/tsrun" : "/run/tsrun";
 }

@@ -10,12 +10,12 @@ const euid = () => process.geteuid?.() ?? 0;
 
 /**
  * $XDG_RUNTIME_DIR is the user's place for state when tsrun is not real root: not root at all, or root of a user
- * namespace entered by someone other than root (rootless Podman runs the runtime there, with USER set).
+ * namespace unless USER says root (rootless Podman runs the runtime there; runc's shouldHonorXDGRuntimeDir).
  */
 export function honoursXdgRuntimeDir(env: NodeJS.ProcessEnv = process.env, uid = euid(), inUserNs = inUserNamespace): boolean {
   if (uid !== 0) return true;
   if (!inUserNs()) return false;
-  return env.USER !== undefined && env.USER !== '' && env.USER !== 'root';
+  return env.USER !== 'root';
 }
 
 export const SYSTEM_ROOT = '/run/tsrun';

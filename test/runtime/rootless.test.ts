@@ -18,10 +18,11 @@ describe('the default state root (runc: $XDG_RUNTIME_DIR/runc unless real root)'
     expect(defaultRoot({ XDG_RUNTIME_DIR: '/run/user/0', USER: 'alice' }, 0, notInNs)).toBe('/run/tsrun');
   });
 
-  it("root of a user namespace entered by a user (rootless Podman sets USER): the user's directory", () => {
+  it("root of a user namespace, unless USER is root (rootless Podman): the user's directory", () => {
     expect(defaultRoot({ XDG_RUNTIME_DIR: '/run/user/1000', USER: 'alice' }, 0, inNs)).toBe('/run/user/1000/tsrun');
     expect(honoursXdgRuntimeDir({ USER: 'root' }, 0, inNs)).toBe(false);
-    expect(honoursXdgRuntimeDir({}, 0, inNs)).toBe(false);
+    expect(honoursXdgRuntimeDir({}, 0, inNs)).toBe(true);
+    expect(honoursXdgRuntimeDir({ USER: '' }, 0, inNs)).toBe(true);
   });
 });
 
