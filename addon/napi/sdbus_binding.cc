@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -19,6 +20,8 @@ namespace {
 
 struct SdBus {
   decltype(&sd_bus_open_system) open_system;
+  decltype(&sd_bus_open_user) open_user;
+  decltype(&sd_bus_get_property_string) get_property_string;
   decltype(&sd_bus_flush_close_unref) flush_close_unref;
   decltype(&sd_bus_match_signal) match_signal;
   decltype(&sd_bus_slot_unref) slot_unref;
@@ -51,6 +54,8 @@ const SdBus* LoadSdBus(std::string& why) {
     if (fn == nullptr) ok = false;
   };
   sym(lib.open_system, "sd_bus_open_system");
+  sym(lib.open_user, "sd_bus_open_user");
+  sym(lib.get_property_string, "sd_bus_get_property_string");
   sym(lib.flush_close_unref, "sd_bus_flush_close_unref");
   sym(lib.match_signal, "sd_bus_match_signal");
   sym(lib.slot_unref, "sd_bus_slot_unref");
@@ -170,12 +175,20 @@ uint64_t NowUsec() {
 }
 
 // Sends the method call and waits until its job is removed; returns the job's result ("done", "failed", ...).
+// The system's manager, or the user's (an ordinary user's containers: $DBUS_SESSION_BUS_ADDRESS or
+// $XDG_RUNTIME_DIR/bus, as runc finds it).
+bool OpenBus(Bus& b, bool user, BusError& be) {
+  int r = user ? b.lib->open_user(&b.bus) : b.lib->open_system(&b.bus);
+  if (r < 0) return be = {-r, user ? "sd_bus_open_user" : "sd_bus_open_system", "", ""}, false;
+  return true;
+}
+
 bool RunJob(Bus& b, const std::string& method, const std::string& unit, const Napi::Array& props, uint64_t timeout_us,
-            std::string& result, BusError& be) {
+            bool user, std::string& result, BusError& be) {
   const SdBus* lib = b.lib;
   JobWait w{lib, "", "", {}};
-  int r = lib->open_system(&b.bus);
-  if (r < 0) return be = {-r, "sd_bus_open_system", "", ""}, false;
+  if (!OpenBus(b, user, be)) return false;
+  int r;
   // Subscribed first, so the signal cannot come before the match exists.
   r = lib->match_signal(b.bus, &b.slot, kDest, kPath, kIface, "JobRemoved", OnJobRemoved, &w);
   if (r < 0) return be = {-r, "sd_bus_match_signal JobRemoved", "", ""}, false;
@@ -218,7 +231,7 @@ bool RunJob(Bus& b, const std::string& method, const std::string& unit, const Na
   return true;
 }
 
-// systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit, props: [name, sig, value][], timeoutMs)
+// systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit, props: [name, sig, value][], timeoutMs, user?)
 //   → the job's result ("done" on success). Throws as napi_error.h says, the D-Bus error name in dbusError.
 Napi::Value SystemdUnitJob(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -234,12 +247,38 @@ Napi::Value SystemdUnitJob(const Napi::CallbackInfo& info) {
   Bus b{lib};
   std::string result;
   BusError be;
-  if (!RunJob(b, method, unit, props, static_cast<uint64_t>(ms * 1000), result, be)) return Throw(env, be);
+  bool user = info.Length() > 4 && info[4].IsBoolean() && info[4].As<Napi::Boolean>().Value();
+  if (!RunJob(b, method, unit, props, static_cast<uint64_t>(ms * 1000), user, result, be)) return Throw(env, be);
   return Napi::String::New(env, result);
+}
+
+// systemdManagerCgroup(user) → the manager's ControlGroup property: where its units' cgroups are (for the
+// user's manager, /user.slice/user-UID.slice/user@UID.service).
+Napi::Value SystemdManagerCgroup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  bool user = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+  std::string why;
+  const SdBus* lib = LoadSdBus(why);
+  if (lib == nullptr) return Throw(env, {ENOSYS, "load libsystemd", "", why});
+  Bus b{lib};
+  BusError be;
+  if (!OpenBus(b, user, be)) return Throw(env, be);
+  sd_bus_error err = SD_BUS_ERROR_NULL;
+  char* out = nullptr;
+  int r = lib->get_property_string(b.bus, kDest, kPath, kIface, "ControlGroup", &err, &out);
+  if (r < 0) {
+    be = {-r, "get ControlGroup", err.name ? err.name : "", err.message ? err.message : ""};
+    lib->error_free(&err);
+    return Throw(env, be);
+  }
+  std::string cg = out ? out : "";
+  free(out);
+  return Napi::String::New(env, cg);
 }
 
 }  // namespace
 
 void RegisterSdBus(Napi::Env env, Napi::Object exports) {
   exports.Set("systemdUnitJob", Napi::Function::New(env, SystemdUnitJob));
+  exports.Set("systemdManagerCgroup", Napi::Function::New(env, SystemdManagerCgroup));
 }

@@ -109,8 +109,11 @@ export function expandSlice(slice: string): string {
   return path;
 }
 
-/** linux.cgroupsPath for the systemd driver: "slice:prefix:name"; empty means system.slice and scope runc-<id>. */
-export function parseSystemdPath(cgroupsPath: string | undefined, id = ''): SystemdCgroup {
+/**
+ * linux.cgroupsPath for the systemd driver: "slice:prefix:name"; empty means system.slice (user.slice for the
+ * user's manager) and scope runc-<id>.
+ */
+export function parseSystemdPath(cgroupsPath: string | undefined, id = '', defaultSlice = 'system.slice'): SystemdCgroup {
   let slice = '';
   let prefix: string;
   let name: string;
@@ -124,7 +127,7 @@ export function parseSystemdPath(cgroupsPath: string | undefined, id = ''): Syst
     }
     [slice, prefix, name] = parts as [string, string, string];
   }
-  const parent = slice === '' ? 'system.slice' : slice;
+  const parent = slice === '' ? defaultSlice : slice;
   const expanded = expandSlice(parent);
   const unit = name.endsWith('.slice') ? name : `${prefix}-${name}.scope`;
   return { slice: parent, prefix, name, unit, path: join(expanded, unit) };

@@ -3,7 +3,8 @@
  * pure conversion from the host's cgroup mounts and the runtime's own cgroups, read once at create.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { TsrunError } from '../errors.js';
 import type { CgroupLayout, CgroupPaths, ContainerDevice, Resources } from './types.js';
 import { ownCgroups, readLayout } from './layout.js';
 import { parseSystemdPath, relativeToMountRoot, resolveCgroupPaths } from './paths.js';
@@ -20,6 +21,8 @@ export interface CgroupRecord {
   /** systemd: the transient unit holding the container, and its slice. */
   unit?: string;
   slice?: string;
+  /** systemd: the unit is the user's manager's (an ordinary user's container), reached on the user's bus. */
+  userBus?: boolean;
 }
 
 /** The host's cgroup facts: where the hierarchies are mounted, and the runtime's own cgroup in each. */
@@ -32,18 +35,28 @@ export function readCgroupHostFacts(): CgroupHostFacts {
   return { layout: readLayout(readFileSync('/proc/self/mountinfo', 'utf8')), own: ownCgroups(readFileSync('/proc/self/cgroup', 'utf8')) };
 }
 
-/** linux.cgroupsPath, resources and devices as the manager of `driver` keeps them. Pure. */
+/**
+ * Which manager makes the cgroup: cgroupfs, or systemd — the system's, or (`userManager`: its ControlGroup) the
+ * user's, whose units live under /user.slice/user-UID.slice/user@UID.service.
+ */
+export type CgroupDriverChoice = { systemd: false } | { systemd: true; userManager?: string };
+
+/** linux.cgroupsPath, resources and devices as the chosen manager keeps them. Pure. */
 export function cgroupRecordOf(
   linux: { cgroupsPath?: string; resources?: Resources; devices?: ContainerDevice[] },
   id: string,
-  systemd: boolean,
+  driver: CgroupDriverChoice,
   host: CgroupHostFacts,
 ): CgroupRecord {
   const { layout, own } = host;
   const common = { layout, resources: linux.resources, specDevices: linux.devices };
-  if (!systemd) return { driver: 'cgroupfs', ...common, paths: resolveCgroupPaths(layout, linux.cgroupsPath, id, own) };
-  const sd = parseSystemdPath(linux.cgroupsPath, id);
-  return { driver: 'systemd', ...common, paths: resolveCgroupPaths(layout, sd.path, id, own), unit: sd.unit, slice: sd.slice };
+  if (!driver.systemd) return { driver: 'cgroupfs', ...common, paths: resolveCgroupPaths(layout, linux.cgroupsPath, id, own) };
+  const user = driver.userManager;
+  if (user !== undefined && layout.mode !== 'v2')
+    throw new TsrunError("the user's systemd can manage a container's cgroup only on cgroup v2 (this host has v1 controllers): leave out --systemd-cgroup");
+  const sd = parseSystemdPath(linux.cgroupsPath, id, user === undefined ? 'system.slice' : 'user.slice');
+  const path = user === undefined ? sd.path : posix.join(user, sd.path);
+  return { driver: 'systemd', ...common, paths: resolveCgroupPaths(layout, path, id, own), unit: sd.unit, slice: sd.slice, userBus: user !== undefined || undefined };
 }
 
 /** The cgroup file counting OOM kills (v2 memory.events, v1 memory.oom_control), or "" without one. */

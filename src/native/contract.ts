@@ -561,7 +561,10 @@ export interface NativeAddon {
    * then waits for the job's JobRemoved signal. Returns the job's result ("done" on success). Throws a NativeError
    * whose syscall is the step and whose dbusError is the D-Bus error name (e.g. org.freedesktop.systemd1.NoSuchUnit).
    */
-  systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit: string, props: SystemdProperty[], timeoutMs: number): string;
+  /** `user`: the user's systemd (an ordinary user's containers), not the system's. */
+  systemdUnitJob(method: 'StartTransientUnit' | 'StopUnit', unit: string, props: SystemdProperty[], timeoutMs: number, user?: boolean): string;
+  /** The manager's ControlGroup property: the cgroup its units are under. */
+  systemdManagerCgroup(user: boolean): string;
   /** BPF_PROG_LOAD of a BPF_PROG_TYPE_CGROUP_DEVICE program (8-byte instructions); returns its fd. */
   bpfLoadDeviceProgram(insns: Buffer, license: string): number;
   /** BPF_PROG_ATTACH as BPF_CGROUP_DEVICE with BPF_F_ALLOW_MULTI to the cgroup directory fd. */

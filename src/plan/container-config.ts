@@ -62,6 +62,8 @@ export interface ConfigHost extends Omit<HostFacts, 'cgroup'> {
   home(rootfs: string, uid: number): string | undefined;
   /** linux.seccomp → BPF (libseccomp through the addon). */
   compileSeccomp(seccomp: LinuxSeccomp): { program: Buffer; flags: number };
+  /** The user's systemd manager's ControlGroup (asked only for a rootless container with --systemd-cgroup). */
+  systemdUserCgroup(): string;
   /** Whether this user can make and fill the cgroup's directories (asked only for rootless cgroups). */
   cgroupWritable(cgroup: CgroupRecord): boolean;
   /** The id maps of a user namespace joined by path. */
@@ -72,7 +74,9 @@ export interface ConfigHost extends Omit<HostFacts, 'cgroup'> {
 export function containerConfig(spec: Spec, input: ConfigInput, host: ConfigHost): ContainerConfig {
   const linux = spec.linux ?? {};
   const { systemdCgroup, rootlessCgroups, shim, rootfs, ...convert } = input;
-  let cgroup: CgroupRecord | undefined = cgroupRecordOf(linux, input.id, systemdCgroup, host.cgroups);
+  // A rootless container's systemd unit is the user's manager's.
+  const driver = systemdCgroup ? { systemd: true as const, userManager: rootlessCgroups ? host.systemdUserCgroup() : undefined } : { systemd: false as const };
+  let cgroup: CgroupRecord | undefined = cgroupRecordOf(linux, input.id, driver, host.cgroups);
   const warnings: string[] = [];
   // Rootless: a cgroup that cannot be made is left out (the container stays in tsrun's), unless limits need it.
   if (rootlessCgroups && !host.cgroupWritable(cgroup)) {

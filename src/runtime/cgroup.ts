@@ -21,7 +21,7 @@ export function managerOf(r: CgroupRecord, id = ''): CgroupManager {
     detach: (fd, prog) => native().bpfDetachDevice(fd, prog),
   };
   const systemd =
-    r.driver === 'systemd' ? { unit: r.unit!, slice: r.slice!, id, job: (...a: Parameters<UnitJob>) => native().systemdUnitJob(...a) } : undefined;
+    r.driver === 'systemd' ? { unit: r.unit!, slice: r.slice!, id, job: (...a: Parameters<UnitJob>) => native().systemdUnitJob(...a, r.userBus === true) } : undefined;
   return openCgroupManager({ layout: r.layout, paths: r.paths, resources: r.resources, specDevices: r.specDevices, devicePrograms, systemd });
 }
 

@@ -26,6 +26,7 @@ export function readConfigHost(root: string): ConfigHost {
     compileSeccomp: (s) => compileSeccomp(s, root),
     userNsMaps: joinedUserNsMaps,
     cgroupWritable,
+    systemdUserCgroup: () => native().systemdManagerCgroup(true),
   };
 }
 

@@ -85,6 +85,7 @@ function host(o: { cgroups?: CgroupHostFacts; maps?: ConfigHost['userNsMaps']; c
       return { program: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]), flags: 4 };
     },
     cgroupWritable: o.cgroupWritable ?? (() => true),
+    systemdUserCgroup: () => '/user.slice/user-1000.slice/user@1000.service',
     userNsMaps: o.maps ?? (() => ({ uidMaps: [{ containerID: 0, hostID: 5000, size: 10 }], gidMaps: [{ containerID: 0, hostID: 6000, size: 10 }] })),
   };
   return h;
@@ -226,6 +227,20 @@ describe('containerConfig: spec, options and host facts → the one container co
   it('not rootless: the cgroup is kept whatever the host says (making it fails later, loudly)', () => {
     const c = containerConfig(spec(), input({ rootlessCgroups: false }), host({ cgroupWritable: () => false }));
     expect(c.kept.cgroup).toBeDefined();
+  });
+
+  it("rootless with --systemd-cgroup: the user's manager's unit, under its ControlGroup, user.slice by default; refused on v1", () => {
+    const c = containerConfig(spec(), input({ systemdCgroup: true, rootlessCgroups: true }), host());
+    expect(c.kept.cgroup).toMatchObject({
+      driver: 'systemd',
+      userBus: true,
+      unit: 'runc-c1.scope',
+      slice: 'user.slice',
+      paths: { v2: '/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/user.slice/runc-c1.scope' },
+    });
+    expect(containerConfig(spec(), input({ systemdCgroup: true }), host()).kept.cgroup).toMatchObject({ slice: 'system.slice', paths: { v2: '/sys/fs/cgroup/system.slice/runc-c1.scope' } });
+    expect(containerConfig(spec(), input({ systemdCgroup: true }), host()).kept.cgroup!.userBus).toBeUndefined();
+    expect(() => containerConfig(spec(), input({ systemdCgroup: true, rootlessCgroups: true }), host({ cgroups: V1_HOST }))).toThrow(/user's systemd .* only on cgroup v2/);
   });
 });
 
