@@ -8,10 +8,15 @@ import { lstatSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { TsrunError, describeNodeError } from '../errors.js';
 import { StateFile } from '../native/contract.js';
+import { inUserNamespace } from '../plan/host.js';
+import { honoursXdgRuntimeDir } from './rootless.js';
 
-/** As root /var/log/tsrun; for anyone else under $XDG_STATE_HOME (~/.local/state), like other per-user logs. */
-export function defaultLogRoot(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? 0): string {
-  if (euid === 0) return '/var/log/tsrun';
+/**
+ * As real root /var/log/tsrun; for anyone else (root of a user namespace too, unless USER says root) under
+ * $XDG_STATE_HOME (~/.local/state), like other per-user logs.
+ */
+export function defaultLogRoot(env: NodeJS.ProcessEnv = process.env, euid = process.geteuid?.() ?? 0, inUserNs = inUserNamespace): string {
+  if (!honoursXdgRuntimeDir(env, euid, inUserNs)) return '/var/log/tsrun';
   const state = env.XDG_STATE_HOME?.startsWith('/') ? env.XDG_STATE_HOME : join(env.HOME ?? '/', '.local', 'state');
   return join(state, 'tsrun', 'logs');
 }
