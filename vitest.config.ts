@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/engines/**'],
+          exclude: ['test/integration/**', 'test/engines/**', 'test/rootless/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -39,6 +39,19 @@ export default defineConfig({
           maxWorkers: 2,
           sequence: { groupOrder: 2 },
           globalSetup: ['test/engines/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'rootless',
+          include: ['test/rootless/**/*.test.ts'],
+          // As an ordinary user (test/rootless/global-setup.ts makes one), and rootless podman. One file at a
+          // time: the checks that nothing is left behind look at every process of that user.
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 3 },
+          globalSetup: ['test/rootless/global-setup.ts'],
         },
       },
     ],
