@@ -93,7 +93,8 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** argv under a pseudo-terminal of script(1), as the user (exec -t needs a terminal on stdin). */
 export function asUserWithTty(argv: string[], o: AsUserOptions = {}): Out {
   const r = asUser(['script', '-qec', argv.map(q).join(' '), '/dev/null'], o);
-  return { ...r, stdout: r.stdout.replace(/\r/g, '') };
+  // The terminal's echo of script's end of input (^@ or ^D, stdin being /dev/null) may precede the output.
+  return { ...r, stdout: r.stdout.replace(/\r/g, '').replace(/^(\^[@D])+/, '') };
 }
 
 let n = 0;
