@@ -2,7 +2,8 @@
  * The rootless suite's world: an ordinary user (`tsrun-rl`) with subordinate id ranges in /etc/subuid and
  * /etc/subgid, its XDG_RUNTIME_DIR (/run/user/UID, 0700, its own, as pam_systemd would make it), a home with a
  * private podman configuration (storage.conf, containers.conf) and a busybox image imported into that user's
- * rootless storage, and a work directory with a busybox rootfs template that bundles are copied from.
+ * rootless storage (kept in the work directory: in the cgroup v2 VM the root filesystem is an overlay, which
+ * cannot be the upper layer of podman's), and a work directory with a busybox rootfs template for bundles.
  *
  * On a pure cgroup v2 host (the VM of scripts/test.mjs) it also makes what systemd's `Delegate=yes` would: a
  * cgroup directory owned by the user with every controller enabled below it, and a leaf in it where every
@@ -117,7 +118,7 @@ export default function setup(project: TestProject): () => void {
   mkdirSync(conf, { recursive: true });
   writeFileSync(
     join(conf, 'storage.conf'),
-    `[storage]\ndriver = "overlay"\ngraphroot = "${home}/.local/share/containers/storage"\nrunroot = "${xdg}/containers"\n`,
+    `[storage]\ndriver = "overlay"\ngraphroot = "${work}/storage"\nrunroot = "${xdg}/containers"\n`,
   );
   writeFileSync(
     join(conf, 'containers.conf'),
