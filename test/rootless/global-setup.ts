@@ -18,7 +18,7 @@
  * script) fail the setup with a message naming them: nothing is skipped silently.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 // @ts-expect-error: plain JS module shared with the tests
@@ -78,7 +78,10 @@ export default function setup(project: TestProject): () => void {
   const home = sh('sh', ['-c', `getent passwd ${USER} | cut -d: -f6`]).trim();
   const xdg = `/run/user/${uid}`;
   rmSync(xdg, { recursive: true, force: true });
-  mkdirSync(xdg, { recursive: true, mode: 0o700 });
+  // /run/user as pam_systemd keeps it (0755, searchable), made here only where nothing made it before.
+  const madeRunUser = !existsSync('/run/user');
+  if (madeRunUser) mkdirSync('/run/user', { mode: 0o755 });
+  mkdirSync(xdg, { mode: 0o700 });
   chownSync(xdg, uid, gid);
   chmodSync(xdg, 0o700);
 
@@ -145,12 +148,14 @@ export default function setup(project: TestProject): () => void {
   rmSync(tar);
   if (imp.status !== 0) {
     cleanupUser(world);
+    if (madeRunUser) rmdirSync('/run/user');
     throw new Error(`rootless tests: podman import as ${USER} failed (${imp.status}): ${imp.stderr}`);
   }
 
   project.provide('rootless', world);
   return () => {
     cleanupUser(world);
+    if (madeRunUser) rmdirSync('/run/user');
     const left = cleanupLeftovers(world);
     if (left.length) throw new Error(`rootless tests: left behind after cleanup: ${left.join(', ')}`);
   };
