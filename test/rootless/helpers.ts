@@ -61,7 +61,7 @@ export function asUser(argv: string[], o: AsUserOptions = {}): Out {
   const out = openSync(join(outDir, `${++calls}.out`), 'w+');
   const err = openSync(join(outDir, `${calls}.err`), 'w+');
   try {
-    const r = spawnSync(cmd[0], cmd.slice(1), {
+    const r = spawnSync(cmd[0] as string, cmd.slice(1), {
       cwd: o.cwd ?? W.home,
       input: o.input,
       stdio: [o.input === undefined ? 'ignore' : 'pipe', out, err],

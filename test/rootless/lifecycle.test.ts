@@ -36,8 +36,8 @@ afterEach(() => {
   for (const id of ids.splice(0)) rt(['delete', '--force', id]);
 });
 
-const mapLines = (text: string) =>
-  text
+const mapLines = (text: string | undefined) =>
+  (text ?? '')
     .trim()
     .split('\n')
     .map((l) => l.trim().split(/\s+/).map(Number));
@@ -105,12 +105,12 @@ describe('lifecycle as the user, without --root', () => {
   it('a single mapping of the user\'s own ids: root inside, setgroups denied, the user outside', () => {
     const { dir } = bundle(['sh', '-c', 'id; echo ---; cat /proc/self/uid_map; echo ---; cat /proc/self/gid_map; echo ---; cat /proc/self/setgroups']);
     const id = newId();
-    const out = ok(rt(['run', id], { cwd: dir })).stdout.split('---\n');
+    const out = ok(rt(['run', id], { cwd: dir })).stdout.split('---\n').map((x) => x ?? '');
     expect(out[0]).toMatch(/^uid=0\(root\) gid=0\(root\)/);
     expect(mapLines(out[1])).toEqual([[0, W.uid, 1]]);
     expect(mapLines(out[2])).toEqual([[0, W.gid, 1]]);
     // An unprivileged writer of gid_map must deny setgroups first (user_namespaces(7)).
-    expect(out[3].trim()).toBe('deny');
+    expect(out[3]?.trim()).toBe('deny');
     expect(leftoversOf(id)).toEqual([]);
   });
 
@@ -143,7 +143,7 @@ describe('lifecycle as the user, without --root', () => {
       },
     );
     const id = newId();
-    const out = ok(rt(['run', id], { cwd: dir })).stdout.split('---\n');
+    const out = ok(rt(['run', id], { cwd: dir })).stdout.split('---\n').map((x) => x ?? '');
     expect(mapLines(out[0])).toEqual([
       [0, W.uid, 1],
       [1, W.subStart, W.subCount],
@@ -153,7 +153,7 @@ describe('lifecycle as the user, without --root', () => {
       [1, W.subStart, W.subCount],
     ]);
     // runc denies setgroups only for a lone mapping of the user's own gid; newgidmap leaves it "allow".
-    expect(out[2].trim()).toBe('allow');
+    expect(out[2]?.trim()).toBe('allow');
     const st = statSync(join(data, 'by-root'));
     expect([st.uid, st.gid]).toEqual([W.subStart + 999, W.subStart + 999]);
 

@@ -12,8 +12,8 @@ import { IMAGE, RUNTIME, STATE_ROOT, W, asUser, foreignFiles, ok, processesLeft,
 
 const podman = (args: string[], timeout = 90_000) => asUser(['podman', '--runtime', RUNTIME, ...args], { timeout });
 
-const mapLines = (text: string) =>
-  text
+const mapLines = (text: string | undefined) =>
+  (text ?? '')
     .trim()
     .split('\n')
     .map((l) => l.trim().split(/\s+/).map(Number));
@@ -25,8 +25,8 @@ afterAll(() => {
 describe('rootless podman with the runtime under test', () => {
   it('run --rm: root inside, mapped to the user and its subordinate range', () => {
     const r = ok(podman(['run', '--rm', '--network', 'none', IMAGE, 'sh', '-c', 'id; echo ---; cat /proc/self/uid_map']));
-    const [id, map] = r.stdout.split('---\n');
-    expect(id).toMatch(/^uid=0\(root\) gid=0\(root\)/);
+    const [id, map] = r.stdout.split('---\n').map((x) => x ?? '');
+    expect(id ?? '').toMatch(/^uid=0\(root\) gid=0\(root\)/);
     expect(mapLines(map)).toEqual([
       [0, W.uid, 1],
       [1, W.subStart, W.subCount],

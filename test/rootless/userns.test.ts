@@ -41,11 +41,11 @@ describe('devices', () => {
       c.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o666, uid: 0, gid: 0 }];
     });
     const id = newId();
-    const [ls, mountinfo] = ok(rt(['run', id], { cwd: dir })).stdout.split('---\n');
+    const [ls, mountinfo] = ok(rt(['run', id], { cwd: dir })).stdout.split('---\n').map((x) => x ?? '');
     expect(ls).toMatch(/^c\S+\s+\d+\s+\d+\s+\d+\s+10,\s+229 .*\/dev\/fuse$/m);
     expect(ls).toMatch(/^c\S+\s+\d+\s+\d+\s+\d+\s+1,\s+3 .*\/dev\/null$/m);
     // Bind mounts of the host's nodes: mount points at /dev/fuse and /dev/null, from the host's devtmpfs.
-    const points = mountinfo.split('\n').map((l) => l.split(' ')[4]);
+    const points = (mountinfo ?? '').split('\n').map((l) => l.split(' ')[4]);
     expect(points).toContain('/dev/fuse');
     expect(points).toContain('/dev/null');
     expect(leftoversOf(id)).toEqual([]);
