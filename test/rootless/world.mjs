@@ -83,6 +83,8 @@ function rmCgroupTree(dir) {
 export function cleanupUser(w) {
   const idr = spawnSync('id', ['-u', USER], { encoding: 'utf8' });
   const uid = idr.status === 0 ? Number(idr.stdout.trim()) : w?.uid;
+  // A group of the user's name left without its user (useradd --user-group would refuse to make the user).
+  if (idr.status !== 0 && spawnSync('getent', ['group', USER], { stdio: 'ignore' }).status === 0) spawnSync('groupdel', [USER], { stdio: 'ignore' });
   if (uid === undefined) return;
   const ranges = [...subRanges('/etc/subuid'), ...subRanges('/etc/subgid')];
   if (w) ranges.push([w.subStart, w.subCount]);
