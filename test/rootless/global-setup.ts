@@ -69,96 +69,108 @@ export default function setup(project: TestProject): () => void {
   // A leftover of an interrupted run first.
   cleanupUser();
 
-  const subStart = freeSubRange();
-  // No automatic ranges (login.defs SUB_UID_COUNT): the suite's own, written explicitly below.
-  sh('useradd', ['--create-home', '--shell', '/bin/sh', '--user-group', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', USER]);
-  const uid = Number(sh('id', ['-u', USER]).trim());
-  const gid = Number(sh('id', ['-g', USER]).trim());
-  sh('usermod', ['--add-subuids', `${subStart}-${subStart + SUB_COUNT - 1}`, '--add-subgids', `${subStart}-${subStart + SUB_COUNT - 1}`, USER]);
-  const home = sh('sh', ['-c', `getent passwd ${USER} | cut -d: -f6`]).trim();
-  const xdg = `/run/user/${uid}`;
-  rmSync(xdg, { recursive: true, force: true });
-  // /run/user as pam_systemd keeps it (0755, searchable), made here only where nothing made it before.
-  const madeRunUser = !existsSync('/run/user');
-  if (madeRunUser) mkdirSync('/run/user', { mode: 0o755 });
-  mkdirSync(xdg, { mode: 0o700 });
-  chownSync(xdg, uid, gid);
-  chmodSync(xdg, 0o700);
+  // Anything failing from here on removes what was made so far (the user, its ranges, its directories).
+  try {
+    const subStart = freeSubRange();
+    // No automatic ranges (login.defs SUB_UID_COUNT): the suite's own, written explicitly below.
+    sh('useradd', ['--create-home', '--shell', '/bin/sh', '--user-group', '-K', 'SUB_UID_COUNT=0', '-K', 'SUB_GID_COUNT=0', USER]);
+    const uid = Number(sh('id', ['-u', USER]).trim());
+    const gid = Number(sh('id', ['-g', USER]).trim());
+    sh('usermod', ['--add-subuids', `${subStart}-${subStart + SUB_COUNT - 1}`, '--add-subgids', `${subStart}-${subStart + SUB_COUNT - 1}`, USER]);
+    const home = sh('sh', ['-c', `getent passwd ${USER} | cut -d: -f6`]).trim();
+    const xdg = `/run/user/${uid}`;
+    rmSync(xdg, { recursive: true, force: true });
+    // /run/user as pam_systemd keeps it (0755, searchable), made here only where nothing made it before.
+    const madeRunUser = !existsSync('/run/user');
+    if (madeRunUser) mkdirSync('/run/user', { mode: 0o755 });
+    mkdirSync(xdg, { mode: 0o700 });
+    chownSync(xdg, uid, gid);
+    chmodSync(xdg, 0o700);
 
-  // Bundles live here: searchable by all (the container's root is the user, and subordinate ids must reach it
-  // too), owned by the user so that it can make its own directories.
-  const work = mkdtempSync('/tmp/tsrun-rootless-');
-  chmodSync(work, 0o755);
-  chownSync(work, uid, gid);
-  const template = join(work, 'rootfs-template');
-  execFileSync(join(repo, 'scripts/make-rootfs'), [template], { stdio: 'inherit' });
-  execFileSync('chown', ['-R', `${uid}:${gid}`, template]);
+    // Bundles live here: searchable by all (the container's root is the user, and subordinate ids must reach it
+    // too), owned by the user so that it can make its own directories.
+    const work = mkdtempSync('/tmp/tsrun-rootless-');
+    chmodSync(work, 0o755);
+    chownSync(work, uid, gid);
+    const template = join(work, 'rootfs-template');
+    execFileSync(join(repo, 'scripts/make-rootfs'), [template], { stdio: 'inherit' });
+    execFileSync('chown', ['-R', `${uid}:${gid}`, template]);
 
-  // Pure cgroup v2: a delegated subtree, as systemd's Delegate=yes makes for user@UID.service.
-  let delegated = '';
-  let leaf = '';
-  if (hostIsPureV2()) {
-    delegated = `/sys/fs/cgroup/tsrun-rootless-${uid}.slice`;
-    const enable = (dir: string) => {
-      const ctl = readFileSync(join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean);
-      writeFileSync(join(dir, 'cgroup.subtree_control'), ctl.map((c) => `+${c}`).join(' '));
+    // Pure cgroup v2: a delegated subtree, as systemd's Delegate=yes makes for user@UID.service.
+    let delegated = '';
+    let leaf = '';
+    let rootEnabled: string[] = [];
+    if (hostIsPureV2()) {
+      delegated = `/sys/fs/cgroup/tsrun-rootless-${uid}.slice`;
+      // Every available controller enabled below `dir`; returns those that were not (the root's are put back).
+      const enable = (dir: string): string[] => {
+        const words = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split(/\s+/).filter(Boolean);
+        const on = words('cgroup.subtree_control');
+        const missing = words('cgroup.controllers').filter((c) => !on.includes(c));
+        if (missing.length) writeFileSync(join(dir, 'cgroup.subtree_control'), missing.map((c) => `+${c}`).join(' '));
+        return missing;
+      };
+      rootEnabled = enable('/sys/fs/cgroup');
+      mkdirSync(delegated);
+      // What systemd chowns for a delegated unit: the directory and the files of its own that a delegatee writes.
+      for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(delegated, f), uid, gid);
+      enable(delegated);
+      leaf = join(delegated, 'session.scope');
+      mkdirSync(leaf);
+      for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(leaf, f), uid, gid);
+    }
+
+    const world = { user: USER, uid, gid, home, xdg, work, template, runtime, subStart, subCount: SUB_COUNT, delegated, leaf };
+
+    // Podman, rootless: its own storage (native overlay in the user namespace; /dev/fuse need not be open) and
+    // configuration under the user's home, cgroupfs (no systemd user session here) and the file events logger.
+    const conf = join(home, '.config', 'containers');
+    mkdirSync(conf, { recursive: true });
+    writeFileSync(
+      join(conf, 'storage.conf'),
+      `[storage]\ndriver = "overlay"\ngraphroot = "${work}/storage"\nrunroot = "${xdg}/containers"\n`,
+    );
+    writeFileSync(
+      join(conf, 'containers.conf'),
+      [
+        '[containers]',
+        'netns = "none"',
+        '[engine]',
+        'cgroup_manager = "cgroupfs"',
+        'events_logger = "file"',
+        // Podman passes --log-format=json --log FILE to the runtimes named here, by the runtime path's base name.
+        'runtime_supports_json = ["crun", "runc", "kata", "runsc", "youki", "krun", "tsrun"]',
+        '',
+      ].join('\n'),
+    );
+    execFileSync('chown', ['-R', `${uid}:${gid}`, join(home, '.config')]);
+    const tar = join(work, 'rootfs.tar');
+    execFileSync('tar', ['-C', template, '-cf', tar, '.']);
+    chmodSync(tar, 0o644);
+    const imp = spawnSync(
+      'setpriv',
+      ['--reuid', String(uid), '--regid', String(gid), '--init-groups', 'env', '-i', ...envPairs(podmanEnvOf(world)), 'podman', 'import', '--change', 'CMD ["sh"]', tar, 'localhost/tsrun-rl/busybox:1'],
+      { cwd: home, encoding: 'utf8' },
+    );
+    rmSync(tar);
+    if (imp.status !== 0) {
+      cleanupUser(world);
+      if (madeRunUser) rmdirSync('/run/user');
+      throw new Error(`rootless tests: podman import as ${USER} failed (${imp.status}): ${imp.stderr}`);
+    }
+
+    project.provide('rootless', world);
+    return () => {
+      cleanupUser(world);
+      if (madeRunUser) rmdirSync('/run/user');
+      if (rootEnabled.length) writeFileSync('/sys/fs/cgroup/cgroup.subtree_control', rootEnabled.map((c) => `-${c}`).join(' '));
+      const left = cleanupLeftovers(world);
+      if (left.length) throw new Error(`rootless tests: left behind after cleanup: ${left.join(', ')}`);
     };
-    enable('/sys/fs/cgroup');
-    mkdirSync(delegated);
-    // What systemd chowns for a delegated unit: the directory and the files of its own that a delegatee writes.
-    for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(delegated, f), uid, gid);
-    enable(delegated);
-    leaf = join(delegated, 'session.scope');
-    mkdirSync(leaf);
-    for (const f of ['', 'cgroup.procs', 'cgroup.subtree_control', 'cgroup.threads']) chownSync(join(leaf, f), uid, gid);
+  } catch (err) {
+    cleanupUser();
+    throw err;
   }
-
-  const world = { user: USER, uid, gid, home, xdg, work, template, runtime, subStart, subCount: SUB_COUNT, delegated, leaf };
-
-  // Podman, rootless: its own storage (native overlay in the user namespace; /dev/fuse need not be open) and
-  // configuration under the user's home, cgroupfs (no systemd user session here) and the file events logger.
-  const conf = join(home, '.config', 'containers');
-  mkdirSync(conf, { recursive: true });
-  writeFileSync(
-    join(conf, 'storage.conf'),
-    `[storage]\ndriver = "overlay"\ngraphroot = "${work}/storage"\nrunroot = "${xdg}/containers"\n`,
-  );
-  writeFileSync(
-    join(conf, 'containers.conf'),
-    [
-      '[containers]',
-      'netns = "none"',
-      '[engine]',
-      'cgroup_manager = "cgroupfs"',
-      'events_logger = "file"',
-      // Podman passes --log-format=json --log FILE to the runtimes named here, by the runtime path's base name.
-      'runtime_supports_json = ["crun", "runc", "kata", "runsc", "youki", "krun", "tsrun"]',
-      '',
-    ].join('\n'),
-  );
-  execFileSync('chown', ['-R', `${uid}:${gid}`, join(home, '.config')]);
-  const tar = join(work, 'rootfs.tar');
-  execFileSync('tar', ['-C', template, '-cf', tar, '.']);
-  chmodSync(tar, 0o644);
-  const imp = spawnSync(
-    'setpriv',
-    ['--reuid', String(uid), '--regid', String(gid), '--init-groups', 'env', '-i', ...envPairs(podmanEnvOf(world)), 'podman', 'import', '--change', 'CMD ["sh"]', tar, 'localhost/tsrun-rl/busybox:1'],
-    { cwd: home, encoding: 'utf8' },
-  );
-  rmSync(tar);
-  if (imp.status !== 0) {
-    cleanupUser(world);
-    if (madeRunUser) rmdirSync('/run/user');
-    throw new Error(`rootless tests: podman import as ${USER} failed (${imp.status}): ${imp.stderr}`);
-  }
-
-  project.provide('rootless', world);
-  return () => {
-    cleanupUser(world);
-    if (madeRunUser) rmdirSync('/run/user');
-    const left = cleanupLeftovers(world);
-    if (left.length) throw new Error(`rootless tests: left behind after cleanup: ${left.join(', ')}`);
-  };
 }
 
 function envPairs(env: Record<string, string>): string[] {

@@ -15,6 +15,8 @@ import {
   asUser,
   asUserWithTty,
   bundle,
+  cgroupsNamed,
+  foreignFiles,
   leftoversOf,
   ok,
   processesLeft,
@@ -240,5 +242,14 @@ describe('where the state goes', () => {
     expect((statSync(root).mode & 0o7777).toString(8)).toBe('700');
     ok(rt(['--root', root, 'delete', '--force', id]));
     expect(processesLeft()).toEqual([]);
+  });
+});
+
+describe('after every scenario above', () => {
+  it('nothing is left: no state, no process of the user or its subordinate ids, no cgroup, nothing in shared places', () => {
+    expect(stateEntries()).toEqual([]);
+    expect(processesLeft()).toEqual([]);
+    expect(cgroupsNamed(`rl-${process.pid}-`)).toEqual([]);
+    expect(foreignFiles()).toEqual([]);
   });
 });

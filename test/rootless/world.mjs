@@ -31,11 +31,13 @@ export function subRanges(file, user = USER) {
 }
 
 /**
- * Pids of every process whose real, effective, saved or filesystem uid is `uid` or one of `ranges`
- * ([start, count]): the user's own and its containers' (a container's uid 1000 is a subordinate id on the host).
+ * Pids of every process whose real, effective, saved or filesystem uid is `uid`, or one of `ranges`
+ * ([start, count]) in a user namespace whose map names `uid` or one of those ranges as host ids: the user's own
+ * processes and its containers' (a container's uid 1000 is a subordinate id on the host). The map check keeps
+ * another user's processes out even if its subordinate ranges overlap ours.
  */
 export function processesOf(uid, ranges) {
-  const mine = (u) => u === uid || ranges.some(([s, c]) => u >= s && u < s + c);
+  const inRange = (u) => ranges.some(([s, c]) => u >= s && u < s + c);
   const out = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
@@ -46,7 +48,24 @@ export function processesOf(uid, ranges) {
       continue;
     }
     const m = /^Uid:\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)/m.exec(status);
-    if (m && m.slice(1).map(Number).some(mine)) out.push(Number(e));
+    if (!m) continue;
+    const ids = m.slice(1).map(Number);
+    if (ids.includes(uid)) {
+      out.push(Number(e));
+      continue;
+    }
+    if (!ids.some(inRange)) continue;
+    let map = '';
+    try {
+      map = readFileSync(`/proc/${e}/uid_map`, 'utf8');
+    } catch {
+      continue;
+    }
+    const hosts = map
+      .trim()
+      .split('\n')
+      .map((l) => Number(l.trim().split(/\s+/)[1]));
+    if (hosts.some((h) => h === uid || inRange(h))) out.push(Number(e));
   }
   return out;
 }
@@ -82,10 +101,15 @@ function rmCgroupTree(dir) {
  */
 export function cleanupUser(w) {
   const idr = spawnSync('id', ['-u', USER], { encoding: 'utf8' });
-  const uid = idr.status === 0 ? Number(idr.stdout.trim()) : w?.uid;
-  // A group of the user's name left without its user (useradd --user-group would refuse to make the user).
-  if (idr.status !== 0 && spawnSync('getent', ['group', USER], { stdio: 'ignore' }).status === 0) spawnSync('groupdel', [USER], { stdio: 'ignore' });
-  if (uid === undefined) return;
+  if (idr.status !== 0) {
+    // The user is gone: its uid may already be someone else's, so nothing is removed by uid any more.
+    // A group of the user's name left without its user (useradd --user-group would refuse to make the user).
+    if (spawnSync('getent', ['group', USER], { stdio: 'ignore' }).status === 0) spawnSync('groupdel', [USER], { stdio: 'ignore' });
+    if (w?.work) rmSync(w.work, { recursive: true, force: true });
+    return;
+  }
+  // Everything found by uid is removed while the uid is still the user's, then the user.
+  const uid = Number(idr.stdout.trim());
   const ranges = [...subRanges('/etc/subuid'), ...subRanges('/etc/subgid')];
   if (w) ranges.push([w.subStart, w.subCount]);
   for (let i = 0; i < 100; i++) {
@@ -100,21 +124,7 @@ export function cleanupUser(w) {
     }
     sleep(100);
   }
-  for (const d of ['/sys/fs/cgroup', '/sys/fs/cgroup/unified']) rmCgroupTree(join(d, `tsrun-rootless-${uid}.slice`));
-  if (idr.status === 0) {
-    const del = [];
-    for (const [s, c] of subRanges('/etc/subuid')) del.push('--del-subuids', `${s}-${s + c - 1}`);
-    for (const [s, c] of subRanges('/etc/subgid')) del.push('--del-subgids', `${s}-${s + c - 1}`);
-    if (del.length) spawnSync('usermod', [...del, USER], { stdio: 'ignore' });
-    spawnSync('userdel', ['--remove', '--force', USER], { stdio: 'ignore' });
-  }
-  // userdel keeps a range it does not know of; a line of ours must not outlive the user.
-  for (const f of ['/etc/subuid', '/etc/subgid']) {
-    if (!existsSync(f)) continue;
-    const text = readFileSync(f, 'utf8');
-    const kept = text.split('\n').filter((l) => !l.startsWith(`${USER}:`));
-    if (kept.join('\n') !== text) writeFileSync(f, kept.join('\n'));
-  }
+  rmCgroupTree(join('/sys/fs/cgroup', `tsrun-rootless-${uid}.slice`));
   rmSync(`/run/user/${uid}`, { recursive: true, force: true });
   if (w?.work) rmSync(w.work, { recursive: true, force: true });
   for (const d of ['/tmp', '/var/tmp', '/dev/shm']) {
@@ -132,5 +142,17 @@ export function cleanupUser(w) {
         // gone
       }
     }
+  }
+  const del = [];
+  for (const [s, c] of subRanges('/etc/subuid')) del.push('--del-subuids', `${s}-${s + c - 1}`);
+  for (const [s, c] of subRanges('/etc/subgid')) del.push('--del-subgids', `${s}-${s + c - 1}`);
+  if (del.length) spawnSync('usermod', [...del, USER], { stdio: 'ignore' });
+  spawnSync('userdel', ['--remove', '--force', USER], { stdio: 'ignore' });
+  // userdel keeps a range it does not know of; a line of ours must not outlive the user.
+  for (const f of ['/etc/subuid', '/etc/subgid']) {
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, 'utf8');
+    const kept = text.split('\n').filter((l) => !l.startsWith(`${USER}:`));
+    if (kept.join('\n') !== text) writeFileSync(f, kept.join('\n'));
   }
 }
