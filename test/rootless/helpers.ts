@@ -202,6 +202,16 @@ export function cgroupsNamed(needle: string): string[] {
 }
 
 /**
+ * Cgroups named by `needle`. runc 1.1.5 leaves the container's cgroup in the user's delegated subtree when the
+ * id mapping fails (newuidmap/newgidmap refused): the user can remove it; with `delegatedCgroupLeftByRunc` the
+ * reference tolerates that, for runc only.
+ */
+export function cgroupsLeft(needle: string, o: { delegatedCgroupLeftByRunc?: boolean } = {}): string[] {
+  const tolerated = (p: string) => o.delegatedCgroupLeftByRunc && NAME === 'runc' && PURE_V2 && p.startsWith(W.delegated + '/');
+  return cgroupsNamed(needle).filter((p) => !tolerated(p));
+}
+
+/**
  * Everything of container `id` that a user could not clean up, or that should be gone: its state directory
  * (under the user's root and root's default), cgroups named by it, and files of the user's or of its
  * subordinate ids directly in /tmp, /var/tmp, /dev/shm and /run (outside the suite's own directories).
@@ -209,10 +219,7 @@ export function cgroupsNamed(needle: string): string[] {
 export function leftoversOf(id: string, o: { delegatedCgroupLeftByRunc?: boolean } = {}): string[] {
   const left: string[] = [];
   for (const root of [STATE_ROOT, ROOT_DEFAULT_ROOT]) if (existsSync(join(root, id))) left.push(join(root, id));
-  // runc 1.1.5 leaves the container's cgroup in the user's delegated subtree when the id mapping fails
-  // (newuidmap/newgidmap refused): the user can remove it; the reference tolerates that for runc only.
-  const tolerated = (p: string) => o.delegatedCgroupLeftByRunc && NAME === 'runc' && PURE_V2 && p.startsWith(W.delegated + '/');
-  left.push(...cgroupsNamed(id).filter((p) => !tolerated(p)));
+  left.push(...cgroupsLeft(id, o));
   left.push(...foreignFiles());
   return left;
 }
