@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PURE_V2, W, bundle, cgroupsNamed, leftoversOf, ok, processesLeft, rt, uniqueId } from './helpers.js';
+import { PURE_V2, W, bundle, cgroupsNamed, eventually, leftoversOf, ok, processesLeft, rt, uniqueId } from './helpers.js';
 
 const ids: string[] = [];
 const newId = () => {
@@ -61,6 +61,29 @@ describe.skipIf(PURE_V2)('cgroup v1 host, nothing delegated', () => {
     expect(leftoversOf(id)).toEqual([]);
   });
 
+  it('the verbs that need the container\'s cgroup refuse with runc\'s words; events --stats answers; delete --force still ends it', () => {
+    const { dir } = bundle(['sleep', '1000']);
+    const id = newId();
+    ok(rt(['run', '-d', id], { cwd: dir }));
+    const ps = rt(['ps', '--format', 'json', id]);
+    expect(ps.status).toBe(1);
+    // runc: a warning "runc ps may fail if you don't have the full access to cgroups", then the error.
+    expect(ps.stderr).toMatch(/ps may fail if you don't have the full access to cgroups/);
+    expect(ps.stderr).toContain('unable to get all container pids');
+    const pause = rt(['pause', id]);
+    expect(pause.status).toBe(1);
+    expect(pause.stderr).toContain('cannot toggle freezer: cgroups not configured for container');
+    expect(JSON.parse(ok(rt(['state', id])).stdout).status).toBe('running');
+    const update = rt(['update', '--memory', '100000000', id]);
+    expect(update.status).toBe(1);
+    expect(update.stderr).toContain('cannot set memory limit: container could not join or create cgroup');
+    const stats = JSON.parse(ok(rt(['events', '--stats', id])).stdout);
+    expect(stats).toMatchObject({ type: 'stats', id });
+    ok(rt(['delete', '--force', id]));
+    expect(processesLeft()).toEqual([]);
+    expect(leftoversOf(id)).toEqual([]);
+  });
+
   it('--rootless true: the same as auto for a user (runs without limits)', () => {
     const { dir } = bundle(['true']);
     const id = newId();
@@ -105,6 +128,30 @@ describe.skipIf(!PURE_V2)('pure cgroup v2 with a delegated subtree', () => {
     expect(processesLeft()).toEqual([]);
     expect(existsSync(cg)).toBe(false);
     expect(leftoversOf(id)).toEqual([]);
+  });
+
+  it('ps, pause/resume, update, kill --all work on the delegated cgroup', () => {
+    const { dir } = bundle(['sh', '-c', 'sleep 1000 & sleep 1000'], (c) => {
+      c.linux.resources = { memory: { limit: MEM } };
+    });
+    const id = newId();
+    ok(rt(['run', '-d', id], { cwd: dir }));
+    const cg = join(dirname(W.leaf), id);
+    const { pid } = JSON.parse(ok(rt(['state', id])).stdout);
+    const pids = eventually(() => JSON.parse(ok(rt(['ps', '--format', 'json', id])).stdout) as number[], (p) => p.length === 2);
+    expect(pids).toContain(pid);
+    ok(rt(['pause', id]));
+    expect(JSON.parse(ok(rt(['state', id])).stdout).status).toBe('paused');
+    expect(readFileSync(join(cg, 'cgroup.freeze'), 'utf8').trim()).toBe('1');
+    ok(rt(['resume', id]));
+    expect(JSON.parse(ok(rt(['state', id])).stdout).status).toBe('running');
+    ok(rt(['update', '--memory', String(2 * MEM), id]));
+    expect(readFileSync(join(cg, 'memory.max'), 'utf8').trim()).toBe(String(2 * MEM));
+    ok(rt(['kill', '--all', id, 'KILL']));
+    expect(eventually(() => JSON.parse(ok(rt(['state', id])).stdout).status, (st) => st === 'stopped')).toBe('stopped');
+    ok(rt(['delete', id]));
+    expect(processesLeft()).toEqual([]);
+    expect(existsSync(cg)).toBe(false);
   });
 
   it('outside the delegated subtree a limit is refused, nothing left', () => {
