@@ -6,27 +6,19 @@ import { makeEnvHermetic } from './scripts/lib/hermetic-env.mjs';
 // start inherit it.
 makeEnvHermetic();
 
-// The rootless project (test/rootless) only when asked for by name (`npm run test:rootless`, i.e. `vitest run
-// --project rootless`): tsrun has no rootless mode yet, and a plain `vitest run` (scripts/test.mjs, npm test) must
-// not pick it up until it is wired in there (docs/rootless-findings.md says how).
-const askedFor = (name: string) => process.argv.some((a, i) => a === `--project=${name}` || (a === '--project' && process.argv[i + 1] === name));
-const rootless = askedFor('rootless')
-  ? [
-      {
-        test: {
-          name: 'rootless',
-          include: ['test/rootless/**/*.test.ts'],
-          // As an ordinary user (test/rootless/global-setup.ts makes one), and rootless podman. One file at a
-          // time: the checks that nothing is left behind look at every process of that user.
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
-          maxWorkers: 1,
-          sequence: { groupOrder: 3 },
-          globalSetup: ['test/rootless/global-setup.ts'],
-        },
-      },
-    ]
-  : [];
+// As an ordinary user (test/rootless/global-setup.ts makes one), and rootless podman. One file at a time: the
+// checks that nothing is left behind look at every process of that user.
+const rootless = {
+  test: {
+    name: 'rootless',
+    include: ['test/rootless/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    maxWorkers: 1,
+    sequence: { groupOrder: 3 },
+    globalSetup: ['test/rootless/global-setup.ts'],
+  },
+};
 
 export default defineConfig({
   test: {
@@ -63,7 +55,7 @@ export default defineConfig({
           globalSetup: ['test/engines/global-setup.ts'],
         },
       },
-      ...rootless,
+      rootless,
     ],
   },
 });

@@ -7,7 +7,7 @@
 // that is not v2) the v2 run is reported as skipped, never as passed. The same VM then runs the systemd cgroup
 // driver against a real systemd started there (test/systemd/driver.sh, TAP); without a VM those are skipped.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeEnvHermetic } from './lib/hermetic-env.mjs';
@@ -19,15 +19,16 @@ const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const reports = join(repo, '.cache', 'test-reports');
 const args = process.argv.slice(2);
 // The tests whose code paths differ on pure v2: cgroups, exec (cloned into the container's cgroup from inside its
-// cgroup namespace), the shim (its OOM record reads the v2 counters) and the native front end (cgroup.kill,
-// cgroup.freeze and cgroup.events of a v2 container).
+// cgroup namespace), the shim (its OOM record reads the v2 counters), the native front end (cgroup.kill,
+// cgroup.freeze and cgroup.events of a v2 container), and rootless containers (a delegated subtree).
 const CGROUP2_FILES = [
   'test/integration/cgroups.test.ts',
   'test/integration/exec.test.ts',
   'test/integration/shim.test.ts',
   'test/integration/front.test.ts',
 ];
-const CGROUP2_SUBSET = ['--project', 'integration', ...CGROUP2_FILES];
+// The rootless project too: on the host its cgroup v1 scenarios run, in the VM its delegated v2 ones.
+const CGROUP2_SUBSET = ['--project', 'integration', '--project', 'rootless', ...CGROUP2_FILES, 'test/rootless/'];
 
 function run(cmd, argv) {
   const r = spawnSync(cmd, argv, { cwd: repo, stdio: 'inherit' });
@@ -88,7 +89,10 @@ if (!hostIsV2()) {
     v2Line = `cgroup v2 (VM): ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`;
   } else {
     // Counted as skipped tests so the summary cannot read as full coverage.
-    const n = CGROUP2_FILES.map((f) => (readFileSync(join(repo, f), 'utf8').match(/\bit(\.skipIf\([^)]*\))?\(/g) ?? []).length).reduce((a, b) => a + b, 0);
+    const rootlessFiles = readdirSync(join(repo, 'test/rootless'))
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => `test/rootless/${f}`);
+    const n = [...CGROUP2_FILES, ...rootlessFiles].map((f) => (readFileSync(join(repo, f), 'utf8').match(/\bit(\.skipIf\([^)]*\))?\(/g) ?? []).length).reduce((a, b) => a + b, 0);
     total.skipped += n;
     v2Line = `cgroup v2: SKIPPED ${n} tests (host is not v2 and no VM runner; set TSRUN_CGROUP2_VM)`;
   }

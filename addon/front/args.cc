@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -231,7 +232,12 @@ Args parse_args(int argc, char** argv) {
   r.i++;
   if (a.verb == Verb::Ps) parse_ps(r, a);
   else parse_command(r, a);
-  if (a.root.empty()) a.root = default_root();
+  if (a.root.empty()) {
+    a.root = default_root();
+    // A user's root is made (0700, sticky) before any command, as runc does; until it is, tsrun-js makes it.
+    struct stat st;
+    if (a.root != "/run/tsrun" && (stat(a.root.c_str(), &st) < 0 || !(st.st_mode & S_ISVTX))) delegate("user root not made yet");
+  }
   return a;
 }
 

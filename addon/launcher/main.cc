@@ -358,7 +358,20 @@ void open_host_resources(Plan& plan, const ShimChild& shim, Held& h) {
   // same), and nothing after the clone needs the host's /proc. The shim, split off before, keeps its own.
   if (plan.has_oom) {
     std::string v = std::to_string(plan.oom_score_adj);
-    if (write_file_at(AT_FDCWD, "/proc/self/oom_score_adj", v.data(), v.size()) < 0) die(Step::OOM_SCORE_ADJ, errno);
+    Fd oom(open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+    if (!oom.valid() && errno == EACCES) {
+      // A non-dumpable process's /proc files are root's: an ordinary user (or root of a user namespace) opens
+      // its own only while dumpable. Nothing of a container exists yet, and no namespace is joined.
+      if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) die(Step::OOM_SCORE_ADJ, errno);
+      oom.reset(open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
+      int e = errno;
+      if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(2);
+      errno = e;
+    }
+    if (!oom.valid()) die(Step::OOM_SCORE_ADJ, errno);
+    ssize_t w = write(oom.get(), v.data(), v.size());
+    if (w < 0) die(Step::OOM_SCORE_ADJ, errno);
+    if (static_cast<size_t>(w) != v.size()) die(Step::OOM_SCORE_ADJ, EIO);
   }
   // exec.fifo itself, never its directory: the init reopens it for writing through /proc/self/fd at the end.
   if (plan.fifo != nullptr && plan.fifo[0] != 0) {

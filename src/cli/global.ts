@@ -92,6 +92,8 @@ export interface EarlyGlobals {
   /** Index of the command in argv (-1 if none). */
   commandIndex: number;
   version: boolean;
+  /** --root was given (otherwise the default root, which for a user is made here first, as runc does). */
+  rootGiven?: boolean;
 }
 
 /**
@@ -113,6 +115,7 @@ export function scanGlobals(argv: string[]): EarlyGlobals {
     let value = m[2];
     if (GLOBAL_VALUE_FLAGS.has(name) && value === undefined) value = argv[++i];
     if (name === 'log') out.log = value;
+    else if (name === 'root') out.rootGiven = true;
     else if (name === 'log-format' && (value === 'json' || value === 'text')) out.logFormat = value;
     else if (name === 'debug') out.debug = value === undefined || value === 'true';
     else if (name === 'version' || name === 'v') out.version = true;

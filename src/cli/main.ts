@@ -12,6 +12,7 @@ import { RUN_FLAGS, runCommand } from './commands/run.js';
 import { parseFast, type FastCommand } from './fast.js';
 import { normalizeArgv, scanGlobals, withTrailingArgs, type GlobalArgs } from './global.js';
 import { versionText } from './version.js';
+import { prepareUserRoot } from '../runtime/rootless.js';
 
 const FAST: Record<string, FastCommand & { handler: (a: never) => void | Promise<void> }> = {
   create: { flags: CREATE_FLAGS, trailing: false, check: checkCreateArgs, handler: createCommand.handler },
@@ -38,6 +39,14 @@ export async function main(rawArgv: string[]): Promise<number> {
   if (early.version && early.commandIndex < 0) {
     writeSync(1, await versionText());
     return 0;
+  }
+  if (!early.rootGiven && cmd !== undefined && cmd !== 'help' && !rawArgv.includes('--help') && !rawArgv.includes('-h')) {
+    const problem = prepareUserRoot();
+    if (problem) {
+      writeSync(2, `${problem.hint}\n`);
+      log.fatal(problem.error);
+      return 1;
+    }
   }
   const fast = parseFast(rawArgv, FAST);
   if (fast) {

@@ -135,6 +135,15 @@ function insideRootSteps(ctx: MountCtx, hasMountNs: boolean): void {
   for (const path of spec.linux?.maskedPaths ?? []) ops.push(op(OpKind.MASK, `mask "${path}"`, { s: [path, '', '', ''] }));
 }
 
+/** An ordinary user can make nothing outside a user namespace of their own (runc's words first). */
+function rootlessChecks(linux: NonNullable<Spec['linux']>, ns: Namespaces, euid: number): void {
+  const user = ns.get('user');
+  if (!user) throw new TsrunError(`rootless container requires user namespaces: linux.namespaces has no "user" (tsrun runs as uid ${euid})`);
+  if (user.path !== undefined) return;
+  if (!linux.uidMappings?.length) throw new TsrunError('rootless containers requires at least one UID mapping: linux.uidMappings is empty');
+  if (!linux.gidMappings?.length) throw new TsrunError('rootless containers requires at least one GID mapping: linux.gidMappings is empty');
+}
+
 /**
  * The new user namespace's maps. As root, the launcher writes them. An ordinary user may write only a map of
  * their own id (and their own gid once setgroups is denied, as the kernel requires); subordinate ids are
@@ -197,6 +206,7 @@ export function specToPlan(config: Spec, opts: ConvertOptions, host: HostFacts):
   else chrootSteps(ctx, rootfs);
   insideRootSteps(ctx, hasMountNs);
 
+  if (host.unprivileged) rootlessChecks(linux, ns, host.unprivileged.euid);
   const newUserNs = ns.has('user') && ns.get('user')!.path === undefined;
   const maps = newUserNs ? userNsMaps(linux, host) : { uidMaps: [], gidMaps: [], setgroupsDeny: false };
   const proc = initProcess(ctx, opts, maps.setgroupsDeny);

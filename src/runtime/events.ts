@@ -6,7 +6,7 @@
 import { closeSync, existsSync, openSync, readSync, watch, writeFileSync, writeSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { runcStats } from '../cgroups/runc-stats.js';
-import type { CgroupManager } from '../cgroups/types.js';
+import type { CgroupManager, CgroupStats } from '../cgroups/types.js';
 import { TsrunError } from '../errors.js';
 import { native } from '../native/addon.js';
 import { pollFds } from '../native/wait.js';
@@ -15,6 +15,14 @@ import { StateDir, statusOf } from './state.js';
 import { stringifyJson } from '../util/json.js';
 
 const POLLIN = 1;
+
+/** Nothing counted (no cgroup). */
+const NO_STATS: CgroupStats = {
+  cpu: { usage: { total: 0n, kernel: 0n, user: 0n }, throttling: {} },
+  memory: { usage: {} },
+  pids: {},
+  blkio: {},
+};
 
 function emit(event: Record<string, unknown>): void {
   writeSync(1, stringifyJson(event) + '\n');
@@ -25,10 +33,11 @@ export async function eventsContainer(root: string, id: string, once: boolean, m
   const dir = new StateDir(root, id);
   const st = dir.load();
   if (statusOf(dir, st) === 'stopped') throw new TsrunError(`container with id ${id} is not running`);
-  if (!st.config.cgroup) throw new TsrunError('container has no cgroup');
-  const m = managerOf(st.config.cgroup);
+  // A rootless container without a cgroup of its own has nothing counted: zeros, as runc reports.
+  const m = st.config.cgroup ? managerOf(st.config.cgroup) : undefined;
+  const stats = () => runcStats(m ? m.stats() : NO_STATS);
   if (once) {
-    emit({ type: 'stats', id, data: runcStats(m.stats()) });
+    emit({ type: 'stats', id, data: stats() });
     return 0;
   }
 
@@ -45,23 +54,23 @@ export async function eventsContainer(root: string, id: string, once: boolean, m
     return 0;
   }
 
-  const oom = new OomWatch(m, () => emit({ type: 'oom', id }));
+  const oom = m ? new OomWatch(m, () => emit({ type: 'oom', id })) : undefined;
   const timer = setInterval(() => {
-    oom.check();
-    emit({ type: 'stats', id, data: runcStats(m.stats()) });
+    oom?.check();
+    emit({ type: 'stats', id, data: stats() });
   }, ms); // like runc, the first stats come after one interval
   try {
     // One wait at a time (no thread held, see native/wait.ts): the init's pidfd, plus the v1 OOM eventfd.
     for (;;) {
-      const fds = oom.eventfd === undefined ? [pidfd] : [pidfd, oom.eventfd];
+      const fds = oom?.eventfd === undefined ? [pidfd] : [pidfd, oom.eventfd];
       const [pev = 0, oev = 0] = await pollFds(fds, fds.map(() => POLLIN), addon);
-      if (oev & POLLIN) oom.drainEventfd();
+      if (oev & POLLIN) oom?.drainEventfd();
       if (pev & POLLIN) break;
     }
-    oom.check(); // an OOM kill that ended the container is still reported
+    oom?.check(); // an OOM kill that ended the container is still reported
   } finally {
     clearInterval(timer);
-    oom.close();
+    oom?.close();
     closeSync(pidfd);
   }
   return 0;

@@ -15,7 +15,8 @@ export function pauseContainer(root: string, id: string): void {
   const { st, dir } = load(root, id);
   const status = statusOf(dir, st);
   if (status !== 'running' && status !== 'created') throw new TsrunError('container not running');
-  if (!st.config.cgroup) throw new TsrunError('container has no cgroup to freeze');
+  // runc's words: a rootless container that could not get a cgroup of its own has no freezer.
+  if (!st.config.cgroup) throw new TsrunError('cannot toggle freezer: cgroups not configured for container');
   managerOf(st.config.cgroup).freeze();
 }
 

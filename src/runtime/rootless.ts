@@ -3,7 +3,8 @@
  * lives, and whether cgroups are optional. runc's rules, so that callers that work with runc work with tsrun.
  */
 import { join } from 'node:path';
-import { TsrunError } from '../errors.js';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { TsrunError, describeNodeError } from '../errors.js';
 import { inUserNamespace } from '../plan/host.js';
 
 const euid = () => process.geteuid?.() ?? 0;
@@ -38,4 +39,25 @@ export function rootlessCgroups(flag: string | undefined, uid = euid(), inUserNs
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(flag)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(flag)) return false;
   throw new TsrunError(`invalid --rootless value "${flag}": expected true, false or auto`);
+}
+
+/**
+ * The default root of a user ($XDG_RUNTIME_DIR/tsrun), made before any command as runc makes its own: 0700 with
+ * the sticky bit (the XDG clean-up leaves it). Undefined when that is done or not a user's root; otherwise
+ * runc's hint and the error.
+ */
+export function prepareUserRoot(env: NodeJS.ProcessEnv = process.env): { hint: string; error: string } | undefined {
+  const root = defaultRoot(env);
+  if (root === SYSTEM_ROOT) return undefined;
+  try {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    return { hint: 'the path in $XDG_RUNTIME_DIR must be writable by the user', error: describeNodeError(err) };
+  }
+  try {
+    if ((statSync(root).mode & 0o1000) === 0) chmodSync(root, 0o1700);
+  } catch (err) {
+    return { hint: 'you should check permission of the path in $XDG_RUNTIME_DIR', error: describeNodeError(err) };
+  }
+  return undefined;
 }

@@ -3,7 +3,7 @@
  * create and start, exec.fifo. Status always comes from reality: the recorded init must be alive and the same
  * process (pid + start time); a created container still has its exec.fifo.
  */
-import { chmodSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
 import type { ExecConfig, LegacyExecDefaults } from '../plan/exec-config.js';
@@ -175,9 +175,6 @@ export class StateDir {
   create(): void {
     mkdirSync(this.root, { recursive: true, mode: 0o700 });
     checkRoot(this.root);
-    // In $XDG_RUNTIME_DIR, the sticky bit keeps the directory from the periodic clean-up (as runc sets it).
-    const xdg = process.env.XDG_RUNTIME_DIR;
-    if (xdg && this.root === join(xdg, 'tsrun') && (statSync(this.root).mode & 0o1000) === 0) chmodSync(this.root, 0o1700);
     try {
       mkdirSync(this.dir, { mode: 0o700 });
     } catch (err) {

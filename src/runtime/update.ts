@@ -14,6 +14,7 @@ import { INPUT_LIMIT, readFdBounded, readFileBounded } from '../util/fs.js';
 import { I64_MAX, I64_MIN, U64_MAX, lastOf, parseIntFlag } from '../util/numbers.js';
 import { parseBytes } from '../util/units.js';
 import { managerOf } from './cgroup.js';
+import { limitsWithoutCgroup } from '../cgroups/no-cgroup.js';
 import { checkRdtUpdate, rdtFeatures } from './intel-rdt.js';
 import { StateDir, statusOf } from './state.js';
 
@@ -79,7 +80,11 @@ export function updateContainer(root: string, id: string, args: Record<string, u
   dir.lock(native().flock);
   if (statusOf(dir, st) === 'stopped') throw new TsrunError('container not running');
   const { cgroup } = st.config;
-  if (!cgroup) throw new TsrunError('container has no cgroup to update');
+  if (!cgroup) {
+    // A rootless container without a cgroup of its own: any limit is refused, naming it (as at create).
+    for (const w of limitsWithoutCgroup(updateResources(undefined, patch))) log.warn(w);
+    return;
+  }
   const merged = updateResources(cgroup.resources, patch);
   for (const w of managerOf(cgroup).update(merged)) log.warn(w);
   dir.write({ ...st, config: { ...st.config, cgroup: { ...cgroup, resources: merged } } });

@@ -545,6 +545,24 @@ describe('specToPlan: an ordinary user\'s user namespace', () => {
     );
   });
 
+  it('an ordinary user needs a user namespace of their own, with maps (runc\'s words first)', () => {
+    const unpriv = { ...fakeHost(), unprivileged: user };
+    expect(() => plan(() => undefined, {}, unpriv)).toThrow(/^rootless container requires user namespaces: linux.namespaces has no "user" \(tsrun runs as uid 1000\)$/);
+    expect(() => plan((s) => s.linux.namespaces.push({ type: 'user' }), {}, unpriv)).toThrow('rootless containers requires at least one UID mapping');
+    expect(() =>
+      plan(
+        (s) => {
+          s.linux.namespaces.push({ type: 'user' });
+          s.linux.uidMappings = own;
+        },
+        {},
+        unpriv,
+      ),
+    ).toThrow('rootless containers requires at least one GID mapping');
+    // A joined user namespace has its maps already.
+    expect(() => plan((s) => s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' }), {}, unpriv)).not.toThrow();
+  });
+
   it('as root nothing changes: the launcher writes any map, setgroups stays', () => {
     const p = plan((s) => {
       s.linux.namespaces.push({ type: 'user' });
