@@ -19,6 +19,8 @@ export interface CgroupManagerOptions {
   rmdirRetry?: RmdirRetry;
   /** v2: loads the device rules as an eBPF program (without it, apply writes no device rules on v2). */
   devicePrograms?: DeviceProgramOps;
+  /** A rootless container's cgroup: no device rules (an ordinary user can load no device program; runc skips them). */
+  skipDevices?: boolean;
   /** The systemd driver: the transient unit holding the container, its slice, the container's id. */
   systemd?: { unit: string; slice: string; id: string; job: UnitJob; isInit?: boolean };
 }

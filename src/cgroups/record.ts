@@ -23,6 +23,8 @@ export interface CgroupRecord {
   slice?: string;
   /** systemd: the unit is the user's manager's (an ordinary user's container), reached on the user's bus. */
   userBus?: boolean;
+  /** A rootless container's cgroup: device rules are not applied (an ordinary user cannot). */
+  rootless?: boolean;
 }
 
 /** The host's cgroup facts: where the hierarchies are mounted, and the runtime's own cgroup in each. */

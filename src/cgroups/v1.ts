@@ -26,6 +26,7 @@ export class CgroupV1Manager extends CgroupfsManager {
   private readonly layout: CgroupLayout;
   private readonly resources: Resources | undefined;
   private readonly specDevices: ContainerDevice[] | undefined;
+  private readonly skipDevices: boolean;
   private readonly timing: FreezerTiming;
   private readonly rmdirRetry: RmdirRetry;
   /** controller → directory on the filesystem worked on, in runc's subsystem order; "" is the hybrid v2 dir. */
@@ -39,6 +40,7 @@ export class CgroupV1Manager extends CgroupfsManager {
     this.layout = o.layout;
     this.resources = o.resources;
     this.specDevices = o.specDevices;
+    this.skipDevices = o.skipDevices === true;
     this.timing = { ...DEFAULT_FREEZER_TIMING, ...o.freezerTiming };
     this.rmdirRetry = o.rmdirRetry ?? DEFAULT_RMDIR_RETRY;
     const order = (k: string) => {
@@ -134,7 +136,7 @@ export class CgroupV1Manager extends CgroupfsManager {
 
   apply(resources: Resources): string[] {
     const w = new ResourceWriter(this.files);
-    applyV1(w, this.v1Dirs, resources, { deviceRules: deviceRules(resources.devices, this.specDevices) });
+    applyV1(w, this.v1Dirs, resources, { deviceRules: this.skipDevices ? undefined : deviceRules(resources.devices, this.specDevices) });
     return w.warnings;
   }
 

@@ -32,6 +32,7 @@ export class CgroupV2Manager extends CgroupfsManager {
   private readonly mount: string;
   private readonly resources: Resources | undefined;
   private readonly specDevices: ContainerDevice[] | undefined;
+  private readonly skipDevices: boolean;
   private readonly devicePrograms: DeviceProgramOps | undefined;
   private readonly timing: FreezerTiming;
   private readonly rmdirRetry: RmdirRetry;
@@ -47,6 +48,7 @@ export class CgroupV2Manager extends CgroupfsManager {
     this.mount = underRoot(root, o.layout.v2.mountpoint).replace(/(.)\/+$/, '$1');
     this.resources = o.resources;
     this.specDevices = o.specDevices;
+    this.skipDevices = o.skipDevices === true;
     this.devicePrograms = o.devicePrograms;
     this.timing = { ...DEFAULT_FREEZER_TIMING, ...o.freezerTiming };
     this.rmdirRetry = o.rmdirRetry ?? DEFAULT_RMDIR_RETRY;
@@ -137,7 +139,7 @@ export class CgroupV2Manager extends CgroupfsManager {
   /** The files, then the device rules as an eBPF program (when the caller gave the means to load one). */
   apply(resources: Resources): string[] {
     const w = this.writeFiles(resources);
-    if (this.devicePrograms) loadDeviceProgram(this.devicePrograms, this.dirPath, resources, this.specDevices);
+    if (this.devicePrograms && !this.skipDevices) loadDeviceProgram(this.devicePrograms, this.dirPath, resources, this.specDevices);
     return w;
   }
 

@@ -82,6 +82,8 @@ export function containerConfig(spec: Spec, input: ConfigInput, host: ConfigHost
   if (rootlessCgroups && !host.cgroupWritable(cgroup)) {
     warnings.push(...limitsWithoutCgroup(linux.resources));
     cgroup = undefined;
+  } else if (rootlessCgroups) {
+    cgroup = { ...cgroup, rootless: true };
   }
   const seccomp = linux.seccomp ? host.compileSeccomp(linux.seccomp) : undefined;
   const launch = specToPlan(

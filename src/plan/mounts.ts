@@ -220,8 +220,12 @@ function addCgroupMount(ctx: MountCtx, dest: string, o: ParsedOptions, index: nu
       ctx.warnings.push(`mounts[${index}]: no cgroup hierarchy on this host; "${dest}" left empty`);
       return;
     }
-    if (ctx.ns.has('user') && !cgroupNs) {
-      addBind(ctx, cg.v2.mountpoint, dest, { ...o, flags: o.flags | MS.BIND | MS.REC });
+    // In a user namespace (the container's, or tsrun's own) cgroup2 cannot be mounted as asked: without a
+    // cgroup namespace the kernel refuses (EPERM), with one a read-only mount of its single superblock is busy
+    // (EBUSY). The host's tree is bound instead: with a cgroup namespace only the container's own cgroup, which
+    // is what a mount from inside that namespace would show (runc falls back the same way).
+    if (ctx.ns.has('user') || ctx.host.inUserNs === true) {
+      addBind(ctx, cgroupNs ? cg.v2.path : cg.v2.mountpoint, dest, { ...o, flags: o.flags | MS.BIND | MS.REC });
       return;
     }
     ctx.ops.push(

@@ -22,7 +22,15 @@ export function managerOf(r: CgroupRecord, id = ''): CgroupManager {
   };
   const systemd =
     r.driver === 'systemd' ? { unit: r.unit!, slice: r.slice!, id, job: (...a: Parameters<UnitJob>) => native().systemdUnitJob(...a, r.userBus === true) } : undefined;
-  return openCgroupManager({ layout: r.layout, paths: r.paths, resources: r.resources, specDevices: r.specDevices, devicePrograms, systemd });
+  return openCgroupManager({
+    layout: r.layout,
+    paths: r.paths,
+    resources: r.resources,
+    specDevices: r.specDevices,
+    devicePrograms,
+    skipDevices: r.rootless === true,
+    systemd,
+  });
 }
 
 /** Before the init exists: the cgroup made and limited (cgroupfs), or nothing yet (systemd). */

@@ -46,7 +46,7 @@ function v2Files(): Record<string, string> {
   };
 }
 
-function setup(o: { path?: string; resources?: LinuxResources; rootFiles?: Record<string, string>; devicePrograms?: DeviceProgramOps } = {}) {
+function setup(o: { path?: string; resources?: LinuxResources; rootFiles?: Record<string, string>; devicePrograms?: DeviceProgramOps; skipDevices?: boolean } = {}) {
   const root = tempRoot();
   roots.push(root);
   writeTree(root, { [`${C}/cgroup.controllers`]: CONTROLLERS + '\n', [`${C}/cgroup.subtree_control`]: '', [`${C}/cgroup.procs`]: '1\n', ...o.rootFiles });
@@ -54,7 +54,7 @@ function setup(o: { path?: string; resources?: LinuxResources; rootFiles?: Recor
   const layout: CgroupLayout = { mode: 'v2', v1: [], v2: { mountpoint: C, root: '/' } };
   // Paths given without the root: the manager puts them under it.
   const paths = { v1: {}, v2: o.path ?? `${C}/machine.slice/ctr` };
-  const m = openCgroupManager({ layout, paths, root, io, resources: o.resources, devicePrograms: o.devicePrograms, freezerTiming: { v2WaitTries: 3, v2WaitSleepMs: 1 } });
+  const m = openCgroupManager({ layout, paths, root, io, resources: o.resources, devicePrograms: o.devicePrograms, skipDevices: o.skipDevices, freezerTiming: { v2WaitTries: 3, v2WaitSleepMs: 1 } });
   return { root, io, m, dir: paths.v2 };
 }
 
@@ -416,6 +416,15 @@ describe('CgroupV2Manager device rules', () => {
     expect(m.setUp(resources)).toEqual([]);
     expect(r.calls).toEqual(['query', 'load Apache', 'attach', 'detach old']);
     expect(r.program()).toEqual(v2DeviceFilter(resources, undefined).program);
+  });
+
+  it('a rootless cgroup gets no device program (an ordinary user cannot load one), its files still written', () => {
+    const resources: LinuxResources = { devices: [{ allow: false, access: 'rwm' }], pids: { limit: 7 } };
+    const r = recorder();
+    const { m, root, dir } = setup({ resources, devicePrograms: r.ops, skipDevices: true });
+    expect(m.setUp(resources)).toEqual([]);
+    expect(r.calls).toEqual([]);
+    expect(readRel(root, `${dir}/pids.max`)).toBe('7');
   });
 
   it("update leaves the device program alone (runc's SkipDevices)", () => {

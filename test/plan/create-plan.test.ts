@@ -590,6 +590,16 @@ describe('specToPlan: cgroup mount', () => {
     });
   });
 
+  it('on a v2 host in a user namespace: a bind of the container cgroup with a cgroupns, of the whole tree without', () => {
+    const withNs = plan((s) => {
+      s.linux.namespaces.push({ type: 'user' });
+      s.linux.uidMappings = s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    });
+    expect(oneMountAt(withNs, '/sys/fs/cgroup')).toMatchObject({ a: MS.BIND | MS.REC, s: ['/sys/fs/cgroup/system.slice/c1', '/sys/fs/cgroup', '', ''] });
+    const inherited = plan((s) => (s.linux.namespaces = s.linux.namespaces.filter((n: Json) => n.type !== 'cgroup')), {}, { ...fakeHost(), inUserNs: true });
+    expect(oneMountAt(inherited, '/sys/fs/cgroup')).toMatchObject({ a: MS.BIND | MS.REC, s: ['/sys/fs/cgroup', '/sys/fs/cgroup', '', ''] });
+  });
+
   it('on a v1 host without cgroupns: a tmpfs, then a bind of the container cgroup per hierarchy, and comount links', () => {
     const p = plan((s) => {
       s.linux.namespaces = s.linux.namespaces.filter((n: Json) => n.type !== 'cgroup');
