@@ -5,7 +5,8 @@
 //
 // The VM runner is found at $TSRUN_CGROUP2_VM or ../shared/vm/run-in-cgroup2-vm. Without one (and on a host
 // that is not v2) the v2 run is reported as skipped, never as passed. The same VM then runs the systemd cgroup
-// driver against a real systemd started there (test/systemd/driver.sh, TAP); without a VM those are skipped.
+// driver against a real systemd started there (test/systemd/driver.sh, TAP) and rootless cgroups as an ordinary
+// user of that systemd (test/systemd/rootless-driver.sh, TAP); without a VM those are skipped.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -98,29 +99,36 @@ if (!hostIsV2()) {
   }
 }
 
-// The systemd driver against a real systemd (PID 1 of its own namespaces in the VM).
-const SYSTEMD_RUNS = 10;
-let sdLine = `systemd driver: SKIPPED ${SYSTEMD_RUNS} (no VM runner; set TSRUN_CGROUP2_VM)`;
-const sdVm = vmRunner();
-if (sdVm) {
-  console.log(`\n== systemd cgroup driver against a real systemd (${sdVm})`);
-  const r = spawnSync(sdVm, ['--timeout', '900', repo, '--', join(repo, 'test/systemd/driver.sh')], {
-    cwd: repo,
-    encoding: 'utf8',
-    env: { ...process.env, TSRUN_SYSTEMD_RUNS: String(SYSTEMD_RUNS) },
-  });
+// The systemd driver against a real systemd (PID 1 of its own namespaces in the VM), then rootless cgroups there:
+// an ordinary user's containers in its own systemd manager's scopes, in a delegated cgroup, and in none. TAP
+// scripts, each line counted; a plan line not met counts the missing lines as failed.
+function tapInVm(vm, title, script, planned, env = {}) {
+  console.log(`\n== ${title} (${vm})`);
+  const r = spawnSync(vm, ['--timeout', '900', repo, '--', join(repo, script)], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env } });
   process.stdout.write(r.stdout ?? '');
-  const ok = (r.stdout.match(/^ok \d+/gm) ?? []).length;
-  const notOk = Math.max((r.stdout.match(/^not ok \d+/gm) ?? []).length, SYSTEMD_RUNS - ok);
+  if (r.status !== 0) process.stdout.write(r.stderr ?? '');
+  const out = r.stdout ?? '';
+  const ok = (out.match(/^ok \d+/gm) ?? []).length;
+  const notOk = Math.max((out.match(/^not ok \d+/gm) ?? []).length, planned - ok);
   add({ passed: ok, failed: notOk, skipped: 0 });
   failed ||= r.status !== 0;
-  sdLine = `systemd driver (VM): ${ok} passed, ${notOk} failed`;
+  return `${ok} passed, ${notOk} failed`;
+}
+const SYSTEMD_RUNS = 10;
+const ROOTLESS_CHECKS = 8;
+let sdLine = `systemd driver: SKIPPED ${SYSTEMD_RUNS} (no VM runner; set TSRUN_CGROUP2_VM)`;
+let rlLine = `rootless cgroups: SKIPPED ${ROOTLESS_CHECKS} (no VM runner; set TSRUN_CGROUP2_VM)`;
+const sdVm = vmRunner();
+if (sdVm) {
+  sdLine = `systemd driver (VM): ${tapInVm(sdVm, 'systemd cgroup driver against a real systemd', 'test/systemd/driver.sh', SYSTEMD_RUNS, { TSRUN_SYSTEMD_RUNS: String(SYSTEMD_RUNS) })}`;
+  rlLine = `rootless cgroups (VM): ${tapInVm(sdVm, "rootless cgroups: the user's systemd, a delegated cgroup, none", 'test/systemd/rootless-driver.sh', ROOTLESS_CHECKS)}`;
 } else {
-  total.skipped += SYSTEMD_RUNS;
+  total.skipped += SYSTEMD_RUNS + ROOTLESS_CHECKS;
 }
 
 console.log(`\nhost: ${host.passed} passed, ${host.failed} failed, ${host.skipped} skipped`);
 console.log(v2Line);
 console.log(sdLine);
+console.log(rlLine);
 console.log(`${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
 process.exit(failed || total.failed > 0 ? 1 : 0);

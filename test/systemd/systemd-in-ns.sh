@@ -1,6 +1,7 @@
 # Real systemd (the Debian package's) as PID 1 of new pid+mount+uts namespaces with its own system D-Bus: enough
 # of a systemd host for the cgroup driver, inside a VM or on a machine whose PID 1 is not systemd. Sourced.
-#   sd_start         start it; waits (bounded) until org.freedesktop.systemd1 answers on the system bus
+#   sd_start         start it; waits (bounded) until org.freedesktop.systemd1 answers on the system bus.
+#                    $SD_EXTRA_UNITS: more of /lib/systemd/system's units to make loadable (e.g. user@.service)
 #   sd_run CMD...    run CMD in systemd's pid and mount namespaces (pids given to systemd must be its own)
 #   sd_stop          kill it (and everything in its pid namespace) and remove what it left
 sd_start() {
@@ -10,6 +11,9 @@ sd_start() {
   { cat /lib/systemd/system/dbus.socket; printf '[Unit]\nDefaultDependencies=no\n'; } >$units/dbus.socket
   { cat /lib/systemd/system/dbus.service; printf '[Unit]\nDefaultDependencies=no\n'; } >$units/dbus.service
   printf '[Unit]\nDefaultDependencies=no\nWants=dbus.socket dbus.service\n' >$units/tsrun-test.target
+  for i in ${SD_EXTRA_UNITS:-}; do
+    { cat "/lib/systemd/system/$i"; printf '[Unit]\nDefaultDependencies=no\n'; } >"$units/$i" || return 1
+  done
   unshare --pid --fork --mount --mount-proc --uts --kill-child \
     env -i container=tsrun-test PATH=/usr/sbin:/usr/bin:/sbin:/bin \
     SYSTEMD_UNIT_PATH=$units SYSTEMD_GENERATOR_PATH=$empty SYSTEMD_ENVIRONMENT_GENERATOR_PATH=$empty \
@@ -32,7 +36,7 @@ sd_run() { nsenter -t "$SD_PID" -m -p --wd="$PWD" -- "$@"; }
 sd_stop() {
   kill -KILL "$SD_PID" 2>/dev/null
   wait "$SD_UNSHARE" 2>/dev/null
-  find /sys/fs/cgroup/system.slice /sys/fs/cgroup/init.scope -depth -type d -exec rmdir {} \; 2>/dev/null
+  find /sys/fs/cgroup/system.slice /sys/fs/cgroup/user.slice /sys/fs/cgroup/init.scope -depth -type d -exec rmdir {} \; 2>/dev/null
   rm -rf /run/dbus/system_bus_socket /run/systemd /run/tsrun-sd-units /run/tsrun-sd-empty
   return 0
 }
