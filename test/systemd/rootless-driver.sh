@@ -18,11 +18,11 @@ DELEG=$CG/tsrun-sdu-deleg # delegated to the user: its shell in DELEG/shell, con
 PLAIN=$CG/tsrun-sdu-plain # root's: the user's shell in PLAIN/shell, nothing delegated
 work=$(mktemp -d /tmp/tsrun-sdu-XXXXXX)
 B=$work/bundle
-uid='' ctr_pids=''
+uid='' SD_PID='' SD_UNSHARE=''
 
 cleanup() {
   # Containers left by a failed check die with systemd's pid namespace.
-  sd_stop
+  [ -n "$SD_UNSHARE" ] && sd_stop
   for d in "$DELEG" "$PLAIN"; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   [ -n "$uid" ] && userdel -r "$user" >/dev/null 2>&1
   rm -rf "$work"
@@ -38,6 +38,8 @@ bail() { # the rest cannot run
   while [ "$n" -lt "$N" ]; do notok "not run"; done
   exit 1
 }
+
+[ "$(stat -fc %T $CG)" = cgroup2fs ] || bail "$CG is not cgroup2: run it in the pure cgroup v2 VM (npm test does)"
 
 # --- the user, its systemd manager and bus -------------------------------------------------------------------
 userdel -r "$user" >/dev/null 2>&1
