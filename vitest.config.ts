@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/engines/**'],
+          exclude: ['test/integration/**', 'test/engines/**', 'test/cri/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -39,6 +39,18 @@ export default defineConfig({
           maxWorkers: 2,
           sequence: { groupOrder: 2 },
           globalSetup: ['test/engines/global-setup.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'cri',
+          include: ['test/cri/**/*.test.ts'],
+          // A private containerd's CRI plugin driving the runtime as a kubelet would: pods, real containers.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 3 },
+          globalSetup: ['test/cri/global-setup.ts'],
         },
       },
     ],
