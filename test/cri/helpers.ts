@@ -41,6 +41,13 @@ export function podConfig(name: string, extra: Msg = {}, linux: Msg = {}): Msg {
   };
 }
 
+/** The kubelet's DefaultProcMount paths (pkg/securitycontext). */
+export const KUBELET_MASKED_PATHS = [
+  '/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
+  '/proc/sched_debug', '/proc/scsi', '/sys/firmware',
+];
+export const KUBELET_READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
 export function containerConfig(name: string, command: string[], extra: Msg = {}, linux: Msg = {}): Msg {
   return {
     metadata: { name, attempt: 0 },
@@ -49,7 +56,16 @@ export function containerConfig(name: string, command: string[], extra: Msg = {}
     logPath: `${name}.log`,
     labels: { container: name },
     ...extra,
-    linux,
+    // A kubelet gives every container the pod's namespace modes (a missing one reads as POD for all three) and,
+    // unprivileged, its default masked and read-only paths (the CRI plugin has none of its own).
+    linux: {
+      ...linux,
+      securityContext: {
+        namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' },
+        ...(linux.securityContext?.privileged ? {} : { maskedPaths: KUBELET_MASKED_PATHS, readonlyPaths: KUBELET_READONLY_PATHS }),
+        ...(linux.securityContext ?? {}),
+      },
+    },
   };
 }
 
