@@ -3,16 +3,32 @@
  * (with and without a terminal), the CRI log file, StopContainer's grace period, a removal that leaves nothing
  * behind, and 20 pods started at once.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HANDLER, Pod, cgroupDirs, client, cri, exited, logLines, pidOf, removeLeftPods, waitFor } from './helpers.js';
+import { HANDLER, Pod, RUNTIME, cgroupDirs, client, cri, exited, logLines, pidOf, removeLeftPods, waitFor } from './helpers.js';
 
 afterAll(removeLeftPods);
 
 const SLEEP = ['sleep', '1000'];
 
 describe('container lifecycle', () => {
+  it('runs the pod with the runtime under test: its own `state` knows the sandbox and the container', async () => {
+    const pod = await Pod.run('which');
+    const c = await pod.start('main', SLEEP);
+    const root = join(cri.runtimeRoot(HANDLER), 'k8s.io');
+    for (const id of [pod.id, c]) {
+      const r = spawnSync(RUNTIME, ['--root', root, 'state', id], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      const state = JSON.parse(r.stdout);
+      expect([state.id, state.status, state.pid]).toEqual([id, 'running', await pidOf(id, id === pod.id)]);
+    }
+    const { info } = await client.containerStatus(c, true);
+    expect(info.runtimeOptions?.binary_name ?? info.runtimeOptions?.BinaryName).toBe(RUNTIME);
+    await pod.remove();
+  });
+
   it('reports exit codes, reasons and times in ContainerStatus', async () => {
     const pod = await Pod.run('exit');
     const ok = await pod.start('ok', ['true']);
