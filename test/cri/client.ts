@@ -13,15 +13,14 @@ import WebSocket from 'ws';
 
 const PROTO = join(import.meta.dirname, 'proto', 'api.proto');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Msg = Record<string, any>;
 
 /**
  * The vendored file as proto-loader can read it: the gogoproto import and options (Go code generation only,
  * nothing on the wire) are left out, so gogo.proto need not be vendored too.
  */
-function loadDefinition(): protoLoader.PackageDefinition {
-  const text = readFileSync(PROTO, 'utf8')
+function loadDefinition(proto: string): protoLoader.PackageDefinition {
+  const text = readFileSync(proto, 'utf8')
     .split('\n')
     .filter((l) => !/^import "github.com\/gogo/.test(l) && !/^option \(gogoproto\./.test(l))
     .join('\n');
@@ -46,9 +45,9 @@ export class CriClient {
   private runtime: grpc.Client & Record<string, Function>;
   private image: grpc.Client & Record<string, Function>;
 
-  constructor(socket: string) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const pkg = grpc.loadPackageDefinition(loadDefinition()) as any;
+  /** `proto`: the vendored api.proto (another path when this file is bundled elsewhere, as by the benchmark). */
+  constructor(socket: string, proto = PROTO) {
+    const pkg = grpc.loadPackageDefinition(loadDefinition(proto)) as any;
     const v1 = pkg.runtime.v1;
     const opts = { 'grpc.max_receive_message_length': 16 * 1024 * 1024 };
     this.runtime = new v1.RuntimeService(`unix://${socket}`, grpc.credentials.createInsecure(), opts);
@@ -63,7 +62,7 @@ export class CriClient {
   /** One unary call; `timeoutMs` is the gRPC deadline (a kubelet sets one on every call). */
   call(method: string, req: Msg = {}, timeoutMs = 120_000, service: 'runtime' | 'image' = 'runtime'): Promise<Msg> {
     const client = service === 'runtime' ? this.runtime : this.image;
-    const fn = client[method[0].toLowerCase() + method.slice(1)];
+    const fn = client[method.charAt(0).toLowerCase() + method.slice(1)];
     if (typeof fn !== 'function') throw new Error(`no CRI method ${method}`);
     return new Promise((resolve, reject) => {
       fn.call(client, req, { deadline: Date.now() + timeoutMs }, (err: grpc.ServiceError | null, res: Msg) => {

@@ -166,7 +166,7 @@ export function logLines(path: string): { time: string; stream: string; tag: str
     .map((raw) => {
       const m = /^(\S+) (stdout|stderr) ([FP]) (.*)$/.exec(raw);
       if (!m) return { time: '', stream: '', tag: '', text: '', raw };
-      return { time: m[1], stream: m[2], tag: m[3], text: m[4], raw };
+      return { time: m[1]!, stream: m[2]!, tag: m[3]!, text: m[4]!, raw };
     });
 }
 

@@ -103,7 +103,7 @@ describe('container lifecycle', () => {
       expect(l.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
       expect(Math.abs(Date.parse(l.time) - Date.now())).toBeLessThan(60_000);
     }
-    expect(Date.parse(lines[2].time) - Date.parse(lines[0].time)).toBeGreaterThanOrEqual(150);
+    expect(Date.parse(lines[2]!.time) - Date.parse(lines[0]!.time)).toBeGreaterThanOrEqual(150);
     await pod.remove();
   });
 
