@@ -27,7 +27,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/**', 'test/engines/**', 'test/rootless/**'],
+          exclude: ['test/integration/**', 'test/engines/**', 'test/rootless/**', 'test/cri/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -56,6 +56,18 @@ export default defineConfig({
         },
       },
       rootless,
+      {
+        test: {
+          name: 'cri',
+          include: ['test/cri/**/*.test.ts'],
+          // A private containerd's CRI plugin driving the runtime as a kubelet would: pods, real containers.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 4 },
+          globalSetup: ['test/cri/global-setup.ts'],
+        },
+      },
     ],
   },
 });

@@ -1,6 +1,7 @@
 // npm run bench: every verb of tsrun, runc and crun timed by its own name, interleaved (one sample of each
 // runtime in turn), on the same busybox bundles; medians with the 10th–90th percentile spread, the ratio to runc
-// and the goal for each verb. Then 100 concurrent `delete --force`. Needs root.
+// and the goal for each verb. Then 100 concurrent `delete --force`, then pod start latency through containerd's CRI
+// (scripts/bench-cri.mjs). Needs root.
 //
 // Measured as engines call the runtimes: stdio on /dev/null, the caller supervising (tsrun --shim never, which
 // is what tsrun chooses by itself under containerd's shim or conmon). crun 1.8 refuses a hybrid cgroup host, so
@@ -154,6 +155,9 @@ try {
     console.log(`  ${rt[0].padEnd(6)} slowest ${Math.max(...t).toFixed(0)}, median ${median(t).toFixed(0)}`);
   }
   if (slowest.runc !== undefined) console.log(`  goal: tsrun's slowest ≤ runc's slowest: ${slowest.tsrun <= slowest.runc ? 'met' : 'NOT met'}`);
+  // Pod start through containerd's CRI (scripts/bench-cri.mjs), in this same mount namespace.
+  const cri = spawnSync(process.execPath, [join(repo, 'scripts/bench-cri.mjs'), '--inside'], { stdio: 'inherit' });
+  if (cri.status !== 0) console.log(`\npod start through the CRI: failed (${cri.status ?? cri.signal})`);
 } finally {
   for (const [name, path] of runtimes) {
     const root = join(work, `root-${name}`);
