@@ -18,6 +18,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { unmountUnder } from './mounts.mjs';
 
 /** The handler (RuntimeClass) name the runtime under test is registered under. */
 export const HANDLER = 'undertest';
@@ -250,13 +251,7 @@ export class PrivateCri {
         // gone
       }
     }
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[4])
-      .filter((m) => m && m.startsWith(this.work + '/'))
-      .sort()
-      .reverse();
-    for (const m of mounts) spawnSync('umount', ['-l', m]);
+    unmountUnder(this.work);
     if (existsSync(`/sys/class/net/${this.bridge}`)) {
       for (const port of safeList(`/sys/class/net/${this.bridge}/brif`)) spawnSync('ip', ['link', 'del', port]);
       spawnSync('ip', ['link', 'del', this.bridge]);

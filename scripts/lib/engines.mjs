@@ -7,6 +7,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { unmountUnder } from './mounts.mjs';
 
 // The Debian package's docker CLI (a different one may come first in PATH).
 export const DOCKER_CLI = existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker';
@@ -234,13 +235,7 @@ export class Engines {
     }
     // Shims outlive containerd by design: end those of this instance.
     spawnSync('pkill', ['-KILL', '-f', `containerd-shim-runc-v2 .*-address ${this.containerdSock}`]);
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[4])
-      .filter((m) => m && m.startsWith(this.work + '/'))
-      .sort()
-      .reverse();
-    for (const m of mounts) spawnSync('umount', ['-l', m]);
+    unmountUnder(this.work);
     rmSync(this.work, { recursive: true, force: true });
   }
 }

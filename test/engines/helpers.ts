@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { cgroupsNamed as cgroupsNamedAt } from '../helpers/cgroups.js';
 import { inject } from 'vitest';
 // @ts-expect-error: plain JS module shared with the benchmark
 import { Engines, defaultRootOf } from '../../scripts/lib/engines.mjs';
@@ -66,32 +67,8 @@ export function withTty(engine: Engine, args: string[]): Out {
 let n = 0;
 export const uniqueName = (p: string) => `${p}-${process.pid}-${++n}`;
 
-/** Directories of any cgroup hierarchy whose name contains `needle` (a container id), three levels deep. */
-export function cgroupsNamed(needle: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e);
-      let isDir = false;
-      try {
-        isDir = statSync(p).isDirectory();
-      } catch {
-        continue;
-      }
-      if (!isDir) continue;
-      if (e.includes(needle)) out.push(p);
-      if (depth > 0) walk(p, depth - 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 3);
-  return out;
-}
+/** Cgroup directories (any hierarchy, three levels) whose name contains `needle`. */
+export const cgroupsNamed = (needle: string): string[] => cgroupsNamedAt(needle, 3);
 
 /** The bounding set of this process has CAP_SYS_RESOURCE (24): --privileged needs it. */
 export function hostHasCapSysResource(): boolean {

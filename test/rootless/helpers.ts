@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { cgroupsNamed as cgroupsNamedAt } from '../helpers/cgroups.js';
 import { expect, inject } from 'vitest';
 // @ts-expect-error: plain JS module shared with the global setup
 import { processesOf, userEnvOf } from './world.mjs';
@@ -177,31 +178,7 @@ export function processesLeft(ms = 5_000): string[] {
 }
 
 /** Cgroup directories (any hierarchy, four levels) whose name contains `needle`. */
-export function cgroupsNamed(needle: string): string[] {
-  const out: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e);
-      let isDir = false;
-      try {
-        isDir = statSync(p).isDirectory();
-      } catch {
-        continue;
-      }
-      if (!isDir) continue;
-      if (e.includes(needle)) out.push(p);
-      if (depth > 0) walk(p, depth - 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 4);
-  return out;
-}
+export const cgroupsNamed = (needle: string): string[] => cgroupsNamedAt(needle, 4);
 
 /**
  * Cgroups named by `needle`. runc 1.1.5 leaves the container's cgroup in the user's delegated subtree when the
