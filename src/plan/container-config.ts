@@ -6,6 +6,7 @@
 import type { CgroupHostFacts, CgroupRecord } from '../cgroups/record.js';
 import { cgroupRecordOf, oomFileOf, ownCgroupPaths } from '../cgroups/record.js';
 import { limitsWithoutCgroup } from '../cgroups/no-cgroup.js';
+import { TsrunError } from '../errors.js';
 import { StateFile } from '../native/contract.js';
 import type { LinuxSeccomp, Spec } from '../spec/schema.js';
 import { hostId, specToPlan, type ConvertOptions } from './create-plan.js';
@@ -78,8 +79,13 @@ export function containerConfig(spec: Spec, input: ConfigInput, host: ConfigHost
   const driver = systemdCgroup ? { systemd: true as const, userManager: rootlessCgroups ? host.systemdUserCgroup() : undefined } : { systemd: false as const };
   let cgroup: CgroupRecord | undefined = cgroupRecordOf(linux, input.id, driver, host.cgroups);
   const warnings: string[] = [];
-  // Rootless: a cgroup that cannot be made is left out (the container stays in tsrun's), unless limits need it.
+  // Rootless: a cgroup that cannot be made is left out (the container stays in tsrun's), unless limits need it
+  // or config.json names it (runc tolerates only the default path).
   if (rootlessCgroups && !host.cgroupWritable(cgroup)) {
+    if (linux.cgroupsPath)
+      throw new TsrunError(
+        `linux.cgroupsPath ${JSON.stringify(linux.cgroupsPath)}: this user cannot create that cgroup (permission denied); leave cgroupsPath out to run in your own cgroups, or delegate the directory`,
+      );
     warnings.push(...limitsWithoutCgroup(linux.resources));
     cgroup = undefined;
   } else if (rootlessCgroups) {

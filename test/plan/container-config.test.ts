@@ -224,6 +224,13 @@ describe('containerConfig: spec, options and host facts → the one container co
     expect(c.launch.warnings).toContain('linux.resources.memory.limit: no memory cgroup on this host, ignored');
   });
 
+  it('rootless: a cgroupsPath that config.json names but this user cannot make is refused (as runc)', () => {
+    const noCg = host({ cgroupWritable: () => false });
+    expect(() => containerConfig(spec((s) => (s.linux.cgroupsPath = '/pods/c1')), input({ rootlessCgroups: true }), noCg)).toThrow(
+      /^linux\.cgroupsPath "\/pods\/c1": this user cannot create that cgroup \(permission denied\); leave cgroupsPath out/,
+    );
+  });
+
   it('not rootless: the cgroup is kept whatever the host says (making it fails later, loudly)', () => {
     const c = containerConfig(spec(), input({ rootlessCgroups: false }), host({ cgroupWritable: () => false }));
     expect(c.kept.cgroup).toBeDefined();

@@ -48,6 +48,21 @@ describe.skipIf(PURE_V2)('cgroup v1 host, nothing delegated', () => {
     expect(leftoversOf(id)).toEqual([]);
   });
 
+  it('a cgroupsPath the config names but the user cannot make is refused even without limits, nothing left', () => {
+    const id = newId();
+    const { dir } = bundle(['true'], (c) => {
+      c.linux.cgroupsPath = `/tsrun-rl-named/${id}`;
+    });
+    const r = rt(['run', id], { cwd: dir });
+    expect(r.status).toBe(1);
+    // runc 1.1.5: "... unable to apply cgroup configuration: mkdir /sys/fs/cgroup/cpuset/tsrun-rl-named: permission
+    // denied" (it tolerates a missing cgroup only for the default path); tsrun names the field.
+    expect(r.stderr).toMatch(IS_RUNC ? /mkdir \/sys\/fs\/cgroup\/\S+\/tsrun-rl-named: permission denied/ : /linux\.cgroupsPath ".*tsrun-rl-named.*": this user cannot create that cgroup \(permission denied\)/);
+    expect(processesLeft()).toEqual([]);
+    expect(leftoversOf(id)).toEqual([]);
+    expect(cgroupsNamed('tsrun-rl-named')).toEqual([]);
+  });
+
   it('without limits it runs, in the caller\'s own cgroups (none created)', () => {
     const { dir } = bundle(['sleep', '1000']);
     const id = newId();

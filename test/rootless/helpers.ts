@@ -96,8 +96,9 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** argv under a pseudo-terminal of script(1), as the user (exec -t needs a terminal on stdin). */
 export function asUserWithTty(argv: string[], o: AsUserOptions = {}): Out {
   const r = asUser(['script', '-qec', argv.map(q).join(' '), '/dev/null'], o);
-  // The terminal's echo of script's end of input (^@ or ^D, stdin being /dev/null) may precede the output.
-  return { ...r, stdout: r.stdout.replace(/\r/g, '').replace(/^(\^[@D])+/, '') };
+  // The terminal's echo of script's end of input (^@ or ^D, stdin being /dev/null) comes whenever script reaches
+  // it: before the output, or between two of its lines.
+  return { ...r, stdout: r.stdout.replace(/\r/g, '').replace(/\^[@D]/g, '') };
 }
 
 let n = 0;
