@@ -5,12 +5,12 @@
  * `spec --rootless`, and the checks that nothing is left behind.
  */
 import { spawnSync } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { cgroupsNamed as cgroupsNamedAt } from '../helpers/cgroups.js';
 import { expect, inject } from 'vitest';
 // @ts-expect-error: plain JS module shared with the global setup
-import { processesOf, userEnvOf } from './world.mjs';
+import { entriesOwned, processesOf, userEnvOf } from './world.mjs';
 
 export const W = inject('rootless');
 export const RUNTIME = W.runtime;
@@ -208,26 +208,9 @@ export function leftoversOf(id: string, o: { delegatedCgroupLeftByRunc?: boolean
 export function foreignFiles(): string[] {
   const mine = (u: number) => u === W.uid || (u >= W.subStart && u < W.subStart + W.subCount);
   const allowed = new Set([W.work, W.xdg, W.home]);
-  const out: string[] = [];
-  for (const d of ['/tmp', '/var/tmp', '/dev/shm', '/run', '/run/user']) {
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(d);
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
-      const p = join(d, e);
-      // podman's lock file (rootless podman keeps it for the user's later commands; the user may remove it).
-      if (allowed.has(p) || p === `/dev/shm/libpod_rootless_lock_${W.uid}`) continue;
-      try {
-        if (mine(statSync(p).uid)) out.push(p);
-      } catch {
-        // gone
-      }
-    }
-  }
-  return out;
+  // podman's lock file (rootless podman keeps it for the user's later commands; the user may remove it).
+  const podmanLock = `/dev/shm/libpod_rootless_lock_${W.uid}`;
+  return (entriesOwned(['/tmp', '/var/tmp', '/dev/shm', '/run', '/run/user'], mine) as string[]).filter((p: string) => !allowed.has(p) && p !== podmanLock);
 }
 
 /** Ids under the user's state root. */

@@ -99,6 +99,28 @@ function rmCgroupTree(dir) {
  * /var/tmp and /dev/shm. `w` is the world of this run; without it (a leftover of an interrupted run) what is
  * found under the user's name is removed.
  */
+/** The entries of `dirs` whose owner `mine` accepts (a missing directory or entry is skipped). */
+export function entriesOwned(dirs, mine) {
+  const out = [];
+  for (const d of dirs) {
+    let entries = [];
+    try {
+      entries = readdirSync(d);
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      const p = join(d, e);
+      try {
+        if (mine(statSync(p).uid)) out.push(p);
+      } catch {
+        // gone
+      }
+    }
+  }
+  return out;
+}
+
 export function cleanupUser(w) {
   const idr = spawnSync('id', ['-u', USER], { encoding: 'utf8' });
   if (idr.status !== 0) {
@@ -127,22 +149,7 @@ export function cleanupUser(w) {
   rmCgroupTree(join('/sys/fs/cgroup', `tsrun-rootless-${uid}.slice`));
   rmSync(`/run/user/${uid}`, { recursive: true, force: true });
   if (w?.work) rmSync(w.work, { recursive: true, force: true });
-  for (const d of ['/tmp', '/var/tmp', '/dev/shm']) {
-    let entries = [];
-    try {
-      entries = readdirSync(d);
-    } catch {
-      continue;
-    }
-    for (const e of entries) {
-      const p = join(d, e);
-      try {
-        if (statSync(p).uid === uid) rmSync(p, { recursive: true, force: true });
-      } catch {
-        // gone
-      }
-    }
-  }
+  for (const p of entriesOwned(['/tmp', '/var/tmp', '/dev/shm'], (u) => u === uid)) rmSync(p, { recursive: true, force: true });
   const del = [];
   for (const [s, c] of subRanges('/etc/subuid')) del.push('--del-subuids', `${s}-${s + c - 1}`);
   for (const [s, c] of subRanges('/etc/subgid')) del.push('--del-subgids', `${s}-${s + c - 1}`);
