@@ -39,11 +39,27 @@ export interface HostFacts {
   idMapTools?: { newuidmap: string; newgidmap: string };
 }
 
-/** The initial user namespace maps every id to itself in one line. */
+/** The lines of a uid_map/gid_map file ("inside outside size"). */
+export function parseIdMaps(text: string): { containerID: number; hostID: number; size: number }[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => {
+      const [containerID, hostID, size] = l.trim().split(/\s+/).map(Number) as [number, number, number];
+      return { containerID, hostID, size };
+    });
+}
+
+let inUserNs: boolean | undefined;
+
+/** tsrun runs in a user namespace: its map is not the initial one (every id to itself in one line). Read once. */
 export function inUserNamespace(): boolean {
-  const lines = readOr('/proc/self/uid_map').trim().split('\n');
-  if (lines.length === 1 && lines[0] === '') return false;
-  return !(lines.length === 1 && /^0\s+0\s+4294967295$/.test(lines[0]!.trim()));
+  if (inUserNs === undefined) {
+    const text = readOr('/proc/self/uid_map');
+    const maps = parseIdMaps(text);
+    inUserNs = text !== '' && !(maps.length === 1 && maps[0]!.containerID === 0 && maps[0]!.hostID === 0 && maps[0]!.size === 4294967295);
+  }
+  return inUserNs;
 }
 
 /** An executable in $PATH (as exec.LookPath), or "". */

@@ -9,7 +9,7 @@ import { TsrunError, codeMessage, isNativeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import type { ConfigHost } from '../plan/container-config.js';
-import { readHostFacts } from '../plan/host.js';
+import { parseIdMaps, readHostFacts } from '../plan/host.js';
 import type { IdMap } from '../plan/plan.js';
 import { compileSpecSeccomp } from '../plan/seccomp.js';
 import type { LinuxSeccomp } from '../spec/schema.js';
@@ -91,14 +91,6 @@ function joinedUserNsMaps(path: string): { uidMaps: IdMap[]; gidMaps: IdMap[] } 
   const named = /^\/proc\/(\d+)\/ns\/user$/.exec(path)?.[1];
   const pid = named ?? readdirSync('/proc').find((e) => /^\d+$/.test(e) && same(`/proc/${e}/ns/user`));
   if (pid === undefined) throw new TsrunError(`user namespace "${path}": no process is in it to read its id mappings from`);
-  const read = (f: string): IdMap[] =>
-    readFileBounded(`/proc/${pid}/${f}`, ID_MAP_LIMIT)
-      .toString('utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => {
-        const [containerID, hostID, size] = l.trim().split(/\s+/).map(Number) as [number, number, number];
-        return { containerID, hostID, size };
-      });
+  const read = (f: string): IdMap[] => parseIdMaps(readFileBounded(`/proc/${pid}/${f}`, ID_MAP_LIMIT).toString('utf8'));
   return { uidMaps: read('uid_map'), gidMaps: read('gid_map') };
 }
