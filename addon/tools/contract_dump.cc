@@ -17,29 +17,14 @@
 
 #include "../core/contract.h"
 #include "../core/sys.h"
+#include "json_quote.h"
 #include "../launcher/shim_proto.h"
 
 using namespace tsrun;
 
 namespace {
 
-std::string q(const char* s) {
-  std::string o = "\"";
-  for (const char* p = s; *p; p++) {
-    unsigned char c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += static_cast<char>(c);
-    } else if (c < 0x20 || c >= 0x7f) {
-      char b[8];
-      std::snprintf(b, sizeof(b), "\\u%04x", c);
-      o += b;
-    } else {
-      o += static_cast<char>(c);
-    }
-  }
-  return o + "\"";
-}
+std::string q(const char* s) { return tsrun_tools::json_quote(s, true); }
 
 std::string hex(const uint8_t* p, size_t n) {
   static const char* digits = "0123456789abcdef";

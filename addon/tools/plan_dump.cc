@@ -8,26 +8,11 @@
 
 #include "../core/plan.h"
 #include "../core/sys.h"
+#include "json_quote.h"
 
 using namespace tsrun;
 
-static std::string q(const char* s) {
-  std::string o = "\"";
-  for (const char* p = s; p && *p; p++) {
-    unsigned char c = static_cast<unsigned char>(*p);
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char b[8];
-      std::snprintf(b, sizeof(b), "\\u%04x", c);
-      o += b;
-    } else {
-      o += static_cast<char>(c);
-    }
-  }
-  return o + "\"";
-}
+static std::string q(const char* s) { return tsrun_tools::json_quote(s, false); }
 
 static std::string strs(const std::vector<const char*>& v) {
   std::string o = "[";
