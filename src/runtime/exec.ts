@@ -7,7 +7,7 @@
  * only then; in the foreground it relays the terminal and returns the process's exit status.
  */
 import { StateFile } from '../native/contract.js';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
@@ -26,6 +26,7 @@ import { defaultLogRoot, makeContainerLogDir, makeExecLogDir, nameExecLogDir, re
 import { passwdHome } from './passwd.js';
 import { forwardSignals } from './signals.js';
 import { EXEC_SHIM_FILE, execDir } from './shim.js';
+import { checkPreservedFds } from './preserved-fds.js';
 import { planShim, shimWanted, type ShimPolicy } from './shim-plan.js';
 import { StateDir, statusOf } from './state.js';
 
@@ -159,13 +160,7 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   checkArgs(proc, a);
   const pidFile = a.pidFile ? resolve(a.pidFile) : undefined;
   const consoleSocket = a.consoleSocket ? resolve(a.consoleSocket) : undefined;
-  for (let fd = 3; fd < 3 + a.preserveFds; fd++) {
-    try {
-      statSync(`/proc/self/fd/${fd}`);
-    } catch {
-      throw new TsrunError(`unable to stat preserved-fd ${fd - 3} (of ${a.preserveFds}): fd ${fd} is not open`);
-    }
-  }
+  checkPreservedFds(a.preserveFds);
 
   const [{ readHostFacts }, { execOverrides, execPlan }, { execConfigFromLegacy }] = await Promise.all([
     import('../plan/host.js'),
