@@ -206,15 +206,17 @@ bool in_user_namespace() {
 
 // --root when none is given, as src/runtime/rootless.ts defaultRoot: $XDG_RUNTIME_DIR/tsrun when tsrun is not
 // real root (another user, or root of a user namespace unless USER is root), else /run/tsrun.
+const char* const kSystemRoot = "/run/tsrun";
+
 std::string default_root() {
   const char* xdg = getenv("XDG_RUNTIME_DIR");
-  if (xdg == nullptr || *xdg == 0) return "/run/tsrun";
+  if (xdg == nullptr || *xdg == 0) return kSystemRoot;
   bool honour = geteuid() != 0;
   if (!honour && in_user_namespace()) {
     const char* user = getenv("USER");
     honour = user == nullptr || strcmp(user, "root") != 0;
   }
-  return honour ? std::string(xdg) + "/tsrun" : "/run/tsrun";
+  return honour ? std::string(xdg) + "/tsrun" : kSystemRoot;
 }
 
 Args parse_args(int argc, char** argv) {
@@ -236,7 +238,7 @@ Args parse_args(int argc, char** argv) {
     a.root = default_root();
     // A user's root is made (0700, sticky) before any command, as runc does; until it is, tsrun-js makes it.
     struct stat st;
-    if (a.root != "/run/tsrun" && (stat(a.root.c_str(), &st) < 0 || !(st.st_mode & S_ISVTX))) delegate("user root not made yet");
+    if (a.root != kSystemRoot && (stat(a.root.c_str(), &st) < 0 || !(st.st_mode & S_ISVTX))) delegate("user root not made yet");
   }
   return a;
 }
