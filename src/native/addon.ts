@@ -1,14 +1,15 @@
 /** The one place that loads the native addon and finds the launcher next to it. */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TsrunError } from '../errors.js';
 import type { NativeAddon } from './contract.js';
 
-// dist/tsrun.cjs and src/native/addon.ts both sit two levels below the package root... or one.
+const moduleDir = () => (typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url)));
+
+// From the sources (tests, node, bun), src/native/addon.ts sits two levels below the package root.
 function packageRoot(): string {
-  let dir = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+  let dir = moduleDir();
   for (let i = 0; i < 4; i++) {
     if (existsSync(join(dir, 'package.json'))) return dir;
     dir = dirname(dir);
@@ -16,14 +17,19 @@ function packageRoot(): string {
   return resolve(dir);
 }
 
-// The shipped executable (dist/tsrun-js) has the addon and the launcher beside it; from the sources (tests, node)
-// they are in build/Release.
-const candidates = () => {
-  const root = process.env.TSRUN_NATIVE_DIR ? [process.env.TSRUN_NATIVE_DIR] : [];
-  const beside = (process.versions as Record<string, string | undefined>).bun ? [dirname(process.execPath)] : [];
+/** A bun-compiled executable keeps its modules in the embedded /$bunfs/ file system (its __dirname is the build's). */
+const compiled = () => (globalThis as { Bun?: { main?: string } }).Bun?.main?.startsWith('/$bunfs/') === true;
+
+/**
+ * The shipped executable (dist/tsrun-js) has the addon and the launcher beside it, and looks nowhere else (its
+ * module paths are those of the machine it was built on); from the sources (tests, node) they are in build/Release.
+ */
+function candidates(): string[] {
+  if (process.env.TSRUN_NATIVE_DIR) return [process.env.TSRUN_NATIVE_DIR];
+  if (compiled()) return [dirname(process.execPath)];
   const pkg = packageRoot();
-  return [...root, ...beside, join(pkg, 'build', 'Release'), join(pkg, 'build', 'Debug')];
-};
+  return [join(pkg, 'build', 'Release'), join(pkg, 'build', 'Debug')];
+}
 
 let addon: NativeAddon | undefined;
 let nativeDir: string | undefined;
@@ -39,11 +45,11 @@ function locate(): string {
 
 export function native(): NativeAddon {
   if (!addon) {
-    const req = createRequire(typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url));
-    // A computed path: a compiled executable must load the file from disk, never a copy embedded at build time
-    // (bun would write that to /tmp and load it from there).
-    const file = join(locate(), 'tsrun.node');
-    addon = req(file) as NativeAddon;
+    // dlopen by path: no module resolution (bun's require would list every directory from / to the file), and a
+    // compiled executable loads the file on disk, never a copy embedded at build time.
+    const mod = { exports: {} as NativeAddon };
+    process.dlopen(mod, join(locate(), 'tsrun.node'));
+    addon = mod.exports;
   }
   return addon;
 }
