@@ -28,7 +28,7 @@ export function resourcesFromArgs(args: Record<string, unknown>, stdin: () => st
     } catch (err) {
       throw new ConfigError('resources', [`(root): invalid JSON: ${(err as Error).message}`]);
     }
-    const r = linuxResourcesSchema.safeParse(json);
+    const r = linuxResourcesSchema().safeParse(json);
     if (!r.success) throw new ConfigError('resources', formatIssues(r.error));
     return r.data;
   }

@@ -9,7 +9,6 @@ import { ID_RANGE_MESSAGE, MAX_ID } from './ids.js';
 // ---------------------------------------------------------------------------------------------
 // Scalars
 
-export const int32 = z.number().int().min(-2147483648).max(2147483647);
 export const uint16 = z.number().int().min(0).max(65535);
 export const uint32 = z.number().int().min(0).max(4294967295);
 // JSON.parse rounds INT64_MAX / UINT64_MAX up to 2^63 / 2^64, so those are the accepted bounds
@@ -33,6 +32,22 @@ export const mapStringString = z.record(z.string(), z.string());
 export const opaqueObject = z.record(z.string(), z.unknown());
 
 export const noNewline = (s: string) => !s.includes('\n');
+
+// Building the schema is most of what validating a config.json costs (each zod node takes ~8 µs to construct
+// without the JIT): optional scalars are shared, and the parts most configs leave out are built on first use.
+export const optString = z.string().optional();
+export const optBoolean = z.boolean().optional();
+export const optStrings = strings.optional();
+export const optUint16 = uint16.optional();
+export const optUint32 = uint32.optional();
+export const optUint64 = uint64.optional();
+export const optInt64 = int64.optional();
+
+/** An optional part built the first time a document has it (zod never calls the getter for an absent value). */
+export function optionalPart<T extends z.ZodTypeAny>(build: () => T): z.ZodOptional<z.ZodLazy<T>> {
+  let schema: T | undefined;
+  return z.lazy(() => (schema ??= build())).optional();
+}
 
 // ---------------------------------------------------------------------------------------------
 // Enumerations of the process
@@ -60,75 +75,78 @@ export const userSchema = z.object({
   // umask(2) keeps 0777; the launcher reads 0xffffffff as "keep the umask".
   umask: intIn(0, 0o777, 'must be a file mode creation mask, 0-0777').optional(),
   additionalGids: z.array(id).max(65536, 'at most 65536 groups (NGROUPS_MAX)').optional(),
-  username: z.string().optional(),
+  username: optString,
 });
 
 /** Capability names stay plain strings: an unknown name is a warning later, not a schema error. */
-export const capabilitiesSchema = z.object({
-  bounding: strings.optional(),
-  effective: strings.optional(),
-  inheritable: strings.optional(),
-  permitted: strings.optional(),
-  ambient: strings.optional(),
-});
-
-export const rlimitSchema = z
-  .object({
-    type: z.enum(rlimitTypes),
-    soft: uint64,
-    hard: uint64,
-  })
-  .superRefine((r, ctx) => {
-    // setrlimit(2) refuses it (EINVAL); said here with the path instead.
-    if (r.soft > r.hard) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['soft'], message: `must not be greater than hard (${r.hard})` });
+export const capabilitiesSchema = () =>
+  z.object({
+    bounding: optStrings,
+    effective: optStrings,
+    inheritable: optStrings,
+    permitted: optStrings,
+    ambient: optStrings,
   });
 
-export const schedulerSchema = z.object({
-  policy: z.enum(schedulerPolicies),
-  nice: intIn(-20, 19).optional(),
-  priority: intIn(0, 99).optional(),
-  flags: z.array(z.enum(schedulerFlags)).optional(),
-  runtime: uint64.optional(),
-  deadline: uint64.optional(),
-  period: uint64.optional(),
-});
+export const rlimitSchema = () =>
+  z
+    .object({
+      type: z.enum(rlimitTypes),
+      soft: uint64,
+      hard: uint64,
+    })
+    .superRefine((r, ctx) => {
+      // setrlimit(2) refuses it (EINVAL); said here with the path instead.
+      if (r.soft > r.hard) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['soft'], message: `must not be greater than hard (${r.hard})` });
+    });
 
-export const ioPrioritySchema = z.object({
-  class: z.enum(ioPriorityClasses),
-  // ioprio_set(2) levels (runc: "invalid ioPriority.Priority"); wider values would spill into the class bits.
-  priority: intIn(0, 7).optional(),
-});
+export const schedulerSchema = () =>
+  z.object({
+    policy: z.enum(schedulerPolicies),
+    nice: intIn(-20, 19).optional(),
+    priority: intIn(0, 99).optional(),
+    flags: z.array(z.enum(schedulerFlags)).optional(),
+    runtime: optUint64,
+    deadline: optUint64,
+    period: optUint64,
+  });
 
-const cpuList = z.string().regex(/^[0-9, -]*$/, 'must be a CPU list such as "0-3,7"');
+export const ioPrioritySchema = () =>
+  z.object({
+    class: z.enum(ioPriorityClasses),
+    // ioprio_set(2) levels (runc: "invalid ioPriority.Priority"); wider values would spill into the class bits.
+    priority: intIn(0, 7).optional(),
+  });
 
-export const execCPUAffinitySchema = z.object({
-  initial: cpuList.optional(),
-  final: cpuList.optional(),
-});
+export const execCPUAffinitySchema = () => {
+  const cpuList = z.string().regex(/^[0-9, -]*$/, 'must be a CPU list such as "0-3,7"').optional();
+  return z.object({ initial: cpuList, final: cpuList });
+};
 
 /** TIOCSWINSZ takes 16-bit rows and columns. */
-export const consoleSizeSchema = z.object({
-  height: intIn(0, 65535),
-  width: intIn(0, 65535),
-});
+export const consoleSizeSchema = () =>
+  z.object({
+    height: intIn(0, 65535),
+    width: intIn(0, 65535),
+  });
 
 export const processSchema = z.object({
-  terminal: z.boolean().optional(),
-  consoleSize: consoleSizeSchema.optional(),
+  terminal: optBoolean,
+  consoleSize: optionalPart(consoleSizeSchema),
   cwd: z.string().refine((s) => s.startsWith('/'), 'must be an absolute path'),
-  env: strings.optional(),
+  env: optStrings,
   // Optional in the JSON schema (Windows may use commandLine instead), required on Linux.
   args: z.array(z.string()).min(1),
-  commandLine: z.string().optional(),
-  rlimits: z.array(rlimitSchema).optional(),
-  apparmorProfile: z.string().optional(),
-  capabilities: capabilitiesSchema.optional(),
-  noNewPrivileges: z.boolean().optional(),
+  commandLine: optString,
+  rlimits: optionalPart(() => z.array(rlimitSchema())),
+  apparmorProfile: optString,
+  capabilities: optionalPart(capabilitiesSchema),
+  noNewPrivileges: optBoolean,
   oomScoreAdj: intIn(-1000, 1000).optional(),
-  scheduler: schedulerSchema.optional(),
-  selinuxLabel: z.string().optional(),
-  ioPriority: ioPrioritySchema.optional(),
-  execCPUAffinity: execCPUAffinitySchema.optional(),
+  scheduler: optionalPart(schedulerSchema),
+  selinuxLabel: optString,
+  ioPriority: optionalPart(ioPrioritySchema),
+  execCPUAffinity: optionalPart(execCPUAffinitySchema),
   // Optional: Go's runc treats a missing user as uid 0, gid 0.
   user: userSchema.optional(),
 });
@@ -136,10 +154,10 @@ export const processSchema = z.object({
 
 export type SpecProcess = z.infer<typeof processSchema>;
 export type User = z.infer<typeof userSchema>;
-export type LinuxCapabilities = z.infer<typeof capabilitiesSchema>;
-export type POSIXRlimit = z.infer<typeof rlimitSchema>;
+export type LinuxCapabilities = z.infer<ReturnType<typeof capabilitiesSchema>>;
+export type POSIXRlimit = z.infer<ReturnType<typeof rlimitSchema>>;
 export type RlimitType = (typeof rlimitTypes)[number];
-export type Scheduler = z.infer<typeof schedulerSchema>;
-export type IOPriority = z.infer<typeof ioPrioritySchema>;
-export type CPUAffinity = z.infer<typeof execCPUAffinitySchema>;
-export type ConsoleSize = z.infer<typeof consoleSizeSchema>;
+export type Scheduler = z.infer<ReturnType<typeof schedulerSchema>>;
+export type IOPriority = z.infer<ReturnType<typeof ioPrioritySchema>>;
+export type CPUAffinity = z.infer<ReturnType<typeof execCPUAffinitySchema>>;
+export type ConsoleSize = z.infer<ReturnType<typeof consoleSizeSchema>>;

@@ -7,17 +7,21 @@
  */
 import { z } from 'zod';
 import {
-  capabilitiesSchema,
-  int32,
   int64,
   intIn,
   id,
   mapStringString,
   noNewline,
   opaqueObject,
+  optBoolean,
+  optInt64,
+  optString,
+  optStrings,
+  optUint16,
+  optUint32,
+  optUint64,
+  optionalPart,
   processSchema,
-  strings,
-  uint16,
   uint32,
   uint64,
 } from './process-schema.js';
@@ -80,55 +84,58 @@ export const personalityDomains = ['LINUX', 'LINUX32'] as const;
  * One line of uid_map/gid_map. The kernel refuses an empty range and one whose end wraps past 2^32 - 1 (so
  * (uid_t)-1 is never mapped): start + size <= 4294967295.
  */
-export const idMappingSchema = z
-  .object({
-    containerID: uint32,
-    hostID: uint32,
-    size: uint32,
-  })
-  .superRefine((m, ctx) => {
-    if (m.size === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'must be at least 1' });
-    for (const k of ['containerID', 'hostID'] as const) {
-      if (m.size > 0 && m[k] + m.size > 4294967295)
-        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `${k} + size must not exceed 4294967295` });
-    }
-  });
+export const idMappingSchema = () =>
+  z
+    .object({
+      containerID: uint32,
+      hostID: uint32,
+      size: uint32,
+    })
+    .superRefine((m, ctx) => {
+      if (m.size === 0) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['size'], message: 'must be at least 1' });
+      for (const k of ['containerID', 'hostID'] as const) {
+        if (m.size > 0 && m[k] + m.size > 4294967295)
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [k], message: `${k} + size must not exceed 4294967295` });
+      }
+    });
 
 /** The kernel takes at most 340 lines in a uid_map or gid_map. */
-const idMappings = z.array(idMappingSchema).max(340, 'at most 340 mappings (the kernel limit)');
+const idMappings = () => z.array(idMappingSchema()).max(340, 'at most 340 mappings (the kernel limit)');
 
-export const hookSchema = z.object({
-  path: z.string(),
-  args: strings.optional(),
-  env: strings.optional(),
-  // Seconds; the init polls with timeout * 1000 ms in an int.
-  timeout: intIn(1, 2147483, 'must be in range 1-2147483 (seconds)').optional(),
-});
+export const hookSchema = () =>
+  z.object({
+    path: z.string(),
+    args: optStrings,
+    env: optStrings,
+    // Seconds; the init polls with timeout * 1000 ms in an int.
+    timeout: intIn(1, 2147483, 'must be in range 1-2147483 (seconds)').optional(),
+  });
 
-const hookList = z.array(hookSchema).optional();
-
-export const hooksSchema = z.object({
-  /** Deprecated in 1.2, still run by runc. */
-  prestart: hookList,
-  createRuntime: hookList,
-  createContainer: hookList,
-  startContainer: hookList,
-  poststart: hookList,
-  poststop: hookList,
-});
+export const hooksSchema = () => {
+  const hookList = z.array(hookSchema()).optional();
+  return z.object({
+    /** Deprecated in 1.2, still run by runc. */
+    prestart: hookList,
+    createRuntime: hookList,
+    createContainer: hookList,
+    startContainer: hookList,
+    poststart: hookList,
+    poststop: hookList,
+  });
+};
 
 export const mountSchema = z.object({
   destination: z.string(),
-  source: z.string().optional(),
-  type: z.string().optional(),
-  options: strings.optional(),
-  uidMappings: idMappings.optional(),
-  gidMappings: idMappings.optional(),
+  source: optString,
+  type: optString,
+  options: optStrings,
+  uidMappings: optionalPart(idMappings),
+  gidMappings: optionalPart(idMappings),
 });
 
 export const rootSchema = z.object({
   path: z.string(),
-  readonly: z.boolean().optional(),
+  readonly: optBoolean,
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -136,206 +143,226 @@ export const rootSchema = z.object({
 
 export const namespaceSchema = z.object({
   type: z.enum(namespaceTypes),
-  path: z.string().optional(),
+  path: optString,
 });
 
 /** st_mode file type bits of each device type (runc ORs them into fileMode). */
 const deviceTypeBits: Record<(typeof deviceTypes)[number], number> = { c: 0o020000, u: 0o020000, b: 0o060000, p: 0o010000 };
 
-export const deviceSchema = z
-  .object({
-    type: z.enum(deviceTypes),
-    path: z.string(),
-    // int64 in the spec, but mknod(2) takes a 32-bit dev_t: 12 bits of major, 20 of minor (more would alias another device).
-    // config-linux.md: REQUIRED unless type is "p"; the JSON schema leaves them optional (as here).
-    major: intIn(0, 4095, 'must be in range 0-4095 (12 bits)').optional(),
-    minor: intIn(0, 1048575, 'must be in range 0-1048575 (20 bits)').optional(),
-    fileMode: uint32.optional(),
-    uid: id.optional(),
-    gid: id.optional(),
-  })
-  .superRefine((d, ctx) => {
-    // Permission bits, possibly with the type's own file type bits (as engines copy a host node's st_mode).
-    if (d.fileMode !== undefined && d.fileMode > 0o7777 && (d.fileMode & ~0o7777) !== deviceTypeBits[d.type])
-      ctx.addIssue({
-        code: z.ZodIssueCode.custom,
-        path: ['fileMode'],
-        message: `must be permission bits (0-07777), with no file type other than that of type "${d.type}"`,
-      });
-  });
+export const deviceSchema = () =>
+  z
+    .object({
+      type: z.enum(deviceTypes),
+      path: z.string(),
+      // int64 in the spec, but mknod(2) takes a 32-bit dev_t: 12 bits of major, 20 of minor (more would alias another device).
+      // config-linux.md: REQUIRED unless type is "p"; the JSON schema leaves them optional (as here).
+      major: intIn(0, 4095, 'must be in range 0-4095 (12 bits)').optional(),
+      minor: intIn(0, 1048575, 'must be in range 0-1048575 (20 bits)').optional(),
+      fileMode: optUint32,
+      uid: id.optional(),
+      gid: id.optional(),
+    })
+    .superRefine((d, ctx) => {
+      // Permission bits, possibly with the type's own file type bits (as engines copy a host node's st_mode).
+      if (d.fileMode !== undefined && d.fileMode > 0o7777 && (d.fileMode & ~0o7777) !== deviceTypeBits[d.type])
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['fileMode'],
+          message: `must be permission bits (0-07777), with no file type other than that of type "${d.type}"`,
+        });
+    });
 
 /** A device rule's number: -1 is the wildcard; any other negative would act as one in the BPF filter. */
-const deviceRuleNumber = intIn(-1, 4294967295, 'must be -1 (any) or in range 0-4294967295');
+const deviceRuleNumber = () => intIn(-1, 4294967295, 'must be -1 (any) or in range 0-4294967295');
 
-export const deviceCgroupSchema = z.object({
-  allow: z.boolean(),
-  type: z.enum(cgroupDeviceTypes).optional(),
-  major: deviceRuleNumber.optional(),
-  minor: deviceRuleNumber.optional(),
-  access: z.string().optional(),
-});
+export const deviceCgroupSchema = () =>
+  z.object({
+    allow: z.boolean(),
+    type: z.enum(cgroupDeviceTypes).optional(),
+    major: deviceRuleNumber().optional(),
+    minor: deviceRuleNumber().optional(),
+    access: optString,
+  });
 
-export const memorySchema = z.object({
-  limit: int64.optional(),
-  reservation: int64.optional(),
-  swap: int64.optional(),
-  kernel: int64.optional(),
-  kernelTCP: int64.optional(),
-  swappiness: uint64.optional(),
-  disableOOMKiller: z.boolean().optional(),
-  useHierarchy: z.boolean().optional(),
-  checkBeforeUpdate: z.boolean().optional(),
-});
+export const memorySchema = () =>
+  z.object({
+    limit: optInt64,
+    reservation: optInt64,
+    swap: optInt64,
+    kernel: optInt64,
+    kernelTCP: optInt64,
+    swappiness: optUint64,
+    disableOOMKiller: optBoolean,
+    useHierarchy: optBoolean,
+    checkBeforeUpdate: optBoolean,
+  });
 
-export const cpuSchema = z.object({
-  shares: uint64.optional(),
-  quota: int64.optional(),
-  burst: uint64.optional(),
-  period: uint64.optional(),
-  realtimeRuntime: int64.optional(),
-  realtimePeriod: uint64.optional(),
-  cpus: z.string().optional(),
-  mems: z.string().optional(),
-  idle: int64.optional(),
-});
+export const cpuSchema = () =>
+  z.object({
+    shares: optUint64,
+    quota: optInt64,
+    burst: optUint64,
+    period: optUint64,
+    realtimeRuntime: optInt64,
+    realtimePeriod: optUint64,
+    cpus: optString,
+    mems: optString,
+    idle: optInt64,
+  });
 
 /** runtime-spec 1.3 made pids.limit optional (the 1.0 JSON schema required it). */
-export const pidsSchema = z.object({
-  limit: int64.optional(),
-});
+export const pidsSchema = () =>
+  z.object({
+    limit: optInt64,
+  });
 
-const blockIODeviceWeightSchema = z.object({
-  major: int64,
-  minor: int64,
-  weight: uint16.optional(),
-  leafWeight: uint16.optional(),
-});
+const blockIODeviceWeightSchema = () =>
+  z.object({
+    major: int64,
+    minor: int64,
+    weight: optUint16,
+    leafWeight: optUint16,
+  });
 
-const blockIODeviceThrottleSchema = z.object({
-  major: int64,
-  minor: int64,
-  rate: uint64.optional(),
-});
+const blockIODeviceThrottleSchema = () =>
+  z.object({
+    major: int64,
+    minor: int64,
+    rate: optUint64,
+  });
 
-export const blockIOSchema = z.object({
-  weight: uint16.optional(),
-  leafWeight: uint16.optional(),
-  weightDevice: z.array(blockIODeviceWeightSchema).optional(),
-  throttleReadBpsDevice: z.array(blockIODeviceThrottleSchema).optional(),
-  throttleWriteBpsDevice: z.array(blockIODeviceThrottleSchema).optional(),
-  throttleReadIOPSDevice: z.array(blockIODeviceThrottleSchema).optional(),
-  throttleWriteIOPSDevice: z.array(blockIODeviceThrottleSchema).optional(),
-});
+export const blockIOSchema = () =>
+  z.object({
+    weight: optUint16,
+    leafWeight: optUint16,
+    weightDevice: optionalPart(() => z.array(blockIODeviceWeightSchema())),
+    throttleReadBpsDevice: optionalPart(() => z.array(blockIODeviceThrottleSchema())),
+    throttleWriteBpsDevice: optionalPart(() => z.array(blockIODeviceThrottleSchema())),
+    throttleReadIOPSDevice: optionalPart(() => z.array(blockIODeviceThrottleSchema())),
+    throttleWriteIOPSDevice: optionalPart(() => z.array(blockIODeviceThrottleSchema())),
+  });
 
-export const hugepageLimitSchema = z.object({
-  pageSize: z.string().regex(/^[1-9][0-9]*[KMG]B$/, 'must be a page size such as "2MB" or "1GB"'),
-  limit: uint64,
-});
+export const hugepageLimitSchema = () =>
+  z.object({
+    pageSize: z.string().regex(/^[1-9][0-9]*[KMG]B$/, 'must be a page size such as "2MB" or "1GB"'),
+    limit: uint64,
+  });
 
-export const networkSchema = z.object({
-  classID: uint32.optional(),
-  priorities: z.array(z.object({ name: z.string(), priority: uint32 })).optional(),
-});
+export const networkSchema = () =>
+  z.object({
+    classID: optUint32,
+    priorities: z.array(z.object({ name: z.string(), priority: uint32 })).optional(),
+  });
 
-export const rdmaSchema = z.object({
-  hcaHandles: uint32.optional(),
-  hcaObjects: uint32.optional(),
-});
+export const rdmaSchema = () =>
+  z.object({
+    hcaHandles: optUint32,
+    hcaObjects: optUint32,
+  });
 
-export const linuxResourcesSchema = z.object({
-  devices: z.array(deviceCgroupSchema).optional(),
-  memory: memorySchema.optional(),
-  cpu: cpuSchema.optional(),
-  pids: pidsSchema.optional(),
-  blockIO: blockIOSchema.optional(),
-  hugepageLimits: z.array(hugepageLimitSchema).optional(),
-  network: networkSchema.optional(),
-  /** Keyed by RDMA device name. */
-  rdma: z.record(z.string(), rdmaSchema).optional(),
-  /** cgroup v2 file name -> value. */
-  unified: mapStringString.optional(),
-});
+export const linuxResourcesSchema = () =>
+  z.object({
+    devices: optionalPart(() => z.array(deviceCgroupSchema())),
+    memory: optionalPart(memorySchema),
+    cpu: optionalPart(cpuSchema),
+    pids: optionalPart(pidsSchema),
+    blockIO: optionalPart(blockIOSchema),
+    hugepageLimits: optionalPart(() => z.array(hugepageLimitSchema())),
+    network: optionalPart(networkSchema),
+    /** Keyed by RDMA device name. */
+    rdma: optionalPart(() => z.record(z.string(), rdmaSchema())),
+    /** cgroup v2 file name -> value. */
+    unified: mapStringString.optional(),
+  });
 
-export const seccompArgSchema = z.object({
-  // A syscall has six arguments.
-  index: intIn(0, 5),
-  value: uint64,
-  valueTwo: uint64.optional(),
-  op: z.enum(seccompOperators),
-});
+export const seccompArgSchema = () =>
+  z.object({
+    // A syscall has six arguments.
+    index: intIn(0, 5),
+    value: uint64,
+    valueTwo: optUint64,
+    op: z.enum(seccompOperators),
+  });
 
-export const syscallSchema = z.object({
-  names: z.array(z.string()).min(1),
-  action: z.enum(seccompActions),
-  // SECCOMP_RET_DATA is 16 bits: more would be cut (65536 would become errno 0, a "successful" call).
-  errnoRet: intIn(0, 65535).optional(),
-  args: z.array(seccompArgSchema).optional(),
-});
+export const syscallSchema = () =>
+  z.object({
+    names: z.array(z.string()).min(1),
+    action: z.enum(seccompActions),
+    // SECCOMP_RET_DATA is 16 bits: more would be cut (65536 would become errno 0, a "successful" call).
+    errnoRet: intIn(0, 65535).optional(),
+    args: optionalPart(() => z.array(seccompArgSchema())),
+  });
 
-export const seccompSchema = z.object({
-  defaultAction: z.enum(seccompActions),
-  defaultErrnoRet: intIn(0, 65535).optional(),
-  architectures: z.array(z.enum(seccompArchitectures)).optional(),
-  flags: z.array(z.enum(seccompFlags)).optional(),
-  listenerPath: z.string().optional(),
-  listenerMetadata: z.string().optional(),
-  syscalls: z.array(syscallSchema).optional(),
-});
+export const seccompSchema = () =>
+  z.object({
+    defaultAction: z.enum(seccompActions),
+    defaultErrnoRet: intIn(0, 65535).optional(),
+    architectures: z.array(z.enum(seccompArchitectures)).optional(),
+    flags: z.array(z.enum(seccompFlags)).optional(),
+    listenerPath: optString,
+    listenerMetadata: optString,
+    syscalls: optionalPart(() => z.array(syscallSchema())),
+  });
 
-export const intelRdtSchema = z.object({
-  closID: z.string().optional(),
-  l3CacheSchema: z.string().optional(),
-  memBwSchema: z.string().regex(/^MB:[^\n]*$/, 'must start with "MB:" and contain no newline').optional(),
-  schemata: z.array(z.string().refine(noNewline, 'must not contain a newline')).optional(),
-  enableMonitoring: z.boolean().optional(),
-  /** runtime-spec 1.1-1.2 only (replaced by enableMonitoring in 1.3). */
-  enableCMT: z.boolean().optional(),
-  /** runtime-spec 1.1-1.2 only (replaced by enableMonitoring in 1.3). */
-  enableMBM: z.boolean().optional(),
-});
+export const intelRdtSchema = () =>
+  z.object({
+    closID: optString,
+    l3CacheSchema: optString,
+    memBwSchema: z.string().regex(/^MB:[^\n]*$/, 'must start with "MB:" and contain no newline').optional(),
+    schemata: z.array(z.string().refine(noNewline, 'must not contain a newline')).optional(),
+    enableMonitoring: optBoolean,
+    /** runtime-spec 1.1-1.2 only (replaced by enableMonitoring in 1.3). */
+    enableCMT: optBoolean,
+    /** runtime-spec 1.1-1.2 only (replaced by enableMonitoring in 1.3). */
+    enableMBM: optBoolean,
+  });
 
-export const memoryPolicySchema = z.object({
-  // Optional in the JSON schema, REQUIRED in config-linux.md (and runc fails without it).
-  mode: z.enum(memoryPolicyModes),
-  nodes: z.string().optional(),
-  flags: z.array(z.enum(memoryPolicyFlags)).optional(),
-});
+export const memoryPolicySchema = () =>
+  z.object({
+    // Optional in the JSON schema, REQUIRED in config-linux.md (and runc fails without it).
+    mode: z.enum(memoryPolicyModes),
+    nodes: optString,
+    flags: z.array(z.enum(memoryPolicyFlags)).optional(),
+  });
 
-export const personalitySchema = z.object({
-  // REQUIRED in config-linux.md (and runc fails without it).
-  domain: z.enum(personalityDomains),
-  flags: strings.optional(),
-});
+export const personalitySchema = () =>
+  z.object({
+    // REQUIRED in config-linux.md (and runc fails without it).
+    domain: z.enum(personalityDomains),
+    flags: optStrings,
+  });
 
-export const timeOffsetSchema = z.object({
-  secs: int64.optional(),
-  nanosecs: intIn(0, 999999999).optional(),
-});
+export const timeOffsetSchema = () =>
+  z.object({
+    secs: optInt64,
+    nanosecs: intIn(0, 999999999).optional(),
+  });
 
-export const netDeviceSchema = z.object({
-  name: z.string().optional(),
-});
+export const netDeviceSchema = () =>
+  z.object({
+    name: optString,
+  });
 
 export const linuxSchema = z.object({
   namespaces: z.array(namespaceSchema).optional(),
-  uidMappings: idMappings.optional(),
-  gidMappings: idMappings.optional(),
+  uidMappings: optionalPart(idMappings),
+  gidMappings: optionalPart(idMappings),
   /** Keyed by clock name ("boottime", "monotonic"). */
-  timeOffsets: z.record(z.string(), timeOffsetSchema).optional(),
-  devices: z.array(deviceSchema).optional(),
+  timeOffsets: optionalPart(() => z.record(z.string(), timeOffsetSchema())),
+  devices: optionalPart(() => z.array(deviceSchema())),
   /** Keyed by the interface name in the runtime's network namespace. */
-  netDevices: z.record(z.string(), netDeviceSchema).optional(),
-  cgroupsPath: z.string().optional(),
-  resources: linuxResourcesSchema.optional(),
-  intelRdt: intelRdtSchema.optional(),
+  netDevices: optionalPart(() => z.record(z.string(), netDeviceSchema())),
+  cgroupsPath: optString,
+  resources: optionalPart(linuxResourcesSchema),
+  intelRdt: optionalPart(intelRdtSchema),
   sysctl: mapStringString.optional(),
-  seccomp: seccompSchema.optional(),
+  seccomp: optionalPart(seccompSchema),
   rootfsPropagation: z.enum(rootfsPropagations).optional(),
-  maskedPaths: strings.optional(),
-  readonlyPaths: strings.optional(),
-  mountLabel: z.string().optional(),
-  personality: personalitySchema.optional(),
-  memoryPolicy: memoryPolicySchema.optional(),
+  maskedPaths: optStrings,
+  readonlyPaths: optStrings,
+  mountLabel: optString,
+  personality: optionalPart(personalitySchema),
+  memoryPolicy: optionalPart(memoryPolicySchema),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -347,9 +374,9 @@ export const specSchema = z.object({
   root: rootSchema.optional(),
   mounts: z.array(mountSchema).optional(),
   process: processSchema.optional(),
-  hostname: z.string().optional(),
-  domainname: z.string().optional(),
-  hooks: hooksSchema.optional(),
+  hostname: optString,
+  domainname: optString,
+  hooks: optionalPart(hooksSchema),
   annotations: mapStringString.optional(),
   linux: linuxSchema.optional(),
   windows: opaqueObject.optional(),
@@ -365,32 +392,32 @@ export const specSchema = z.object({
 export type Spec = z.infer<typeof specSchema>;
 export type Root = z.infer<typeof rootSchema>;
 export type Mount = z.infer<typeof mountSchema>;
-export type Hook = z.infer<typeof hookSchema>;
-export type Hooks = z.infer<typeof hooksSchema>;
-export type LinuxIDMapping = z.infer<typeof idMappingSchema>;
+export type Hook = z.infer<ReturnType<typeof hookSchema>>;
+export type Hooks = z.infer<ReturnType<typeof hooksSchema>>;
+export type LinuxIDMapping = z.infer<ReturnType<typeof idMappingSchema>>;
 
 
 export type Linux = z.infer<typeof linuxSchema>;
 export type LinuxNamespace = z.infer<typeof namespaceSchema>;
 export type LinuxNamespaceType = (typeof namespaceTypes)[number];
-export type LinuxDevice = z.infer<typeof deviceSchema>;
-export type LinuxDeviceCgroup = z.infer<typeof deviceCgroupSchema>;
-export type LinuxResources = z.infer<typeof linuxResourcesSchema>;
-export type LinuxMemory = z.infer<typeof memorySchema>;
-export type LinuxCPU = z.infer<typeof cpuSchema>;
-export type LinuxPids = z.infer<typeof pidsSchema>;
-export type LinuxBlockIO = z.infer<typeof blockIOSchema>;
-export type LinuxHugepageLimit = z.infer<typeof hugepageLimitSchema>;
-export type LinuxNetwork = z.infer<typeof networkSchema>;
-export type LinuxRdma = z.infer<typeof rdmaSchema>;
-export type LinuxSeccomp = z.infer<typeof seccompSchema>;
-export type LinuxSyscall = z.infer<typeof syscallSchema>;
-export type LinuxSeccompArg = z.infer<typeof seccompArgSchema>;
+export type LinuxDevice = z.infer<ReturnType<typeof deviceSchema>>;
+export type LinuxDeviceCgroup = z.infer<ReturnType<typeof deviceCgroupSchema>>;
+export type LinuxResources = z.infer<ReturnType<typeof linuxResourcesSchema>>;
+export type LinuxMemory = z.infer<ReturnType<typeof memorySchema>>;
+export type LinuxCPU = z.infer<ReturnType<typeof cpuSchema>>;
+export type LinuxPids = z.infer<ReturnType<typeof pidsSchema>>;
+export type LinuxBlockIO = z.infer<ReturnType<typeof blockIOSchema>>;
+export type LinuxHugepageLimit = z.infer<ReturnType<typeof hugepageLimitSchema>>;
+export type LinuxNetwork = z.infer<ReturnType<typeof networkSchema>>;
+export type LinuxRdma = z.infer<ReturnType<typeof rdmaSchema>>;
+export type LinuxSeccomp = z.infer<ReturnType<typeof seccompSchema>>;
+export type LinuxSyscall = z.infer<ReturnType<typeof syscallSchema>>;
+export type LinuxSeccompArg = z.infer<ReturnType<typeof seccompArgSchema>>;
 export type LinuxSeccompAction = (typeof seccompActions)[number];
 export type LinuxSeccompOperator = (typeof seccompOperators)[number];
-export type LinuxIntelRdt = z.infer<typeof intelRdtSchema>;
-export type LinuxMemoryPolicy = z.infer<typeof memoryPolicySchema>;
-export type LinuxPersonality = z.infer<typeof personalitySchema>;
-export type LinuxTimeOffset = z.infer<typeof timeOffsetSchema>;
-export type LinuxNetDevice = z.infer<typeof netDeviceSchema>;
+export type LinuxIntelRdt = z.infer<ReturnType<typeof intelRdtSchema>>;
+export type LinuxMemoryPolicy = z.infer<ReturnType<typeof memoryPolicySchema>>;
+export type LinuxPersonality = z.infer<ReturnType<typeof personalitySchema>>;
+export type LinuxTimeOffset = z.infer<ReturnType<typeof timeOffsetSchema>>;
+export type LinuxNetDevice = z.infer<ReturnType<typeof netDeviceSchema>>;
 export type RootfsPropagation = (typeof rootfsPropagations)[number];

@@ -349,9 +349,21 @@ describe('ranges of numbers that reach a syscall', () => {
 
 describe('linuxResourcesSchema', () => {
   it('accepts a pids block without limit and rejects a bad type', () => {
-    expect(linuxResourcesSchema.safeParse({ pids: {} }).success).toBe(true);
-    const r = linuxResourcesSchema.safeParse({ memory: { limit: -1 }, cpu: { quota: 'x' } });
+    expect(linuxResourcesSchema().safeParse({ pids: {} }).success).toBe(true);
+    const r = linuxResourcesSchema().safeParse({ memory: { limit: -1 }, cpu: { quota: 'x' } });
     expect(r.success).toBe(false);
     if (!r.success) expect(formatIssues(r.error)).toEqual(['cpu.quota: Expected number, received string']);
+  });
+});
+
+describe('parts built on first use', () => {
+  it('validate on every parse, the first and later ones, with the same paths', () => {
+    const bad = { ociVersion: '1.3.0', linux: { resources: { memory: { limit: 'x' } }, seccomp: { defaultAction: 'SCMP_ACT_NOPE' } } };
+    for (let i = 0; i < 2; i++) {
+      const r = specSchema.safeParse(bad);
+      expect(r.success).toBe(false);
+      expect(r.error!.issues.map((x) => x.path.join('.')).sort()).toEqual(['linux.resources.memory.limit', 'linux.seccomp.defaultAction']);
+    }
+    expect(specSchema.safeParse({ ociVersion: '1.3.0', linux: { resources: { memory: { limit: 1 } } } }).success).toBe(true);
   });
 });
