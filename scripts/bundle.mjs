@@ -33,6 +33,10 @@ execFileSync(
     '--compile',
     '--bytecode',
     '--minify',
+    // Split where code is imported dynamically (the runtime, yargs): a call loads only the chunks it runs, and
+    // every chunk of a bundle costs start-up time whether it runs or not.
+    '--splitting',
+    '--format', 'esm',
     '--outfile', join(dist, 'tsrun-js'),
     // Nothing from the caller's directory may change tsrun: no .env, no bunfig.toml, no tsconfig.json.
     '--no-compile-autoload-dotenv',

@@ -1,3 +1,5 @@
+import { native } from '../native/addon.js';
+
 declare const TSRUN_VERSION: string | undefined;
 declare const TSRUN_COMMIT: string | undefined;
 
@@ -15,7 +17,6 @@ export async function versionText(): Promise<string> {
   const { version, commit } = buildInfo();
   let seccomp = 'unknown';
   try {
-    const { native } = await import('../native/addon.js');
     seccomp = native().seccompVersion();
   } catch {
     // not built: still answer

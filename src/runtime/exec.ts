@@ -17,6 +17,11 @@ import type { SpecProcess } from '../spec/schema.js';
 import { parseId } from '../spec/ids.js';
 import { INPUT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
+import { readHostFacts } from '../plan/host.js';
+import { execOverrides, execPlan } from '../plan/exec-plan.js';
+import { execConfigFromLegacy } from '../plan/exec-config.js';
+import { loadSpec } from '../spec/load.js';
+import { parseProcessText } from '../spec/load-process.js';
 import { native } from '../native/addon.js';
 import { managerOf } from './cgroup.js';
 import { parseSubCgroups, subCgroupPaths } from '../cgroups/sub-cgroup.js';
@@ -126,17 +131,15 @@ export function processFromFlags(base: SpecProcess, a: ExecArgs): SpecProcess {
 }
 
 /** Without --process: config.json's process, read again from the bundle as runc does, with the flags on top. */
-async function processFromBundle(bundle: string, a: ExecArgs): Promise<SpecProcess> {
-  const { loadSpec } = await import('../spec/load.js');
+function processFromBundle(bundle: string, a: ExecArgs): SpecProcess {
   const base = loadSpec(bundle).process;
   if (!base) throw new ConfigError('config.json', ['process: Required']);
   return processFromFlags(base, a);
 }
 
-/** --process FILE, validated as an OCI process (the schema is loaded only for this). */
-async function readProcessFile(file: string): Promise<SpecProcess> {
+/** --process FILE, validated as an OCI process. */
+function readProcessFile(file: string): SpecProcess {
   const text = readFileBounded(file, INPUT_LIMIT).toString('utf8');
-  const { parseProcessText } = await import('../spec/load-process.js');
   return parseProcessText(text, file);
 }
 
@@ -156,17 +159,12 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   if (status === 'paused' && !a.ignorePaused) throw new TsrunError('cannot exec in a paused container (use --ignore-paused to override)');
   const subCgroups = parseSubCgroups(a.cgroups ?? []);
 
-  const proc = a.processFile ? await readProcessFile(resolve(a.processFile)) : await processFromBundle(st.bundle, a);
+  const proc = a.processFile ? readProcessFile(resolve(a.processFile)) : processFromBundle(st.bundle, a);
   checkArgs(proc, a);
   const pidFile = a.pidFile ? resolve(a.pidFile) : undefined;
   const consoleSocket = a.consoleSocket ? resolve(a.consoleSocket) : undefined;
   checkPreservedFds(a.preserveFds);
 
-  const [{ readHostFacts }, { execOverrides, execPlan }, { execConfigFromLegacy }] = await Promise.all([
-    import('../plan/host.js'),
-    import('../plan/exec-plan.js'),
-    import('../plan/exec-config.js'),
-  ]);
   const host = readHostFacts();
   // A container created before `execConfig` was recorded has its process settings by name.
   const legacyWarnings: string[] = [];

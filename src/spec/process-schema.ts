@@ -43,10 +43,15 @@ export const optUint32 = uint32.optional();
 export const optUint64 = uint64.optional();
 export const optInt64 = int64.optional();
 
+/** A schema built the first time it is used. */
+export function builtOnFirstUse<T extends z.ZodTypeAny>(build: () => T): z.ZodLazy<T> {
+  let schema: T | undefined;
+  return z.lazy(() => (schema ??= build()));
+}
+
 /** An optional part built the first time a document has it (zod never calls the getter for an absent value). */
 export function optionalPart<T extends z.ZodTypeAny>(build: () => T): z.ZodOptional<z.ZodLazy<T>> {
-  let schema: T | undefined;
-  return z.lazy(() => (schema ??= build())).optional();
+  return builtOnFirstUse(build).optional();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -69,14 +74,15 @@ export const ioPriorityClasses = ['IOPRIO_CLASS_RT', 'IOPRIO_CLASS_BE', 'IOPRIO_
 // ---------------------------------------------------------------------------------------------
 // process
 
-export const userSchema = z.object({
-  uid: id,
-  gid: id,
-  // umask(2) keeps 0777; the launcher reads 0xffffffff as "keep the umask".
-  umask: intIn(0, 0o777, 'must be a file mode creation mask, 0-0777').optional(),
-  additionalGids: z.array(id).max(65536, 'at most 65536 groups (NGROUPS_MAX)').optional(),
-  username: optString,
-});
+export const userSchema = () =>
+  z.object({
+    uid: id,
+    gid: id,
+    // umask(2) keeps 0777; the launcher reads 0xffffffff as "keep the umask".
+    umask: intIn(0, 0o777, 'must be a file mode creation mask, 0-0777').optional(),
+    additionalGids: z.array(id).max(65536, 'at most 65536 groups (NGROUPS_MAX)').optional(),
+    username: optString,
+  });
 
 /** Capability names stay plain strings: an unknown name is a warning later, not a schema error. */
 export const capabilitiesSchema = () =>
@@ -130,30 +136,33 @@ export const consoleSizeSchema = () =>
     width: intIn(0, 65535),
   });
 
-export const processSchema = z.object({
-  terminal: optBoolean,
-  consoleSize: optionalPart(consoleSizeSchema),
-  cwd: z.string().refine((s) => s.startsWith('/'), 'must be an absolute path'),
-  env: optStrings,
-  // Optional in the JSON schema (Windows may use commandLine instead), required on Linux.
-  args: z.array(z.string()).min(1),
-  commandLine: optString,
-  rlimits: optionalPart(() => z.array(rlimitSchema())),
-  apparmorProfile: optString,
-  capabilities: optionalPart(capabilitiesSchema),
-  noNewPrivileges: optBoolean,
-  oomScoreAdj: intIn(-1000, 1000).optional(),
-  scheduler: optionalPart(schedulerSchema),
-  selinuxLabel: optString,
-  ioPriority: optionalPart(ioPrioritySchema),
-  execCPUAffinity: optionalPart(execCPUAffinitySchema),
-  // Optional: Go's runc treats a missing user as uid 0, gid 0.
-  user: userSchema.optional(),
-});
+/** Built on the first parse: `exec` and `create` each need it at most once. */
+export const processSchema = builtOnFirstUse(() =>
+  z.object({
+    terminal: optBoolean,
+    consoleSize: optionalPart(consoleSizeSchema),
+    cwd: z.string().refine((s) => s.startsWith('/'), 'must be an absolute path'),
+    env: optStrings,
+    // Optional in the JSON schema (Windows may use commandLine instead), required on Linux.
+    args: z.array(z.string()).min(1),
+    commandLine: optString,
+    rlimits: optionalPart(() => z.array(rlimitSchema())),
+    apparmorProfile: optString,
+    capabilities: optionalPart(capabilitiesSchema),
+    noNewPrivileges: optBoolean,
+    oomScoreAdj: intIn(-1000, 1000).optional(),
+    scheduler: optionalPart(schedulerSchema),
+    selinuxLabel: optString,
+    ioPriority: optionalPart(ioPrioritySchema),
+    execCPUAffinity: optionalPart(execCPUAffinitySchema),
+    // Optional: Go's runc treats a missing user as uid 0, gid 0.
+    user: userSchema().optional(),
+  }),
+);
 
 
 export type SpecProcess = z.infer<typeof processSchema>;
-export type User = z.infer<typeof userSchema>;
+export type User = z.infer<ReturnType<typeof userSchema>>;
 export type LinuxCapabilities = z.infer<ReturnType<typeof capabilitiesSchema>>;
 export type POSIXRlimit = z.infer<ReturnType<typeof rlimitSchema>>;
 export type RlimitType = (typeof rlimitTypes)[number];

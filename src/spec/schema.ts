@@ -20,6 +20,7 @@ import {
   optUint16,
   optUint32,
   optUint64,
+  builtOnFirstUse,
   optionalPart,
   processSchema,
   uint32,
@@ -32,14 +33,15 @@ export * from './process-schema.js';
 const semverRe =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
-const ociVersionSchema = z.string().superRefine((v, ctx) => {
-  const m = semverRe.exec(v);
-  if (!m) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a SemVer 2.0.0 version such as "1.2.0", got ${JSON.stringify(v)}` });
-  } else if (m[1] !== '1') {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unsupported runtime-spec version ${v}: major version must be 1` });
-  }
-});
+const ociVersionSchema = () =>
+  z.string().superRefine((v, ctx) => {
+    const m = semverRe.exec(v);
+    if (!m) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be a SemVer 2.0.0 version such as "1.2.0", got ${JSON.stringify(v)}` });
+    } else if (m[1] !== '1') {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `unsupported runtime-spec version ${v}: major version must be 1` });
+    }
+  });
 
 // ---------------------------------------------------------------------------------------------
 // Enumerations (value lists exported for later stages)
@@ -124,27 +126,30 @@ export const hooksSchema = () => {
   });
 };
 
-export const mountSchema = z.object({
-  destination: z.string(),
-  source: optString,
-  type: optString,
-  options: optStrings,
-  uidMappings: optionalPart(idMappings),
-  gidMappings: optionalPart(idMappings),
-});
+export const mountSchema = () =>
+  z.object({
+    destination: z.string(),
+    source: optString,
+    type: optString,
+    options: optStrings,
+    uidMappings: optionalPart(idMappings),
+    gidMappings: optionalPart(idMappings),
+  });
 
-export const rootSchema = z.object({
-  path: z.string(),
-  readonly: optBoolean,
-});
+export const rootSchema = () =>
+  z.object({
+    path: z.string(),
+    readonly: optBoolean,
+  });
 
 // ---------------------------------------------------------------------------------------------
 // linux (config-linux.json, defs-linux.json)
 
-export const namespaceSchema = z.object({
-  type: z.enum(namespaceTypes),
-  path: optString,
-});
+export const namespaceSchema = () =>
+  z.object({
+    type: z.enum(namespaceTypes),
+    path: optString,
+  });
 
 /** st_mode file type bits of each device type (runc ORs them into fileMode). */
 const deviceTypeBits: Record<(typeof deviceTypes)[number], number> = { c: 0o020000, u: 0o020000, b: 0o060000, p: 0o010000 };
@@ -343,62 +348,65 @@ export const netDeviceSchema = () =>
     name: optString,
   });
 
-export const linuxSchema = z.object({
-  namespaces: z.array(namespaceSchema).optional(),
-  uidMappings: optionalPart(idMappings),
-  gidMappings: optionalPart(idMappings),
-  /** Keyed by clock name ("boottime", "monotonic"). */
-  timeOffsets: optionalPart(() => z.record(z.string(), timeOffsetSchema())),
-  devices: optionalPart(() => z.array(deviceSchema())),
-  /** Keyed by the interface name in the runtime's network namespace. */
-  netDevices: optionalPart(() => z.record(z.string(), netDeviceSchema())),
-  cgroupsPath: optString,
-  resources: optionalPart(linuxResourcesSchema),
-  intelRdt: optionalPart(intelRdtSchema),
-  sysctl: mapStringString.optional(),
-  seccomp: optionalPart(seccompSchema),
-  rootfsPropagation: z.enum(rootfsPropagations).optional(),
-  maskedPaths: optStrings,
-  readonlyPaths: optStrings,
-  mountLabel: optString,
-  personality: optionalPart(personalitySchema),
-  memoryPolicy: optionalPart(memoryPolicySchema),
-});
+export const linuxSchema = () =>
+  z.object({
+    namespaces: z.array(namespaceSchema()).optional(),
+    uidMappings: optionalPart(idMappings),
+    gidMappings: optionalPart(idMappings),
+    /** Keyed by clock name ("boottime", "monotonic"). */
+    timeOffsets: optionalPart(() => z.record(z.string(), timeOffsetSchema())),
+    devices: optionalPart(() => z.array(deviceSchema())),
+    /** Keyed by the interface name in the runtime's network namespace. */
+    netDevices: optionalPart(() => z.record(z.string(), netDeviceSchema())),
+    cgroupsPath: optString,
+    resources: optionalPart(linuxResourcesSchema),
+    intelRdt: optionalPart(intelRdtSchema),
+    sysctl: mapStringString.optional(),
+    seccomp: optionalPart(seccompSchema),
+    rootfsPropagation: z.enum(rootfsPropagations).optional(),
+    maskedPaths: optStrings,
+    readonlyPaths: optStrings,
+    mountLabel: optString,
+    personality: optionalPart(personalitySchema),
+    memoryPolicy: optionalPart(memoryPolicySchema),
+  });
 
 // ---------------------------------------------------------------------------------------------
 // config.json
 
-export const specSchema = z.object({
-  ociVersion: ociVersionSchema,
-  // Optional in the JSON schema; config.md requires it on Linux (checked by a later stage).
-  root: rootSchema.optional(),
-  mounts: z.array(mountSchema).optional(),
-  process: processSchema.optional(),
-  hostname: optString,
-  domainname: optString,
-  hooks: optionalPart(hooksSchema),
-  annotations: mapStringString.optional(),
-  linux: linuxSchema.optional(),
-  windows: opaqueObject.optional(),
-  solaris: opaqueObject.optional(),
-  vm: opaqueObject.optional(),
-  zos: opaqueObject.optional(),
-  freebsd: opaqueObject.optional(),
-});
+export const specSchema = builtOnFirstUse(() =>
+  z.object({
+    ociVersion: ociVersionSchema(),
+    // Optional in the JSON schema; config.md requires it on Linux (checked by a later stage).
+    root: rootSchema().optional(),
+    mounts: z.array(mountSchema()).optional(),
+    process: processSchema.optional(),
+    hostname: optString,
+    domainname: optString,
+    hooks: optionalPart(hooksSchema),
+    annotations: mapStringString.optional(),
+    linux: linuxSchema().optional(),
+    windows: opaqueObject.optional(),
+    solaris: opaqueObject.optional(),
+    vm: opaqueObject.optional(),
+    zos: opaqueObject.optional(),
+    freebsd: opaqueObject.optional(),
+  }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Types
 
 export type Spec = z.infer<typeof specSchema>;
-export type Root = z.infer<typeof rootSchema>;
-export type Mount = z.infer<typeof mountSchema>;
+export type Root = z.infer<ReturnType<typeof rootSchema>>;
+export type Mount = z.infer<ReturnType<typeof mountSchema>>;
 export type Hook = z.infer<ReturnType<typeof hookSchema>>;
 export type Hooks = z.infer<ReturnType<typeof hooksSchema>>;
 export type LinuxIDMapping = z.infer<ReturnType<typeof idMappingSchema>>;
 
 
-export type Linux = z.infer<typeof linuxSchema>;
-export type LinuxNamespace = z.infer<typeof namespaceSchema>;
+export type Linux = z.infer<ReturnType<typeof linuxSchema>>;
+export type LinuxNamespace = z.infer<ReturnType<typeof namespaceSchema>>;
 export type LinuxNamespaceType = (typeof namespaceTypes)[number];
 export type LinuxDevice = z.infer<ReturnType<typeof deviceSchema>>;
 export type LinuxDeviceCgroup = z.infer<ReturnType<typeof deviceCgroupSchema>>;

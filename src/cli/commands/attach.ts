@@ -31,7 +31,7 @@ export const ATTACH_DOC: CommandDoc = {
 
 export const attachCommand = commandModule<AttachArgs>(ATTACH_DOC, (a) =>
   handle(async () => {
-    const { attachContainer } = await import('../../runtime/attach.js');
+    const { attachContainer } = await import('../../runtime/verbs.js');
     return attachContainer(a.root, a['container-id'], { noStdin: a['no-stdin'], detachKeys: a['detach-keys'] }, a.exec === undefined ? undefined : parsePid('exec', a.exec));
   }),
 );

@@ -21,7 +21,7 @@ export const CHECK_DOC: CommandDoc = {
 
 export const checkCommand = commandModule<CheckArgs>(CHECK_DOC, (a) =>
   handle(async () => {
-    const { checkBundle } = await import('../../runtime/check.js');
+    const { checkBundle } = await import('../../runtime/verbs.js');
     const problems = checkBundle(a.bundle);
     if (problems.length === 0) {
       writeSync(1, 'ok\n');

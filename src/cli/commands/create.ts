@@ -106,7 +106,7 @@ export const createCommand = commandModule<CreateArgs>(
   (a) =>
     handle(async () => {
       warmCgroupMigration(false);
-      const { createContainer } = await import('../../runtime/create.js');
+      const { createContainer } = await import('../../runtime/verbs.js');
       createContainer(createOptions(a));
     }),
   (y) => y.check(checkCreateArgs),

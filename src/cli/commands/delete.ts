@@ -24,7 +24,7 @@ export const DELETE_DOC: CommandDoc = {
 
 export const deleteCommand = commandModule<DeleteArgs>(DELETE_DOC, (a) =>
   handle(async () => {
-    const { deleteContainer } = await import('../../runtime/delete.js');
+    const { deleteContainer } = await import('../../runtime/verbs.js');
     deleteContainer(a.root, a['container-id'], a.force);
   }),
 );

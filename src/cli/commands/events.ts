@@ -31,7 +31,7 @@ export const EVENTS_DOC: CommandDoc = {
 export const eventsCommand = commandModule<EventsArgs>(EVENTS_DOC, (a) =>
   handle(async () => {
     const ms = parseInterval(String(lastOf(a.interval))); // refused before the container is looked up, as runc
-    const { eventsContainer } = await import('../../runtime/events.js');
+    const { eventsContainer } = await import('../../runtime/verbs.js');
     return eventsContainer(a.root, a['container-id'], a.stats, ms);
   }),
 );

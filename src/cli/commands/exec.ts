@@ -77,7 +77,7 @@ export const execCommand = commandModule<ExecCliArgs>(EXEC_DOC, (a) =>
           return parseId(g, syntax);
         });
         const preserveFds = parseCount('preserve-fds', a['preserve-fds']);
-        const { execContainer } = await import('../../runtime/exec.js');
+        const { execContainer } = await import('../../runtime/verbs.js');
         return await execContainer({
           root: a.root,
           id: a['container-id'],

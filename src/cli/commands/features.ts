@@ -1,3 +1,4 @@
+import { native } from '../../native/addon.js';
 import { writeSync } from 'node:fs';
 import { release } from 'node:os';
 import { SPEC_VERSION, buildInfo } from '../version.js';
@@ -19,7 +20,7 @@ export const FEATURES_DOC: CommandDoc = {
 
 export const featuresCommand = commandModule<GlobalArgs>(FEATURES_DOC, () =>
   handle(async () => {
-    const [{ features }, { native }] = await Promise.all([import('../../runtime/features.js'), import('../../native/addon.js')]);
+    const { features } = await import('../../runtime/verbs.js');
     const { version, commit } = buildInfo();
     const addon = native();
     const f = features({

@@ -26,7 +26,7 @@ export const KILL_DOC: CommandDoc = {
 
 export const killCommand = commandModule<KillArgs>(KILL_DOC, (a) =>
   handle(async () => {
-    const [{ killContainer }, { parseSignal }] = await Promise.all([import('../../runtime/kill.js'), import('../../runtime/signals.js')]);
+    const { killContainer, parseSignal } = await import('../../runtime/verbs.js');
     killContainer(a.root, a['container-id'], parseSignal(a.signal === undefined ? undefined : String(a.signal)), a.all);
   }),
 );

@@ -29,7 +29,7 @@ export const LIST_DOC: CommandDoc = {
 
 export const listCommand = commandModule<ListArgs>(LIST_DOC, (a) =>
   handle(async () => {
-    const { listContainers, formatTable } = await import('../../runtime/list.js');
+    const { listContainers, formatTable } = await import('../../runtime/verbs.js');
     const entries = listContainers(a.root);
     let out: string;
     if (a.quiet) out = entries.map((e) => e.id + '\n').join('');

@@ -35,7 +35,7 @@ export const logsCommand = commandModule<LogsArgs>(LOGS_DOC, (a) =>
   handle(async () => {
     const tail = a.tail === undefined ? undefined : parseCount('tail', a.tail);
     const exec = a.exec === undefined ? undefined : parsePid('exec', a.exec);
-    const { containerLogs } = await import('../../runtime/logs.js');
+    const { containerLogs } = await import('../../runtime/verbs.js');
     await containerLogs(a.root, a['container-id'], { follow: a.follow, tail, timestamps: a.timestamps }, exec);
   }),
 );

@@ -30,14 +30,14 @@ export const RESUME_DOC: CommandDoc = {
 
 export const pauseCommand = commandModule<IdArgs>(PAUSE_DOC, (a) =>
   handle(async () => {
-    const { pauseContainer } = await import('../../runtime/pause.js');
+    const { pauseContainer } = await import('../../runtime/verbs.js');
     pauseContainer(a.root, a['container-id']);
   }),
 );
 
 export const resumeCommand = commandModule<IdArgs>(RESUME_DOC, (a) =>
   handle(async () => {
-    const { resumeContainer } = await import('../../runtime/pause.js');
+    const { resumeContainer } = await import('../../runtime/verbs.js');
     resumeContainer(a.root, a['container-id']);
   }),
 );

@@ -26,7 +26,7 @@ export const PS_DOC: CommandDoc = {
 
 export const psCommand = commandModule<PsArgs>(PS_DOC, (a) =>
   handle(async () => {
-    const { psContainer } = await import('../../runtime/ps.js');
+    const { psContainer } = await import('../../runtime/verbs.js');
     return psContainer(a.root, a['container-id'], a.format, (a['--'] ?? []).map(String));
   }),
 );

@@ -39,7 +39,7 @@ export const runCommand = commandModule<RunArgs>(
   (a) =>
     handle(async () => {
       warmCgroupMigration(false);
-      const { runContainer } = await import('../../runtime/run.js');
+      const { runContainer } = await import('../../runtime/verbs.js');
       return runContainer({ ...createOptions(a), detach: a.detach, keep: a.keep });
     }),
   (y) => y.check(checkCreateArgs),

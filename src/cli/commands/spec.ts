@@ -24,7 +24,7 @@ export const SPEC_DOC: CommandDoc = {
 
 export const specCommand = commandModule<SpecArgs>(SPEC_DOC, (a) =>
   handle(async () => {
-    const { writeDefaultSpec } = await import('../../runtime/spec-cmd.js');
+    const { writeDefaultSpec } = await import('../../runtime/verbs.js');
     writeDefaultSpec(a.bundle, a.rootless !== undefined && a.rootless !== 'false');
   }),
 );

@@ -19,7 +19,7 @@ export const START_DOC: CommandDoc = {
 
 export const startCommand = commandModule<IdArgs>(START_DOC, (a) =>
   handle(async () => {
-    const { startContainer } = await import('../../runtime/start.js');
+    const { startContainer } = await import('../../runtime/verbs.js');
     startContainer(a.root, a['container-id']);
   }),
 );

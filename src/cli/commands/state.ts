@@ -20,7 +20,7 @@ export const STATE_DOC: CommandDoc = {
 
 export const stateCommand = commandModule<IdArgs>(STATE_DOC, (a) =>
   handle(async () => {
-    const { StateDir, ociState } = await import('../../runtime/state.js');
+    const { StateDir, ociState } = await import('../../runtime/verbs.js');
     const dir = new StateDir(a.root, a['container-id']);
     writeSync(1, JSON.stringify(ociState(dir, dir.load()), null, '  ') + '\n');
   }),

@@ -66,7 +66,7 @@ export const UPDATE_DOC: CommandDoc = {
 
 export const updateCommand = commandModule<UpdateArgs>(UPDATE_DOC, (a) =>
   handle(async () => {
-    const { updateContainer } = await import('../../runtime/update.js');
+    const { updateContainer } = await import('../../runtime/verbs.js');
     updateContainer(a.root, a['container-id'], a);
   }),
 );

@@ -21,7 +21,7 @@ export const WAIT_DOC: CommandDoc = {
 
 export const waitCommand = commandModule<IdArgs>(WAIT_DOC, (a) =>
   handle(async () => {
-    const { waitContainer } = await import('../../runtime/wait.js');
+    const { waitContainer } = await import('../../runtime/verbs.js');
     return waitContainer(a.root, a['container-id'], a.exec === undefined ? undefined : parsePid('exec', a.exec));
   }),
 );
