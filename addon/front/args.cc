@@ -230,7 +230,8 @@ Args parse_args(int argc, char** argv) {
   }
   Args a;
   parse_globals(r, a);
-  if (r.i >= r.v.size() || !parse_verb(r.v[r.i], a)) delegate("not a native verb");
+  if (r.i >= r.v.size()) delegate("no command");
+  if (!parse_verb(r.v[r.i], a)) delegate("not a native verb", r.v[r.i]);
   r.i++;
   if (a.verb == Verb::Ps) parse_ps(r, a);
   else parse_command(r, a);

@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "args.h"
+#include "cgroup_warm.h"
 #include "error.h"
 #include "exec_js.h"
 #include "files.h"
@@ -87,6 +88,9 @@ int main(int argc, char** argv) {
     return status;
   } catch (const Delegate& d) {
     trace("delegate: " + d.why);
+    // The container's process will be moved into its cgroup: the kernel's wait for that can pass while tsrun-js
+    // starts (on v1, and for exec on v2; a create on pure v2 clones straight into the cgroup).
+    if (d.command == "create" || d.command == "run" || d.command == "exec") warm_cgroup_migration(d.command == "exec");
     exec_js(argv);
   } catch (const std::exception& e) {
     fprintf(stderr, "tsrun: internal error: %s\n", e.what());

@@ -3,7 +3,7 @@
  * content it does not control (config.json, process.json, a container's /etc/passwd): never through a planted
  * symlink, never a device or FIFO that blocks or never ends, never more than a stated limit.
  */
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsc, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsc, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputFileError, SysError, TsrunError, describeNodeError } from '../errors.js';
 
@@ -33,7 +33,9 @@ function createTemp(dir: string, name: string, mode: number): { fd: number; tmp:
 
 /**
  * Writes a file so that readers see either the old or the new content: a new temporary file beside it, then
- * rename(2), which replaces a symlink at the target instead of following it.
+ * rename(2), which replaces a symlink at the target instead of following it. Not flushed to disk (as runc): what
+ * tsrun writes (state, pid files, the compiled filter) describes processes that a crash of the machine ends too,
+ * and an fsync costs a create a millisecond or more where /run is on disk.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
   let made: { fd: number; tmp: string };
@@ -46,7 +48,6 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   try {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
-    fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);
   } catch (err) {
