@@ -158,16 +158,24 @@ export function createContainer(opts: CreateOptions): Created {
     );
     const { launch: plan, kept } = config;
     cgroup = kept.cgroup;
-    for (const w of cgroup ? prepareCgroup(cgroup) : []) log.warn(w);
-    for (const w of plan.warnings) log.warn(w);
-    // exec loads the same filter without compiling it again.
-    if (config.seccompProgram) writeFileAtomic(join(dir.dir, StateFile.SECCOMP), config.seccompProgram, 0o600);
+    const cg = cgroup;
+    // What the init needs only once it has reported its pid.
+    const setUp = () => {
+      for (const w of cg ? prepareCgroup(cg) : []) log.warn(w);
+      for (const w of plan.warnings) log.warn(w);
+      // exec loads the same filter without compiling it again.
+      if (config.seccompProgram) writeFileAtomic(join(dir.dir, StateFile.SECCOMP), config.seccompProgram, 0o600);
+    };
+    // Cloned straight into its cgroup (v2), the init needs it first; otherwise the cgroup is made while the
+    // launcher starts.
     const clonedIn = plan.cgroupDir !== undefined;
-    log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
-    // Only the container's process may open it (it does so as its own user, after setresuid): 0600, owned by
-    // the host ids of that user. Anyone else could release or stall `start` under a --root that is not 0700.
+    if (clonedIn) setUp();
+    // The launcher opens it before the clone. Only the container's process may open it (it does so as its own
+    // user, after setresuid): 0600, owned by the host ids of that user. Anyone else could release or stall
+    // `start` under a --root that is not 0700.
     addon.mkfifo(dir.fifo, 0o600);
     giveFifo(dir.fifo, config.fifoOwner);
+    log.debug(`plan: ${plan.ops.length} steps, new namespaces 0x${plan.nsNew.toString(16)}, joined [${plan.joins.map((j) => `${j.name}:${j.path}`).join(' ')}]`);
     const stateFor = (pid: number): ContainerState => ({
       version: 2,
       id: opts.id,
@@ -180,9 +188,9 @@ export function createContainer(opts: CreateOptions): Created {
       annotations: config.identity.annotations,
       config: kept,
     });
-    const cg = cgroup;
     const { prestart, createRuntime } = config.runtimeHooks;
     launched = launch(plan, {
+      whileStarting: clonedIn ? undefined : setUp,
       // The init exists and waits: it joins its cgroup before it can run anything of the user's.
       onPid(pid) {
         for (const w of cg ? joinCgroup(cg, pid, opts.id, clonedIn) : []) log.warn(w);

@@ -48,6 +48,11 @@ function writeMsg(fd: number, type: number, a = 0, b = 0, c = 0): void {
 }
 
 export interface LaunchHooks {
+  /**
+   * Runs once the plan is sent, while the launcher starts and clones the init on another CPU: work the init needs
+   * only once it has reported its pid. A throw fails the launch like any other.
+   */
+  whileStarting?(): void;
   /** The init exists (namespaces made, id maps written) and waits: place it in cgroups, run runtime hooks. */
   onPid?(pid: number): void;
   /** The init reached a SYNC step (phase a): run the hooks of that phase. */
@@ -111,6 +116,7 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
       // The launcher failed before reading its plan (it reported why, or died): read on.
       if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
     }
+    hooks.whileStarting?.();
     for (;;) {
       const m = readMsg(mine);
       if (!m) {
