@@ -17,6 +17,7 @@ import { loadSpec } from '../spec/load.js';
 import type { Spec } from '../spec/schema.js';
 import { O_CLOEXEC, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
+import { warmCgroupMigration } from './cgroup-warm.js';
 import { destroyCgroup, joinCgroup, managerOf, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { readConfigHost } from './config-host.js';
 import { runHooks } from './hooks.js';
@@ -109,6 +110,7 @@ export function prepare(opts: CreateOptions): { spec: Spec; bundle: string; root
 
 export function createContainer(opts: CreateOptions): Created {
   const { spec, bundle, rootfs } = prepare(opts);
+  warmCgroupMigration(false); // again, nearer the init's move (see cgroup-warm.ts)
   const dir = new StateDir(opts.root, opts.id);
   // Made absolute against our cwd, as runc does before anything else.
   const pidFile = opts.pidFile ? resolve(opts.pidFile) : undefined;

@@ -24,6 +24,7 @@ import { loadSpec } from '../spec/load.js';
 import { parseProcessText } from '../spec/load-process.js';
 import { native } from '../native/addon.js';
 import { managerOf } from './cgroup.js';
+import { warmCgroupMigration } from './cgroup-warm.js';
 import { parseSubCgroups, subCgroupPaths } from '../cgroups/sub-cgroup.js';
 import { PidfdSocket } from './pidfd-socket.js';
 import { exitCodeOf, finishDetached, launch, waitForeground, type Launched } from './launcher.js';
@@ -221,6 +222,7 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   try {
     // Connected before the process is started, as runc does: an unreachable socket fails here.
     if (a.pidfdSocket) pidfdSocket = PidfdSocket.connect(native(), resolve(a.pidfdSocket));
+    warmCgroupMigration(true); // again, nearer the process's move (see cgroup-warm.ts)
     launched = launch(plan, {
       // The process enters the container's cgroup (every v1 hierarchy, or the v2 directory; or the --cgroup
       // sub-cgroups) before it runs anything: never cloned into it, so that it holds no host directory fd
