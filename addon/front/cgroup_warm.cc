@@ -40,11 +40,11 @@ std::string own_procs_file(bool moves_on_v2) {
 
 }  // namespace
 
-void warm_cgroup_migration(bool moves_on_v2) {
+bool warm_cgroup_migration(bool moves_on_v2) {
   std::string procs = own_procs_file(moves_on_v2);
-  if (procs.empty()) return;
+  if (procs.empty()) return false;
   pid_t child = fork();
-  if (child < 0) return;
+  if (child < 0) return false;
   if (child == 0) {
     // The grandchild is orphaned at once: nothing of the caller waits for it, and it holds none of the caller's
     // files (a caller reading our output to its end must not wait for it either).
@@ -56,6 +56,7 @@ void warm_cgroup_migration(bool moves_on_v2) {
   }
   while (waitpid(child, nullptr, 0) < 0 && errno == EINTR) {
   }
+  return true;
 }
 
 }  // namespace front

@@ -87,10 +87,11 @@ int main(int argc, char** argv) {
     trace("native");
     return status;
   } catch (const Delegate& d) {
-    trace("delegate: " + d.why);
     // The container's process will be moved into its cgroup: the kernel's wait for that can pass while tsrun-js
     // starts (on v1, and for exec on v2; a create on pure v2 clones straight into the cgroup).
-    if (d.command == "create" || d.command == "run" || d.command == "exec") warm_cgroup_migration(d.command == "exec");
+    bool warmed = (d.command == "create" || d.command == "run" || d.command == "exec") &&
+                  warm_cgroup_migration(d.command == "exec");
+    trace("delegate: " + d.why + (warmed ? " (cgroup move started)" : ""));
     exec_js(argv);
   } catch (const std::exception& e) {
     fprintf(stderr, "tsrun: internal error: %s\n", e.what());

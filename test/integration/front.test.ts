@@ -374,6 +374,24 @@ describe.skipIf(!IS_TSRUN || !built)('native front end = JS implementation', () 
     expect(readFileSync(TRACE, 'utf8')).toMatch(/^delegate: NOTIFY_SOCKET/);
   });
 
+  it('starts the cgroup move ahead for create, run and exec only (the kernel\'s wait passes while tsrun-js starts)', () => {
+    const lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean);
+    const v1 = lines.some((l) => /^\d+:(pids|memory):/.test(l));
+    const v2Only = lines.length === 1 && lines[0]!.startsWith('0::');
+    const cases: [string[], boolean][] = [
+      [['create', '--bundle', join(h.work, 'no-bundle'), 'w1'], v1],
+      [['run', '--bundle', join(h.work, 'no-bundle'), 'w2'], v1],
+      [['exec', 'no-such-container', 'true'], v1 || v2Only],
+      [['features'], false],
+      [['update', '--pids-limit', '5', 'no-such-container'], false],
+    ];
+    for (const [args, moved] of cases) {
+      const r = call(args, false);
+      expect(r.side, args[0]).toBe(`delegate: not a native verb${moved ? ' (cgroup move started)' : ''}`);
+      expect(r.status, args[0]).toBe({ features: 0, exec: 255 }[args[0]!] ?? 1); // exec fails as runc's does
+    }
+  });
+
   it('says clearly when tsrun-js is missing', () => {
     const lone = join(h.work, 'lone');
     mkdirSync(lone, { recursive: true });
