@@ -191,6 +191,7 @@ export function createContainer(opts: CreateOptions): Created {
       config: kept,
     });
     const { prestart, createRuntime } = config.runtimeHooks;
+    warmCgroupMigration(false); // and once more, ~2 ms before the init's move
     launched = launch(plan, {
       whileStarting: clonedIn ? undefined : setUp,
       // The init exists and waits: it joins its cgroup before it can run anything of the user's.
