@@ -88,11 +88,15 @@ function readOr(path: string): string {
 }
 
 /** Which security modules are active (runc's tests: the AppArmor securityfs dir and module flag, selinuxfs). */
+let lsm: { apparmorEnabled: boolean; selinuxEnabled: boolean } | undefined;
+
+/** Read once per call: create's validation and its host facts both ask. */
 export function lsmFacts(): { apparmorEnabled: boolean; selinuxEnabled: boolean } {
-  return {
+  lsm ??= {
     apparmorEnabled: existsSync('/sys/kernel/security/apparmor') && readOr('/sys/module/apparmor/parameters/enabled').startsWith('Y'),
     selinuxEnabled: existsSync('/sys/fs/selinux/enforce'),
   };
+  return lsm;
 }
 
 /** `cgroup`: the container's cgroups as the manager has them (runtime/cgroup.ts cgroupView); none for exec. */
