@@ -12,23 +12,24 @@
  * the benchmark's loop took 25 -> 30 ms).
  */
 import { readFileSync, writeFile } from 'node:fs';
+import { ownCgroups } from '../cgroups/layout.js';
 
 let target: string | undefined | null;
 
 /** cgroup.procs of our own cgroup in one hierarchy (the lock is global), read once; null where there is none. */
 function ownProcsFile(movesOnV2: boolean): string | null {
   if (target !== undefined) return target;
-  let lines: string[];
+  let own: Map<string, string>;
   try {
-    lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n').filter(Boolean);
+    own = ownCgroups(readFileSync('/proc/self/cgroup', 'utf8'));
   } catch {
     return (target = null);
   }
-  const v2Only = lines.length === 1 && lines[0]!.startsWith('0::');
+  const v2Only = own.size === 1 && own.has('');
   if (v2Only && !movesOnV2) return (target = null);
   // Prefer a v1 hierarchy that every layout mounts in the usual place.
-  const v1 = lines.map((l) => l.split(':')).find((f) => f[1] === 'pids' || f[1] === 'memory');
-  const path = v1 ? `/sys/fs/cgroup/${v1[1]}${v1[2]}/cgroup.procs` : v2Only ? `/sys/fs/cgroup${lines[0]!.slice(3)}/cgroup.procs` : undefined;
+  const v1 = (['pids', 'memory'] as const).find((c) => own.has(c));
+  const path = v1 ? `/sys/fs/cgroup/${v1}${own.get(v1)}/cgroup.procs` : v2Only ? `/sys/fs/cgroup${own.get('')}/cgroup.procs` : undefined;
   return (target = !path || path.includes('..') ? null : path);
 }
 
