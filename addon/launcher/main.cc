@@ -54,10 +54,9 @@ bool read_plan(int fd, std::vector<uint8_t>* buf) {
   return read_full(fd, buf->data(), len) == 0;
 }
 
-int write_file_at(int dirfd, const char* path, const char* data, size_t len) {
-  Fd fd(openat(dirfd, path, O_WRONLY | O_CLOEXEC));
-  if (!fd.valid()) return -1;
-  ssize_t w = write(fd.get(), data, len);
+// One write(2) of all of `data` (procfs files take a value in one write); a short one is EIO.
+int write_whole(int fd, const char* data, size_t len) {
+  ssize_t w = write(fd, data, len);
   if (w < 0) return -1;
   if (static_cast<size_t>(w) != len) {
     errno = EIO;
@@ -65,6 +64,31 @@ int write_file_at(int dirfd, const char* path, const char* data, size_t len) {
   }
   return 0;
 }
+
+int write_file_at(int dirfd, const char* path, const char* data, size_t len) {
+  Fd fd(openat(dirfd, path, O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return -1;
+  return write_whole(fd.get(), data, len);
+}
+
+// A non-dumpable process's /proc files belong to root: an ordinary user (or root of a user namespace, as under
+// rootless Podman) can open its own, or those of a child born meanwhile, only while it is dumpable. Dumpable for
+// the life of this object and never after it (failing to go back ends the launcher); errno is kept.
+class BrieflyDumpable {
+ public:
+  BrieflyDumpable() : ok_(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) == 0) {}
+  ~BrieflyDumpable() {
+    int e = errno;
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(126);
+    errno = e;
+  }
+  BrieflyDumpable(const BrieflyDumpable&) = delete;
+  BrieflyDumpable& operator=(const BrieflyDumpable&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  bool ok_;
+};
 
 std::string format_maps(const std::vector<IdMap>& maps) {
   std::string s;
@@ -123,17 +147,17 @@ int make_userns(int proc, const std::vector<IdMap>& uids, const std::vector<IdMa
   ca.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   ca.exit_signal = SIGCHLD;
   *step = Step::USERNS;
-  // The helper is born dumpable, so that its /proc files belong to our own user: an ordinary user (or root of
-  // a user namespace, as under rootless Podman) may then write its maps. It only ever pauses, in a namespace
-  // nothing else is in, and is killed before the container exists. The launcher is non-dumpable again at once.
-  if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) return -1;
-  long pid = sys_clone3(&ca);
-  if (pid == 0) {
-    for (;;) pause();  // every signal is blocked: only SIGKILL ends this
+  long pid;
+  {
+    // The helper is born dumpable, so that its /proc files belong to our own user, who may then write its maps.
+    // It only ever pauses, in a namespace nothing else is in, and is killed before the container exists.
+    BrieflyDumpable dumpable;
+    if (!dumpable.ok()) return -1;
+    pid = sys_clone3(&ca);
+    if (pid == 0) {
+      for (;;) pause();  // every signal is blocked: only SIGKILL ends this
+    }
   }
-  int clone_errno = errno;
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(126);  // never continue dumpable
-  errno = clone_errno;
   if (pid < 0) return -1;
   Fd pfd(pidfd);
   std::string setgroups = std::to_string(pid) + "/setgroups";
@@ -360,18 +384,12 @@ void open_host_resources(Plan& plan, const ShimChild& shim, Held& h) {
     std::string v = std::to_string(plan.oom_score_adj);
     Fd oom(open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
     if (!oom.valid() && errno == EACCES) {
-      // A non-dumpable process's /proc files are root's: an ordinary user (or root of a user namespace) opens
-      // its own only while dumpable. Nothing of a container exists yet, and no namespace is joined.
-      if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0) die(Step::OOM_SCORE_ADJ, errno);
+      // Opened while briefly dumpable: nothing of a container exists yet, and no namespace is joined.
+      BrieflyDumpable dumpable;
+      if (!dumpable.ok()) die(Step::OOM_SCORE_ADJ, errno);
       oom.reset(open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC));
-      int e = errno;
-      if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) _exit(2);
-      errno = e;
     }
-    if (!oom.valid()) die(Step::OOM_SCORE_ADJ, errno);
-    ssize_t w = write(oom.get(), v.data(), v.size());
-    if (w < 0) die(Step::OOM_SCORE_ADJ, errno);
-    if (static_cast<size_t>(w) != v.size()) die(Step::OOM_SCORE_ADJ, EIO);
+    if (!oom.valid() || write_whole(oom.get(), v.data(), v.size()) < 0) die(Step::OOM_SCORE_ADJ, errno);
   }
   // exec.fifo itself, never its directory: the init reopens it for writing through /proc/self/fd at the end.
   if (plan.fifo != nullptr && plan.fifo[0] != 0) {

@@ -174,7 +174,6 @@ uint64_t NowUsec() {
   return static_cast<uint64_t>(ts.tv_sec) * 1000000u + static_cast<uint64_t>(ts.tv_nsec) / 1000u;
 }
 
-// Sends the method call and waits until its job is removed; returns the job's result ("done", "failed", ...).
 // The system's manager, or the user's (an ordinary user's containers: $DBUS_SESSION_BUS_ADDRESS or
 // $XDG_RUNTIME_DIR/bus, as runc finds it).
 bool OpenBus(Bus& b, bool user, BusError& be) {
@@ -183,6 +182,7 @@ bool OpenBus(Bus& b, bool user, BusError& be) {
   return true;
 }
 
+// Sends the method call and waits until its job is removed; returns the job's result ("done", "failed", ...).
 bool RunJob(Bus& b, const std::string& method, const std::string& unit, const Napi::Array& props, uint64_t timeout_us,
             bool user, std::string& result, BusError& be) {
   const SdBus* lib = b.lib;
