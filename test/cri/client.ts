@@ -83,8 +83,7 @@ export class CriClient {
   removePodSandbox = (podSandboxId: string) => this.call('RemovePodSandbox', { podSandboxId });
 
   async podSandboxStatus(podSandboxId: string, verbose = false): Promise<{ status: Msg; info: Msg }> {
-    const r = await this.call('PodSandboxStatus', { podSandboxId, verbose });
-    return { status: r.status, info: r.info?.info ? JSON.parse(r.info.info) : {} };
+    return withInfo(await this.call('PodSandboxStatus', { podSandboxId, verbose }));
   }
 
   async listPodSandbox(filter: Msg = {}): Promise<Msg[]> {
@@ -101,8 +100,7 @@ export class CriClient {
   removeContainer = (containerId: string) => this.call('RemoveContainer', { containerId });
 
   async containerStatus(containerId: string, verbose = false): Promise<{ status: Msg; info: Msg }> {
-    const r = await this.call('ContainerStatus', { containerId, verbose });
-    return { status: r.status, info: r.info?.info ? JSON.parse(r.info.info) : {} };
+    return withInfo(await this.call('ContainerStatus', { containerId, verbose }));
   }
 
   async listContainers(filter: Msg = {}): Promise<Msg[]> {
@@ -186,4 +184,9 @@ export function streamExec(url: string, input: string | undefined, timeoutMs: nu
       resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode: exitCodeOf(status), status });
     });
   });
+}
+
+/** A status reply with its verbose "info" JSON decoded ({} when not asked for). */
+function withInfo(r: Msg): { status: Msg; info: Msg } {
+  return { status: r.status, info: r.info?.info ? JSON.parse(r.info.info) : {} };
 }
