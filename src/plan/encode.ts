@@ -1,44 +1,64 @@
 import { NO_UMASK, PLAN_MAGIC, PLAN_VERSION, Tag } from '../native/contract.js';
 import type { Plan, U64 } from './plan.js';
 
-/** Serialises records of (u32 tag, u32 length, fields) as the launcher's decoder expects. */
+/**
+ * Serialises records of (u32 tag, u32 length, fields) as the launcher's decoder expects, into one growing buffer:
+ * each record's header is reserved where it starts and filled in by end().
+ */
 class PlanWriter {
-  private chunks: Buffer[] = [];
-  private record: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(8192);
+  private view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  private pos = 8;
+  /** Where the open record's header goes. */
+  private recStart = 8;
 
   constructor() {
-    const head = Buffer.alloc(8);
-    head.writeUInt32LE(PLAN_MAGIC, 0);
-    head.writeUInt32LE(PLAN_VERSION, 4);
-    this.chunks.push(head);
+    this.view.setUint32(0, PLAN_MAGIC, true);
+    this.view.setUint32(4, PLAN_VERSION, true);
+    this.pos += 8;
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(bigger, 0, 0, this.pos);
+    this.buf = bigger;
+    this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
   }
 
   u64(v: U64): this {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v)));
-    this.record.push(b);
+    this.room(8);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) {
+      // Without BigInt: most fields are small non-negative numbers.
+      this.view.setUint32(this.pos, v % 0x1_0000_0000, true);
+      this.view.setUint32(this.pos + 4, Math.floor(v / 0x1_0000_0000), true);
+    } else {
+      this.view.setBigUint64(this.pos, BigInt.asUintN(64, BigInt(v)), true);
+    }
+    this.pos += 8;
     return this;
   }
 
   str(s: string | Buffer): this {
-    const body = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(body.length);
-    this.record.push(len, body, Buffer.alloc(1));
+    const max = typeof s === 'string' ? s.length * 3 : s.length;
+    this.room(4 + max + 1);
+    const n = typeof s === 'string' ? this.buf.write(s, this.pos + 4, 'utf8') : s.copy(this.buf, this.pos + 4);
+    this.view.setUint32(this.pos, n, true);
+    this.buf[this.pos + 4 + n] = 0;
+    this.pos += 4 + n + 1;
     return this;
   }
 
   end(tag: number): void {
-    const body = Buffer.concat(this.record);
-    this.record = [];
-    const head = Buffer.alloc(8);
-    head.writeUInt32LE(tag, 0);
-    head.writeUInt32LE(body.length, 4);
-    this.chunks.push(head, body);
+    this.view.setUint32(this.recStart, tag, true);
+    this.view.setUint32(this.recStart + 4, this.pos - this.recStart - 8, true);
+    this.room(8);
+    this.recStart = this.pos;
+    this.pos += 8;
   }
 
   finish(): Buffer {
-    return Buffer.concat(this.chunks);
+    return this.buf.subarray(0, this.recStart);
   }
 }
 

@@ -70,6 +70,27 @@ describe('encodePlan', () => {
     expect(fifo.body.length).toBe(4 + utf8.length + 1);
   });
 
+  it('writes numbers above 32 bits and negative numbers as their 64-bit two\'s complement', () => {
+    const op = records(
+      encodePlan(minimalPlan({ ops: [{ kind: OpKind.MOUNT, flags: 2 ** 40 + 5, a: -1, b: Number.MAX_SAFE_INTEGER, c: -2n, d: 2 ** 32, s: ['', '', '', ''], what: 'x' }] })),
+    ).find((r) => r.tag === Tag.OP)!;
+    expect([8, 16, 24, 32, 40].map((o) => op.body.readBigUInt64LE(o))).toEqual([
+      2n ** 40n + 5n,
+      0xffffffffffffffffn,
+      BigInt(Number.MAX_SAFE_INTEGER),
+      0xfffffffffffffffen,
+      2n ** 32n,
+    ]);
+  });
+
+  it('grows past its first buffer without losing a record', () => {
+    const env = Array.from({ length: 500 }, (_, i) => `VAR_${i}=${'v'.repeat(40)}é`);
+    const p = minimalPlan();
+    p.process.env = env;
+    const got = records(encodePlan(p)).filter((r) => r.tag === Tag.ENV).map((r) => r.body.subarray(4, r.body.length - 1).toString('utf8'));
+    expect(got).toEqual(env);
+  });
+
   it('writes NO_UMASK when the process has no umask', () => {
     const user = records(encodePlan(minimalPlan())).find((r) => r.tag === Tag.USER)!;
     expect(user.body.readBigUInt64LE(16)).toBe(BigInt(NO_UMASK));
