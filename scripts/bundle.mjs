@@ -1,7 +1,7 @@
 // Builds what is shipped, in dist/:
 //   tsrun-js         the TypeScript CLI compiled by bun (the npm package, pinned in package-lock.json) into one
 //                    executable with its own JavaScript engine and the bytecode of the bundle: a call starts in
-//                    a few milliseconds, where Node needs more than 20 before any work
+//                    a few milliseconds, where Node needs more than 20 before any work (scripts/compile.mjs)
 //   tsrun.node       the addon and the launcher, copied from build/Release: tsrun-js finds them beside itself
 //   tsrun-launcher
 //   tsrun            the native front end (build/Release/tsrun): answers the frequent verbs itself and runs
@@ -25,29 +25,7 @@ try {
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist);
 const bun = join(repo, 'node_modules', '.bin', 'bun');
-execFileSync(
-  bun,
-  [
-    'build',
-    'src/cli/entry.ts',
-    '--compile',
-    '--bytecode',
-    '--minify',
-    // Split where code is imported dynamically (the runtime, yargs): a call loads only the chunks it runs, and
-    // every chunk of a bundle costs start-up time whether it runs or not.
-    '--splitting',
-    '--format', 'esm',
-    '--outfile', join(dist, 'tsrun-js'),
-    // Nothing from the caller's directory may change tsrun: no .env, no bunfig.toml, no tsconfig.json.
-    '--no-compile-autoload-dotenv',
-    '--no-compile-autoload-bunfig',
-    '--no-compile-autoload-tsconfig',
-    '--no-compile-autoload-package-json',
-    '--define', `TSRUN_VERSION=${JSON.stringify(pkg.version)}`,
-    '--define', `TSRUN_COMMIT=${JSON.stringify(commit)}`,
-  ],
-  { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+execFileSync(bun, ['scripts/compile.mjs', join(dist, 'tsrun-js'), pkg.version, commit], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
 // Manual pages and shell completion, from the same command definitions as --help.
 execFileSync(bun, ['scripts/gen-docs.ts', dist, pkg.version], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
 for (const f of ['tsrun.node', 'tsrun-launcher']) {

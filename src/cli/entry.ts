@@ -15,10 +15,11 @@ import { main } from './main.js';
 
 /**
  * Every write tsrun makes is synchronous, so nothing is pending at the end: where the addon is loaded already,
- * _exit skips the engine's teardown (a few ms of every create, run and exec).
+ * _exit skips the engine's teardown (a few ms of every create, run and exec). Not while bun records which
+ * functions ran (scripts/record-bytecode-order): it writes that file as the engine exits.
  */
 function exit(code: number): never {
-  loadedNative()?.exitNow(code);
+  if (!process.env.BUN_BYTECODE_ORDER_OUT) loadedNative()?.exitNow(code);
   process.exit(code);
 }
 

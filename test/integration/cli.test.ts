@@ -57,6 +57,17 @@ describe.runIf(IS_TSRUN)('what the build ships beside the executable', () => {
     expect(readFileSync(join(dist, 'completion', 'tsrun.bash'), 'utf8')).toContain('complete -F _tsrun tsrun');
     expect(readFileSync(join(dist, 'completion', '_tsrun'), 'utf8').startsWith('#compdef tsrun')).toBe(true);
   });
+
+  it("runs no code from the caller's directory (bun would preload what a bunfig.toml there names)", () => {
+    const dir = join(h.work, 'caller-dir');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./preload.ts"]\n');
+    writeFileSync(join(dir, 'preload.ts'), `require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'preloaded'))}, 'x');\n`);
+    const r = h.rt(['spec', '--bundle', dir], { cwd: dir });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(existsSync(join(dir, 'config.json'))).toBe(true);
+    expect(existsSync(join(dir, 'preloaded'))).toBe(false);
+  });
 });
 
 describe('usage errors', () => {
