@@ -15,22 +15,19 @@ export class SystemdCgroupManager implements CgroupManager {
     private readonly fs: CgroupManager,
     private readonly unit: NonNullable<CgroupManagerOptions['systemd']>,
     private readonly v2: boolean,
-    /** create's linux.resources, written by enter once the unit exists. */
-    private readonly resources: Resources = {},
   ) {
     this.paths = fs.paths;
   }
 
-  setUp(): string[] {
-    return [];
+  setUp(): void {
+    // the unit is made with the init's pid (enter)
   }
 
   /** Returns once systemd's job is done: the defaults it writes then cannot overwrite the limits that follow. */
-  enter(pid: number): string[] {
+  enter(pid: number): void {
     const { unit, slice, id, job, isInit } = this.unit;
     startTransientUnit({ unit, slice, pid, id, v2: this.v2 }, job, isInit);
     this.fs.join(pid);
-    return this.fs.apply(this.resources);
   }
 
   remove(): void {
