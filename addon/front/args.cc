@@ -231,7 +231,10 @@ Args parse_args(int argc, char** argv) {
   Args a;
   parse_globals(r, a);
   if (r.i >= r.v.size()) delegate("no command");
-  if (!parse_verb(r.v[r.i], a)) delegate("not a native verb", r.v[r.i]);
+  if (!parse_verb(r.v[r.i], a)) {
+    a.not_native = Delegate{"not a native verb", r.v[r.i]};
+    return a;
+  }
   r.i++;
   if (a.verb == Verb::Ps) parse_ps(r, a);
   else parse_command(r, a);

@@ -2,7 +2,10 @@
 // whose meaning is certain are accepted; anything else is delegated to tsrun-js, which owns usage errors,
 // help, version and every other verb.
 #pragma once
+#include <optional>
 #include <string>
+
+#include "error.h"
 
 namespace front {
 
@@ -20,9 +23,12 @@ struct Args {
   bool force = false;  // delete --force
   bool json = false;   // list/ps --format json
   bool quiet = false;  // list --quiet
+  // Set (nothing else is) for a command the native verbs do not have: create, run, exec, ... are handed over
+  // without a throw, because a process's first C++ exception costs ~0.5 ms (the unwinder reads the frame tables).
+  std::optional<Delegate> not_native;
 };
 
-// Throws Delegate for anything the native verbs do not take exactly as the JS CLI would.
+// Throws Delegate for anything else the native verbs do not take exactly as the JS CLI would.
 Args parse_args(int argc, char** argv);
 
 bool valid_utf8(const std::string& s);

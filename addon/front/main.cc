@@ -55,6 +55,15 @@ int run(const Args& a) {
   return 1;
 }
 
+// The call is tsrun-js's. The container's process will be moved into its cgroup: the kernel's wait for that can
+// pass while tsrun-js starts (on v1, and for exec on v2; a create on pure v2 clones straight into the cgroup).
+[[noreturn]] void hand_over(const Delegate& d, char** argv) {
+  bool warmed =
+      (d.command == "create" || d.command == "run" || d.command == "exec") && warm_cgroup_migration(d.command == "exec");
+  trace("delegate: " + d.why + (warmed ? " (cgroup move started)" : ""));
+  exec_js(argv);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +71,7 @@ int main(int argc, char** argv) {
   if (mode && strcmp(mode, "js") == 0) exec_js(argv);
   try {
     Args a = parse_args(argc, argv);
+    if (a.not_native) hand_over(*a.not_native, argv);
     // TSRUN_STACK with --debug: the JS side logs its stack traces, which only it has.
     const char* stack = getenv("TSRUN_STACK");
     if (a.debug && stack && *stack) delegate("TSRUN_STACK with --debug");
@@ -87,12 +97,7 @@ int main(int argc, char** argv) {
     trace("native");
     return status;
   } catch (const Delegate& d) {
-    // The container's process will be moved into its cgroup: the kernel's wait for that can pass while tsrun-js
-    // starts (on v1, and for exec on v2; a create on pure v2 clones straight into the cgroup).
-    bool warmed = (d.command == "create" || d.command == "run" || d.command == "exec") &&
-                  warm_cgroup_migration(d.command == "exec");
-    trace("delegate: " + d.why + (warmed ? " (cgroup move started)" : ""));
-    exec_js(argv);
+    hand_over(d, argv);
   } catch (const std::exception& e) {
     fprintf(stderr, "tsrun: internal error: %s\n", e.what());
     return 1;
