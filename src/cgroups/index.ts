@@ -23,5 +23,5 @@ export { CgroupV2Manager } from './v2.js';
  */
 export function openCgroupManager(opts: CgroupManagerOptions): CgroupManager {
   const fs = opts.layout.mode === 'v2' ? new CgroupV2Manager(opts) : new CgroupV1Manager(opts);
-  return opts.systemd ? new SystemdCgroupManager(fs, opts.systemd, opts.layout.mode === 'v2') : fs;
+  return opts.systemd ? new SystemdCgroupManager(fs, opts.systemd, opts.layout.mode === 'v2', opts.resources) : fs;
 }

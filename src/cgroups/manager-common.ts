@@ -26,8 +26,8 @@ export interface CgroupManagerOptions {
 }
 
 /**
- * The cgroupfs driver's part of create and delete, the same for v1 and v2: setUp makes the cgroup before the init
- * exists; enter puts the init in (unless it was cloned straight into it); apply writes the limits; remove kills
+ * The cgroupfs driver's part of create and delete, the same for v1 and v2: setUp makes the cgroup and writes every
+ * limit before the init exists; enter puts the init in (unless it was cloned straight into it); remove kills
  * what is left and removes the directories.
  */
 export abstract class CgroupfsManager implements CgroupManager {
@@ -47,12 +47,14 @@ export abstract class CgroupfsManager implements CgroupManager {
   abstract stats(): CgroupStats;
   abstract oomKills(): number;
 
-  setUp(): void {
+  setUp(resources: Resources): string[] {
     this.create();
+    return this.apply(resources);
   }
 
-  enter(pid: number, clonedIn: boolean): void {
+  enter(pid: number, clonedIn: boolean): string[] {
     if (!clonedIn) this.addProcess(pid);
+    return [];
   }
 
   remove(): void {

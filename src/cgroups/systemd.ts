@@ -15,19 +15,22 @@ export class SystemdCgroupManager implements CgroupManager {
     private readonly fs: CgroupManager,
     private readonly unit: NonNullable<CgroupManagerOptions['systemd']>,
     private readonly v2: boolean,
+    /** create's linux.resources, written by enter once the unit exists. */
+    private readonly resources: Resources = {},
   ) {
     this.paths = fs.paths;
   }
 
-  setUp(): void {
-    // the unit is made with the init's pid (enter)
+  setUp(): string[] {
+    return [];
   }
 
   /** Returns once systemd's job is done: the defaults it writes then cannot overwrite the limits that follow. */
-  enter(pid: number): void {
+  enter(pid: number): string[] {
     const { unit, slice, id, job, isInit } = this.unit;
     startTransientUnit({ unit, slice, pid, id, v2: this.v2 }, job, isInit);
     this.fs.join(pid);
+    return this.fs.apply(this.resources);
   }
 
   remove(): void {

@@ -128,16 +128,15 @@ export interface CgroupManager {
   /** Removes the directories (leaf first); a missing one is fine. */
   destroy(): void;
   /**
-   * create, before the init exists. cgroupfs: makes the cgroup (and what a process needs to join it: v1 cpuset
-   * and realtime). systemd: nothing yet (the unit is made with the init's pid: see enter).
+   * create, before the init exists. cgroupfs: makes the cgroup and writes every limit (device rules included),
+   * so the init starts limited. systemd: nothing yet (the unit is made with the init's pid: see enter).
    */
-  setUp(): void;
+  setUp(resources: Resources): string[];
   /**
    * create, once the init exists and waits. cgroupfs: puts it in the cgroup (unless it was cloned straight into
-   * the v2 directory). systemd: starts the transient unit with the pid and waits for its job, so that the
-   * defaults systemd writes cannot overwrite the limits that follow.
+   * the v2 directory). systemd: starts the transient unit with the pid, waits for its job, then writes the limits.
    */
-  enter(pid: number, clonedIn: boolean): void;
+  enter(pid: number, clonedIn: boolean): string[];
   /** delete: kills what is left, stops the systemd unit, removes the directories. */
   remove(): void;
   stats(): CgroupStats;

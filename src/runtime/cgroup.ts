@@ -33,22 +33,14 @@ export function managerOf(r: CgroupRecord, id = ''): CgroupManager {
   });
 }
 
-/** Before the init exists: the cgroup made (cgroupfs), or nothing yet (systemd). */
-export function prepareCgroup(r: CgroupRecord): void {
-  managerOf(r).setUp();
+/** Before the init exists: the cgroup made and limited (cgroupfs), or nothing yet (systemd). */
+export function prepareCgroup(r: CgroupRecord): string[] {
+  return managerOf(r).setUp(r.resources ?? {});
 }
 
-/** The init exists and waits: it enters its cgroup (the systemd unit is started with it). */
-export function joinCgroup(r: CgroupRecord, pid: number, id: string, clonedIn = false): void {
-  managerOf(r, id).enter(pid, clonedIn);
-}
-
-/**
- * The init is in its cgroup and sets up its mounts: every limit (device rules included), written before anything
- * of the user's can run. runc writes them at the same point (after the init's mounts, before the hooks).
- */
-export function limitCgroup(r: CgroupRecord): string[] {
-  return managerOf(r).apply(r.resources ?? {});
+/** The init exists and waits: it enters its cgroup (the systemd unit is started with it), then the limits. */
+export function joinCgroup(r: CgroupRecord, pid: number, id: string, clonedIn = false): string[] {
+  return managerOf(r, id).enter(pid, clonedIn);
 }
 
 /** Kills whatever is left in the cgroup and removes it (and its systemd unit). */

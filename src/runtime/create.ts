@@ -18,7 +18,7 @@ import type { Spec } from '../spec/schema.js';
 import { O_CLOEXEC, writeFileAtomic } from '../util/fs.js';
 import { readProcStat } from '../util/proc.js';
 import { warmCgroupMigration } from './cgroup-warm.js';
-import { destroyCgroup, joinCgroup, limitCgroup, managerOf, prepareCgroup, type CgroupRecord } from './cgroup.js';
+import { destroyCgroup, joinCgroup, managerOf, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { readConfigHost } from './config-host.js';
 import { runHooks } from './hooks.js';
 import { finishDetached, launch, type Launched } from './launcher.js';
@@ -163,8 +163,10 @@ export function createContainer(opts: CreateOptions): Created {
     const cg = cgroup;
     // What the init needs only once it has reported its pid.
     const setUp = () => {
-      if (cg) prepareCgroup(cg);
+      for (const w of cg ? prepareCgroup(cg) : []) log.warn(w);
       for (const w of plan.warnings) log.warn(w);
+      // exec loads the same filter without compiling it again.
+      if (config.seccompProgram) writeFileAtomic(join(dir.dir, StateFile.SECCOMP), config.seccompProgram, 0o600);
     };
     // Cloned straight into its cgroup (v2), the init needs it first; otherwise the cgroup is made while the
     // launcher starts.
@@ -194,14 +196,8 @@ export function createContainer(opts: CreateOptions): Created {
       whileStarting: clonedIn ? undefined : setUp,
       // The init exists and waits: it joins its cgroup before it can run anything of the user's.
       onPid(pid) {
-        if (cg) joinCgroup(cg, pid, opts.id, clonedIn);
+        for (const w of cg ? joinCgroup(cg, pid, opts.id, clonedIn) : []) log.warn(w);
         pidfdSocket?.send(pid, 'standard');
-      },
-      // While the init, in its cgroup, sets up its mounts: the limits (before the hooks, as runc), and the filter
-      // exec loads without compiling it again.
-      whileInitSetsUp() {
-        for (const w of cg ? limitCgroup(cg) : []) log.warn(w);
-        if (config.seccompProgram) writeFileAtomic(join(dir.dir, StateFile.SECCOMP), config.seccompProgram, 0o600);
       },
       // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
       onSync(phase, pid) {

@@ -53,13 +53,8 @@ export interface LaunchHooks {
    * only once it has reported its pid. A throw fails the launch like any other.
    */
   whileStarting?(): void;
-  /** The init exists (namespaces made, id maps written) and waits: place it in cgroups. */
+  /** The init exists (namespaces made, id maps written) and waits: place it in cgroups, run runtime hooks. */
   onPid?(pid: number): void;
-  /**
-   * Runs once the init has been told to go on after onPid, while it sets up its mounts on another CPU: work that
-   * must be done before it reaches a SYNC step or READY. A throw fails the launch like any other.
-   */
-  whileInitSetsUp?(): void;
   /** The init reached a SYNC step (phase a): run the hooks of that phase. */
   onSync?(phase: number, pid: number): void;
 }
@@ -135,7 +130,6 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
           shimPid = m.b;
           hooks.onPid?.(pid);
           writeMsg(mine, Msg.CONTINUE);
-          hooks.whileInitSetsUp?.();
           break;
         case Msg.SYNC:
           hooks.onSync?.(m.a, pid);

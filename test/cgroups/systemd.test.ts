@@ -35,17 +35,15 @@ function fsRecorder(calls: string[]): CgroupManager {
 describe('the systemd driver behind the cgroup manager interface', () => {
   const unit = { unit: 'tsrun-x.scope', slice: 'system.slice', id: 'x', isInit: true };
 
-  it('makes nothing before the init exists; then starts the unit with its pid, waits for the job and joins; the limits follow', () => {
+  it('makes nothing before the init exists; then starts the unit with its pid, waits for the job, joins, writes the limits', () => {
     const calls: string[] = [];
     const job: UnitJob = (method, u, props) => (calls.push(`${method} ${u} ${JSON.stringify(props.find((p) => p[0] === 'PIDs'))}`), 'done');
-    const m = new SystemdCgroupManager(fsRecorder(calls), { ...unit, job }, true);
+    const m = new SystemdCgroupManager(fsRecorder(calls), { ...unit, job }, true, { pids: { limit: 5 } });
     expect(m.driver).toBe('systemd');
-    m.setUp();
+    expect(m.setUp()).toEqual([]);
     expect(calls).toEqual([]);
-    m.enter(4242);
-    expect(calls).toEqual(['StartTransientUnit tsrun-x.scope ["PIDs","au",[4242]]', 'join 4242']);
-    expect(m.apply({ pids: { limit: 5 } })).toEqual(['a warning']);
-    expect(calls.at(-1)).toBe('apply {"pids":{"limit":5}}');
+    expect(m.enter(4242)).toEqual(['a warning']);
+    expect(calls).toEqual(['StartTransientUnit tsrun-x.scope ["PIDs","au",[4242]]', 'join 4242', 'apply {"pids":{"limit":5}}']);
   });
 
   it('refuses a job that did not finish as done, before any limit is written', () => {

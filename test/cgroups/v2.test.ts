@@ -409,13 +409,11 @@ describe('CgroupV2Manager device rules', () => {
     return { ops, calls, program: () => loaded };
   }
 
-  it("create then apply writes the files and loads the container's device program, attached before the old one comes off", () => {
+  it("setUp writes the files and loads the container's device program, attached before the old one comes off", () => {
     const resources: LinuxResources = { devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 1, minor: 3, access: 'rw' }] };
     const r = recorder();
     const { m } = setup({ resources, devicePrograms: r.ops });
-    m.setUp();
-    expect(r.calls).toEqual([]);
-    expect(m.apply(resources)).toEqual([]);
+    expect(m.setUp(resources)).toEqual([]);
     expect(r.calls).toEqual(['query', 'load Apache', 'attach', 'detach old']);
     expect(r.program()).toEqual(v2DeviceFilter(resources, undefined).program);
   });
@@ -424,8 +422,7 @@ describe('CgroupV2Manager device rules', () => {
     const resources: LinuxResources = { devices: [{ allow: false, access: 'rwm' }], pids: { limit: 7 } };
     const r = recorder();
     const { m, root, dir } = setup({ resources, devicePrograms: r.ops, skipDevices: true });
-    m.setUp();
-    expect(m.apply(resources)).toEqual([]);
+    expect(m.setUp(resources)).toEqual([]);
     expect(r.calls).toEqual([]);
     expect(readRel(root, `${dir}/pids.max`)).toBe('7');
   });
