@@ -18,7 +18,10 @@ const v1Controllers = new Set<string>(V1_CONTROLLERS);
  * hybrid when v1 hierarchies sit beside a cgroup2 mount (usually /sys/fs/cgroup/unified).
  */
 export function readLayout(mountinfo: string): CgroupLayout {
-  const mounts = parseMountInfo(mountinfo).filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2');
+  // Only the cgroup lines are parsed (" - " is the separator: a space in a path is written \040): on a host that
+  // runs containers, mountinfo has a line for every layer and volume.
+  const cgroupLines = mountinfo.split('\n').filter((l) => l.includes(' - cgroup'));
+  const mounts = parseMountInfo(cgroupLines.join('\n')).filter((m) => m.fstype === 'cgroup' || m.fstype === 'cgroup2');
   const v1: CgroupLayout['v1'] = [];
   const seen = new Set<string>();
   for (const m of mounts) {

@@ -2,9 +2,9 @@
  * The container's cgroup as state.json records it (so later commands need no --systemd-cgroup), built by the
  * pure conversion from the host's cgroup mounts and the runtime's own cgroups, read once at create.
  */
-import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { TsrunError } from '../errors.js';
+import { INPUT_LIMIT, PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
 import type { CgroupLayout, CgroupPaths, ContainerDevice, Resources } from './types.js';
 import { ownCgroups, readLayout } from './layout.js';
 import { parseSystemdPath, relativeToMountRoot, resolveCgroupPaths } from './paths.js';
@@ -34,7 +34,10 @@ export interface CgroupHostFacts {
 }
 
 export function readCgroupHostFacts(): CgroupHostFacts {
-  return { layout: readLayout(readFileSync('/proc/self/mountinfo', 'utf8')), own: ownCgroups(readFileSync('/proc/self/cgroup', 'utf8')) };
+  return {
+    layout: readLayout(readFileBounded('/proc/self/mountinfo', INPUT_LIMIT).toString('utf8')),
+    own: ownCgroups(readFileBounded('/proc/self/cgroup', PROC_TEXT_LIMIT).toString('utf8')),
+  };
 }
 
 /**

@@ -4,8 +4,9 @@
  * sd-bus in the addon, which waits for each job's JobRemoved: systemd writes the new cgroup's defaults when its
  * job runs, which can be after the method's reply, so limits are written only once the job is done.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
+import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
 import type { NativeAddon, SystemdProperty } from '../native/contract.js';
 
 /** runc waits 30 s for a unit's job. */
@@ -21,7 +22,7 @@ export function assertSystemdRunning(isInit = systemdIsInit()): void {
   if (isInit) return;
   let pid1 = '?';
   try {
-    pid1 = readFileSync('/proc/1/comm', 'utf8').trim();
+    pid1 = readFileBounded('/proc/1/comm', PROC_TEXT_LIMIT).toString('utf8').trim();
   } catch {
     // unreadable
   }

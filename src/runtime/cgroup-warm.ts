@@ -11,8 +11,9 @@
  * for one more grace period only, and this one carries it over to the container's move (without it, a create in
  * the benchmark's loop took 25 -> 30 ms).
  */
-import { readFileSync, writeFile } from 'node:fs';
+import { writeFile } from 'node:fs';
 import { ownCgroups } from '../cgroups/layout.js';
+import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
 
 let target: string | undefined | null;
 
@@ -21,7 +22,7 @@ function ownProcsFile(movesOnV2: boolean): string | null {
   if (target !== undefined) return target;
   let own: Map<string, string>;
   try {
-    own = ownCgroups(readFileSync('/proc/self/cgroup', 'utf8'));
+    own = ownCgroups(readFileBounded('/proc/self/cgroup', PROC_TEXT_LIMIT).toString('utf8'));
   } catch {
     return (target = null);
   }

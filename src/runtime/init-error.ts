@@ -2,7 +2,7 @@
 import { describeWaitStatus } from '../util/wait-status.js';
 import { InitDiedError, SysError, TsrunError, errnoMessage } from '../errors.js';
 import { OpKind, Step } from '../native/contract.js';
-import { readFileSync } from 'node:fs';
+import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
 import type { Plan } from '../plan/plan.js';
 
 const EPERM = 1;
@@ -193,7 +193,7 @@ function mapError(plan: Plan, kind: 'uid' | 'gid', errno: number): TsrunError {
 
 function currentOomScoreAdj(): string {
   try {
-    return readFileSync('/proc/self/oom_score_adj', 'utf8').trim();
+    return readFileBounded('/proc/self/oom_score_adj', PROC_TEXT_LIMIT).toString('utf8').trim();
   } catch {
     return '?';
   }

@@ -12,6 +12,8 @@ export const O_CLOEXEC = 0o2000000;
 
 /** How much of config.json, process.json or a resources document tsrun reads at most. */
 export const INPUT_LIMIT = 16 * 1024 * 1024;
+/** A small file of /proc or /sys (status, cgroup, cap_last_cap, ...): far below this. */
+export const PROC_TEXT_LIMIT = 1024 * 1024;
 
 const MAX_TRIES = 16;
 

@@ -50,6 +50,13 @@ const V1_ONLY = [
 ].join('\n');
 
 describe('readLayout', () => {
+  it('reads only the cgroup mounts among thousands of others (a container host: a line per layer and volume)', () => {
+    const others = Array.from({ length: 2000 }, (_, k) => `${100 + k} 22 0:${100 + k} / /var/lib/cgroup-data/o${k} rw - overlay overlay rw,lowerdir=/l${k}`);
+    const text = [...others, HYBRID_HOST].join('\n');
+    expect(readLayout(text)).toEqual(readLayout(HYBRID_HOST));
+    expect(readLayout(text).mode).toBe('hybrid');
+  });
+
   it('reads a hybrid host like this one (separate cpu and cpuacct, name=systemd, unified)', () => {
     const l = readLayout(HYBRID_HOST);
     expect(l.mode).toBe('hybrid');
