@@ -77,13 +77,13 @@ void fail(const std::string& what, int err, const char* step) {
   throw Error(err ? what + ": " + errno_words(err) : what, err, step);
 }
 
-void delegate(const std::string& why, const std::string& command) {
+void delegate(const std::string& why) {
   if (g_committed) {
     // A bug of the front: the decision to delegate must come before any side effect.
     fprintf(stderr, "tsrun: internal error: delegating after a side effect (%s)\n", why.c_str());
     _Exit(1);
   }
-  throw Delegate{why, command};
+  throw Delegate{why, ""};
 }
 
 void side_effects_begin() { g_committed = true; }

@@ -23,9 +23,9 @@ std::string errno_words(int err);
 // Thrown to hand the call to the JavaScript implementation unchanged.
 struct Delegate {
   std::string why;
-  std::string command;  // the command word where it was read ("create", ...), else ""
+  std::string command;  // the command tsrun-js will run ("create", ...) when the front has none such, else ""
 };
-[[noreturn]] void delegate(const std::string& why, const std::string& command = "");
+[[noreturn]] void delegate(const std::string& why);
 
 // Called right before the first thing that changes the world (a lock, a signal, a write, an unlink):
 // from then on delegating would run the command twice, so delegate() becomes an internal error.
