@@ -1,5 +1,6 @@
 /** Where the cgroup hierarchies are mounted (from /proc/self/mountinfo) and where this process sits in them. */
 import { TsrunError } from '../errors.js';
+import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
 import { parseMountInfo } from '../util/mountinfo.js';
 import type { CgroupLayout } from './types.js';
 
@@ -58,4 +59,14 @@ export function ownCgroups(procSelfCgroup: string): Map<string, string> {
     for (const sub of line.slice(a + 1, b).split(',')) out.set(sub, path);
   }
   return out;
+}
+
+let self: ReadonlyMap<string, string> | undefined;
+
+/**
+ * This process's own cgroups (/proc/self/cgroup), read once per call: the cgroup move's head start
+ * (runtime/cgroup-warm.ts) and create's host facts both need them.
+ */
+export function ownCgroupsOfSelf(): ReadonlyMap<string, string> {
+  return (self ??= ownCgroups(readFileBounded('/proc/self/cgroup', PROC_TEXT_LIMIT).toString('utf8')));
 }

@@ -46,7 +46,7 @@ export function relativeToMountRoot(root: string, p: string): string {
  * relative path (its own cgroup there is not consulted). Every path starts with `root` (a test's stand-in for /).
  * A host without a devices hierarchy is refused (runc: the devices cgroup is required for security).
  */
-export function resolveCgroupPaths(layout: CgroupLayout, cgroupsPath: string | undefined, id: string, own: Map<string, string>, root = ''): CgroupPaths {
+export function resolveCgroupPaths(layout: CgroupLayout, cgroupsPath: string | undefined, id: string, own: ReadonlyMap<string, string>, root = ''): CgroupPaths {
   const inner = cgroupsPath ? cleanCgroupPath(cgroupsPath) : cleanCgroupPath(id);
   const absolute = inner.startsWith('/');
   const base = (mountpoint: string) => join(root || '/', mountpoint);

@@ -4,9 +4,9 @@
  */
 import { join, posix } from 'node:path';
 import { TsrunError } from '../errors.js';
-import { INPUT_LIMIT, PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
+import { INPUT_LIMIT, readFileBounded } from '../util/fs.js';
 import type { CgroupLayout, CgroupPaths, ContainerDevice, Resources } from './types.js';
-import { ownCgroups, readLayout } from './layout.js';
+import { ownCgroupsOfSelf, readLayout } from './layout.js';
 import { parseSystemdPath, relativeToMountRoot, resolveCgroupPaths } from './paths.js';
 
 /** What later commands need to find and manage the cgroup. */
@@ -30,13 +30,13 @@ export interface CgroupRecord {
 /** The host's cgroup facts: where the hierarchies are mounted, and the runtime's own cgroup in each. */
 export interface CgroupHostFacts {
   layout: CgroupLayout;
-  own: Map<string, string>;
+  own: ReadonlyMap<string, string>;
 }
 
 export function readCgroupHostFacts(): CgroupHostFacts {
   return {
     layout: readLayout(readFileBounded('/proc/self/mountinfo', INPUT_LIMIT).toString('utf8')),
-    own: ownCgroups(readFileBounded('/proc/self/cgroup', PROC_TEXT_LIMIT).toString('utf8')),
+    own: ownCgroupsOfSelf(),
   };
 }
 

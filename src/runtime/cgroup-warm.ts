@@ -12,26 +12,22 @@
  * the benchmark's loop took 25 -> 30 ms).
  */
 import { writeFile } from 'node:fs';
-import { ownCgroups } from '../cgroups/layout.js';
-import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
+import { ownCgroupsOfSelf } from '../cgroups/layout.js';
 
-let target: string | undefined | null;
-
-/** cgroup.procs of our own cgroup in one hierarchy (the lock is global), read once; null where there is none. */
+/** cgroup.procs of our own cgroup in one hierarchy (the lock is global); null where there is none. */
 function ownProcsFile(movesOnV2: boolean): string | null {
-  if (target !== undefined) return target;
-  let own: Map<string, string>;
+  let own: ReadonlyMap<string, string>;
   try {
-    own = ownCgroups(readFileBounded('/proc/self/cgroup', PROC_TEXT_LIMIT).toString('utf8'));
+    own = ownCgroupsOfSelf();
   } catch {
-    return (target = null);
+    return null;
   }
   const v2Only = own.size === 1 && own.has('');
-  if (v2Only && !movesOnV2) return (target = null);
+  if (v2Only && !movesOnV2) return null;
   // Prefer a v1 hierarchy that every layout mounts in the usual place.
   const v1 = (['pids', 'memory'] as const).find((c) => own.has(c));
   const path = v1 ? `/sys/fs/cgroup/${v1}${own.get(v1)}/cgroup.procs` : v2Only ? `/sys/fs/cgroup${own.get('')}/cgroup.procs` : undefined;
-  return (target = !path || path.includes('..') ? null : path);
+  return !path || path.includes('..') ? null : path;
 }
 
 /**
