@@ -88,10 +88,12 @@ function readOr(path: string): string {
   }
 }
 
-/** Which security modules are active (runc's tests: the AppArmor securityfs dir and module flag, selinuxfs). */
 let lsm: { apparmorEnabled: boolean; selinuxEnabled: boolean } | undefined;
 
-/** Read once per call: create's validation and its host facts both ask. */
+/**
+ * Which security modules are active (runc's tests: the AppArmor securityfs dir and module flag, selinuxfs). Read
+ * once per call: create's validation and its host facts both ask.
+ */
 export function lsmFacts(): { apparmorEnabled: boolean; selinuxEnabled: boolean } {
   lsm ??= {
     apparmorEnabled: existsSync('/sys/kernel/security/apparmor') && readOr('/sys/module/apparmor/parameters/enabled').startsWith('Y'),

@@ -54,6 +54,16 @@ export function optionalPart<T extends z.ZodTypeAny>(build: () => T): z.ZodOptio
   return builtOnFirstUse(build).optional();
 }
 
+/** An optional list of `item`s, built the first time a document has one. */
+export function optionalList<T extends z.ZodTypeAny>(item: () => T): z.ZodOptional<z.ZodLazy<z.ZodArray<T>>> {
+  return optionalPart(() => z.array(item()));
+}
+
+/** An optional object of `item`s by name, built the first time a document has one. */
+export function optionalMap<T extends z.ZodTypeAny>(item: () => T): z.ZodOptional<z.ZodLazy<z.ZodRecord<z.ZodString, T>>> {
+  return optionalPart(() => z.record(z.string(), item()));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Enumerations of the process
 
@@ -146,7 +156,7 @@ export const processSchema = builtOnFirstUse(() =>
     // Optional in the JSON schema (Windows may use commandLine instead), required on Linux.
     args: z.array(z.string()).min(1),
     commandLine: optString,
-    rlimits: optionalPart(() => z.array(rlimitSchema())),
+    rlimits: optionalList(rlimitSchema),
     apparmorProfile: optString,
     capabilities: optionalPart(capabilitiesSchema),
     noNewPrivileges: optBoolean,

@@ -21,6 +21,8 @@ import {
   optUint32,
   optUint64,
   builtOnFirstUse,
+  optionalList,
+  optionalMap,
   optionalPart,
   processSchema,
   uint32,
@@ -236,16 +238,18 @@ const blockIODeviceThrottleSchema = () =>
     rate: optUint64,
   });
 
-export const blockIOSchema = () =>
-  z.object({
+export const blockIOSchema = () => {
+  const throttles = optionalList(blockIODeviceThrottleSchema);
+  return z.object({
     weight: optUint16,
     leafWeight: optUint16,
-    weightDevice: optionalPart(() => z.array(blockIODeviceWeightSchema())),
-    throttleReadBpsDevice: optionalPart(() => z.array(blockIODeviceThrottleSchema())),
-    throttleWriteBpsDevice: optionalPart(() => z.array(blockIODeviceThrottleSchema())),
-    throttleReadIOPSDevice: optionalPart(() => z.array(blockIODeviceThrottleSchema())),
-    throttleWriteIOPSDevice: optionalPart(() => z.array(blockIODeviceThrottleSchema())),
+    weightDevice: optionalList(blockIODeviceWeightSchema),
+    throttleReadBpsDevice: throttles,
+    throttleWriteBpsDevice: throttles,
+    throttleReadIOPSDevice: throttles,
+    throttleWriteIOPSDevice: throttles,
   });
+};
 
 export const hugepageLimitSchema = () =>
   z.object({
@@ -267,15 +271,15 @@ export const rdmaSchema = () =>
 
 export const linuxResourcesSchema = () =>
   z.object({
-    devices: optionalPart(() => z.array(deviceCgroupSchema())),
+    devices: optionalList(deviceCgroupSchema),
     memory: optionalPart(memorySchema),
     cpu: optionalPart(cpuSchema),
     pids: optionalPart(pidsSchema),
     blockIO: optionalPart(blockIOSchema),
-    hugepageLimits: optionalPart(() => z.array(hugepageLimitSchema())),
+    hugepageLimits: optionalList(hugepageLimitSchema),
     network: optionalPart(networkSchema),
     /** Keyed by RDMA device name. */
-    rdma: optionalPart(() => z.record(z.string(), rdmaSchema())),
+    rdma: optionalMap(rdmaSchema),
     /** cgroup v2 file name -> value. */
     unified: mapStringString.optional(),
   });
@@ -295,7 +299,7 @@ export const syscallSchema = () =>
     action: z.enum(seccompActions),
     // SECCOMP_RET_DATA is 16 bits: more would be cut (65536 would become errno 0, a "successful" call).
     errnoRet: intIn(0, 65535).optional(),
-    args: optionalPart(() => z.array(seccompArgSchema())),
+    args: optionalList(seccompArgSchema),
   });
 
 export const seccompSchema = () =>
@@ -306,7 +310,7 @@ export const seccompSchema = () =>
     flags: z.array(z.enum(seccompFlags)).optional(),
     listenerPath: optString,
     listenerMetadata: optString,
-    syscalls: optionalPart(() => z.array(syscallSchema())),
+    syscalls: optionalList(syscallSchema),
   });
 
 export const intelRdtSchema = () =>
@@ -354,10 +358,10 @@ export const linuxSchema = () =>
     uidMappings: optionalPart(idMappings),
     gidMappings: optionalPart(idMappings),
     /** Keyed by clock name ("boottime", "monotonic"). */
-    timeOffsets: optionalPart(() => z.record(z.string(), timeOffsetSchema())),
-    devices: optionalPart(() => z.array(deviceSchema())),
+    timeOffsets: optionalMap(timeOffsetSchema),
+    devices: optionalList(deviceSchema),
     /** Keyed by the interface name in the runtime's network namespace. */
-    netDevices: optionalPart(() => z.record(z.string(), netDeviceSchema())),
+    netDevices: optionalMap(netDeviceSchema),
     cgroupsPath: optString,
     resources: optionalPart(linuxResourcesSchema),
     intelRdt: optionalPart(intelRdtSchema),
