@@ -29,16 +29,20 @@ fails=0
 for i in $(seq "$N"); do
   id=sd$i scope=/sys/fs/cgroup/system.slice/tsrun-sd$i.scope
   cfg "$id"
-  # Files, not a pipe: the container inherits them and lives on.
-  (cd "$B" && sd_run "$T" --shim never --systemd-cgroup --root "$R" run -d --bundle "$B" "$id" </dev/null >/dev/null 2>"$work/err")
+  # Files, not a pipe: the container inherits them and lives on. Bounded: a call that never returns fails its
+  # line (with what systemd and the namespace show) instead of stalling the run.
+  (cd "$B" && sd_run timeout -k 5 120 "$T" --shim never --systemd-cgroup --root "$R" run -d --bundle "$B" "$id" </dev/null >/dev/null 2>"$work/err")
   rc=$?
+  [ "$rc" = 124 ] && { echo "run -d $id: no answer within 120 s" >&2; sd_diag; }
   err=$(cat "$work/err")
   pid=$(sd_run cat "$R/$id/state.json" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
   mem=$(cat "$scope/memory.max" 2>/dev/null)
   procs=$(cat "$scope/cgroup.procs" 2>/dev/null | wc -l)
-  sd_run "$T" --systemd-cgroup --root "$R" delete --force "$id" >/dev/null 2>&1
+  sd_run timeout -k 5 120 "$T" --systemd-cgroup --root "$R" delete --force "$id" >/dev/null 2>"$work/derr"
+  drc=$?
+  [ "$drc" = 0 ] || { err="$err; delete --force: exit $drc: $(cat "$work/derr")"; [ "$drc" = 124 ] && sd_diag; }
   left=$([ -d "$scope" ] && echo yes || echo no)
-  if [ "$rc" = 0 ] && [ -n "$pid" ] && [ "$mem" = 33554432 ] && [ "$procs" = 1 ] && [ "$left" = no ]; then
+  if [ "$rc" = 0 ] && [ -n "$pid" ] && [ "$mem" = 33554432 ] && [ "$procs" = 1 ] && [ "$left" = no ] && [ "$drc" = 0 ]; then
     echo "ok $i - $id in its scope with memory.max 33554432, scope gone after delete"
   else
     fails=$((fails + 1))
