@@ -145,6 +145,9 @@ export function killAllProcesses(files: CgroupFiles, unified: string | undefined
     } catch {
       // runc only warns
     }
+    // The cgroup went away meanwhile (systemd removes a scope once its last process has died): nothing is left.
+    const code = errCode(err);
+    if (code === 'ENOENT' || code === 'ENODEV') return;
     throw err;
   }
   killPids(pids);

@@ -321,6 +321,15 @@ describe('CgroupV2Manager processes', () => {
     expect(b.io.writesTo('cgroup.freeze')).toEqual(['1', '0']);
   });
 
+  it('kills nothing, and does not fail, when the cgroup goes away meanwhile (systemd removes an emptied scope)', () => {
+    const { m, io, root, dir } = setup();
+    m.create();
+    // There at the check, gone at cgroup.kill and at cgroup.procs.
+    io.failWrite(`${dir}/cgroup.kill`, 'ENOENT');
+    cleanup(join(root, dir, 'cgroup.procs'));
+    expect(() => m.killAll()).not.toThrow();
+  });
+
   it('removes the directory and its sub-cgroups; a missing one is fine', () => {
     const { m, io, root, dir } = setup();
     m.create();
