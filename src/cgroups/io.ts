@@ -8,7 +8,10 @@ import { SysError } from '../errors.js';
 
 export interface CgroupIO {
   readFile(path: string): string;
-  /** Opens an existing file write-only (never creates it) and writes each chunk with its own write(2). */
+  /**
+   * Opens an existing file write-only (never creates it) and writes each chunk with its own write(2); a failed
+   * write's error carries the chunk (`chunk`), which the message names as runc's does.
+   */
   writeFile(path: string, chunks: string[]): void;
   exists(path: string): boolean;
   /** One level; throws EEXIST when it is there. */
@@ -24,7 +27,13 @@ export const nodeIO: CgroupIO = {
     // O_TRUNC is harmless on cgroupfs and keeps a test's regular file holding exactly the last write.
     const fd = openSync(path, fsc.O_WRONLY | fsc.O_TRUNC);
     try {
-      for (const c of chunks) writeSync(fd, c);
+      for (const c of chunks) {
+        try {
+          writeSync(fd, c);
+        } catch (err) {
+          throw Object.assign(err as Error, { chunk: c });
+        }
+      }
     } finally {
       closeSync(fd);
     }
@@ -85,22 +94,25 @@ export class CgroupFiles {
   }
 
   write(dir: string, file: string, data: string): void {
-    this.writeChunks(dir, file, [data]);
+    this.writeEach(dir, file, [data]);
   }
 
   /** runc's WriteFileByLine: one write per line of a multi-line value. */
   writeByLine(dir: string, file: string, data: string): void {
     const lines = data.split(/(?<=\n)/);
-    this.writeChunks(dir, file, lines.length ? lines : ['']);
+    this.writeEach(dir, file, lines.length ? lines : ['']);
   }
 
-  private writeChunks(dir: string, file: string, chunks: string[]): void {
+  /** Each value with its own write(2) through one open of the file (device rules: one rule per write). */
+  writeEach(dir: string, file: string, chunks: string[]): void {
     const path = joinFile(dir, file);
     try {
       this.io.writeFile(path, chunks);
     } catch (err) {
       const code = errCode(err);
-      throw cgroupFileError(code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' ? 'open' : 'write', path, err, chunks.join(''));
+      const failed = (err as { chunk?: unknown }).chunk;
+      const data = typeof failed === 'string' ? failed : chunks.join('');
+      throw cgroupFileError(code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' ? 'open' : 'write', path, err, data);
     }
   }
 

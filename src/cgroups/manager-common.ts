@@ -73,11 +73,10 @@ export function underRoot(root: string, p: string): string {
 /**
  * mkdir -p; returns the directories it created, top first. Starts at the leaf, climbing only past missing
  * parents: a container's cgroup is usually one level below an existing one (one syscall per hierarchy, where
- * checking every ancestor from / took six).
+ * checking every ancestor from / took six). No existence check first: mkdir says EEXIST before EROFS or EACCES.
  */
 export function mkdirAll(files: CgroupFiles, path: string): string[] {
   const cur = path.replace(/\/+$/, '') || '/';
-  if (files.exists(cur)) return [];
   try {
     files.io.mkdir(cur);
     return [cur];

@@ -29,6 +29,11 @@ export class ResourceWriter {
    * errno code, so callers can retry on EINVAL as runc does).
    */
   set(dir: string | undefined, file: string, data: string, field: string, o: SetOptions): boolean {
+    return this.setEach(dir, file, [data], field, o);
+  }
+
+  /** set() of several values, each with its own write(2) through one open of the file. */
+  setEach(dir: string | undefined, file: string, data: string[], field: string, o: SetOptions): boolean {
     if (dir === undefined) {
       if (o.isDefault) {
         this.warn(`${field}: no ${o.controller} cgroup on this host, ignored`);
@@ -37,7 +42,7 @@ export class ResourceWriter {
       throw new TsrunError(`${field}: cannot set ${o.controller} limit: container could not join or create cgroup`);
     }
     try {
-      this.files.write(dir, file, data);
+      this.files.writeEach(dir, file, data);
       return true;
     } catch (err) {
       if (errCode(err) !== 'ENOENT') throw err;

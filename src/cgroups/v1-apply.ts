@@ -22,6 +22,15 @@ export interface V1ApplyOptions {
 
 type Paths = Record<string, string>;
 
+/** A cpuset file's name ("cpuset.cpus", or "cpus" on a hierarchy mounted with noprefix) and text; undefined if neither is there. */
+export function readCpuset(files: CgroupFiles, dir: string, name: string): { file: string; text: string } | undefined {
+  for (const file of ['cpuset.' + name, name]) {
+    const text = files.tryRead(dir, file);
+    if (text !== undefined) return { file, text };
+  }
+  return undefined;
+}
+
 /** cpuset files are "cpuset.cpus", or "cpus" on a hierarchy mounted with noprefix. */
 export function cpusetFile(files: CgroupFiles, dir: string, name: string): string {
   if (files.exists(dir, 'cpuset.' + name)) return 'cpuset.' + name;
@@ -41,8 +50,13 @@ function setDevices(w: ResourceWriter, dir: string | undefined, rules: DeviceRul
   // A devices.list that cannot be read is taken as a new cgroup's (allow all).
   const current = DeviceEmulator.fromList(list ?? 'a *:* rwm\n');
   const target = DeviceEmulator.fromRules(rules);
-  for (const rule of current.transition(target)) {
-    w.set(dir, rule.allow ? 'devices.allow' : 'devices.deny', deviceRuleLine(rule), field('devices'), { controller: 'devices' });
+  // A run of rules for the same file goes through one open of it, still one rule per write as the kernel wants.
+  const steps = current.transition(target);
+  for (let i = 0; i < steps.length; ) {
+    const allow = steps[i]!.allow;
+    const lines: string[] = [];
+    for (; i < steps.length && steps[i]!.allow === allow; i++) lines.push(deviceRuleLine(steps[i]!));
+    w.setEach(dir, allow ? 'devices.allow' : 'devices.deny', lines, field('devices'), { controller: 'devices' });
   }
 }
 

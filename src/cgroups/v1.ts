@@ -13,7 +13,7 @@ import { valueByKey } from './parse.js';
 import { RUNC_V1_SUBSYSTEMS } from './paths.js';
 import { DEFAULT_RMDIR_RETRY, readAllProcs, removeCgroups, writeProc, type RmdirRetry } from './procs.js';
 import { ResourceWriter } from './resource-writer.js';
-import { applyV1, cpusetFile, setRtSched } from './v1-apply.js';
+import { applyV1, cpusetFile, readCpuset, setRtSched } from './v1-apply.js';
 import { statsV1 } from './v1-stats.js';
 
 /** Hierarchies whose join failures are ignored, as runc's NameGroup does (name=systemd, misc, the hybrid v2). */
@@ -126,11 +126,10 @@ export class CgroupV1Manager extends CgroupfsManager {
 
   private copyCpuset(current: string, parent: string): void {
     for (const name of ['cpus', 'mems']) {
-      const file = cpusetFile(this.files, current, name);
-      const mine = this.files.tryRead(current, file);
-      if (mine === undefined || (mine !== '' && mine !== '\n')) continue;
-      const theirs = this.files.tryRead(parent, cpusetFile(this.files, parent, name));
-      if (theirs !== undefined) this.files.write(current, file, theirs);
+      const mine = readCpuset(this.files, current, name);
+      if (mine === undefined || (mine.text !== '' && mine.text !== '\n')) continue;
+      const theirs = readCpuset(this.files, parent, name);
+      if (theirs !== undefined) this.files.write(current, mine.file, theirs.text);
     }
   }
 

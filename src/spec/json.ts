@@ -8,7 +8,8 @@ function dropNull(_key: string, value: unknown): unknown {
 
 export function parseJson(text: string, file: string): unknown {
   try {
-    return JSON.parse(text, dropNull) as unknown;
+    // A reviver is a call per value: only where a null can be.
+    return JSON.parse(text, text.includes('null') ? dropNull : undefined) as unknown;
   } catch (err) {
     const at = locateJsonError(text);
     const why = at ? `line ${at.line}, column ${at.column}: ${at.message}` : err instanceof Error ? err.message : String(err);
