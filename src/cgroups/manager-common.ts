@@ -127,7 +127,10 @@ export function killAllProcesses(files: CgroupFiles, unified: string | undefined
       files.write(unified, 'cgroup.kill', '1');
       return;
     } catch (err) {
-      if (errCode(err) !== 'ENOENT') throw err;
+      // ENOENT: a kernel without cgroup.kill, or the cgroup is gone; ENODEV: it is being removed. Either way the
+      // fallback finds out (and finds nothing left where it is gone).
+      const code = errCode(err);
+      if (code !== 'ENOENT' && code !== 'ENODEV') throw err;
     }
   }
   try {

@@ -116,7 +116,7 @@ export function removeCgroup(files: CgroupFiles, path: string, retry: RmdirRetry
   try {
     subdirs = files.subdirs(path);
   } catch (err) {
-    if (errCode(err) === 'ENOENT') return;
+    if (removed(err)) return;
     throw cgroupFileError('open', path, err);
   }
   for (const s of subdirs) removeCgroup(files, joinFile(path, s), retry);

@@ -328,6 +328,10 @@ describe('CgroupV2Manager processes', () => {
     io.failWrite(`${dir}/cgroup.kill`, 'ENOENT');
     cleanup(join(root, dir, 'cgroup.procs'));
     expect(() => m.killAll()).not.toThrow();
+    // Being removed: the kernel says ENODEV on its files.
+    io.failWrite(`${dir}/cgroup.kill`, 'ENODEV');
+    io.failWrite(`${dir}/cgroup.freeze`, 'ENODEV');
+    expect(() => m.killAll()).not.toThrow();
   });
 
   it('removes the directory and its sub-cgroups; a missing one is fine', () => {
