@@ -1,11 +1,20 @@
 # Real systemd (the Debian package's) as PID 1 of new pid+mount+uts namespaces with its own system D-Bus: enough
 # of a systemd host for the cgroup driver, inside a VM or on a machine whose PID 1 is not systemd. Sourced.
 #   sd_start         start it; waits (bounded) until org.freedesktop.systemd1 answers on the system bus; on
-#                    failure says why on stderr (systemd's own log lines from kmsg, the processes it runs)
+#                    failure says why on stderr (systemd's own log lines from kmsg, the processes it runs) and
+#                    starts it once more
 #                    $SD_EXTRA_UNITS: more of /lib/systemd/system's units to make loadable (e.g. user@.service)
 #   sd_run CMD...    run CMD in systemd's pid and mount namespaces (pids given to systemd must be its own)
 #   sd_stop          kill it (and everything in its pid namespace) and remove what it left
 sd_start() {
+  sd_start_once && return 0
+  # Bringing systemd up is the harness, not what is tested: once more from scratch, the failure said above.
+  echo "sd_start: starting systemd once more" >&2
+  sd_kill
+  rm -rf /run/dbus/system_bus_socket /run/systemd
+  sd_start_once
+}
+sd_start_once() {
   local units=/run/tsrun-sd-units empty=/run/tsrun-sd-empty i
   mkdir -p $units $empty
   # Only these units are loadable and no generator runs: seconds instead of a full boot under emulation.
@@ -44,9 +53,14 @@ sd_diag() {
   } >&2
 }
 sd_run() { nsenter -t "$SD_PID" -m -p --wd="$PWD" -- "$@"; }
+# systemd (unshare then exits with it), or unshare itself where systemd was never found under it.
+sd_kill() {
+  if [ -n "${SD_PID:-}" ]; then kill -KILL "$SD_PID" 2>/dev/null; else kill -KILL "${SD_UNSHARE:-}" 2>/dev/null; fi
+  [ -n "${SD_UNSHARE:-}" ] && wait "$SD_UNSHARE" 2>/dev/null
+  SD_PID=''
+}
 sd_stop() {
-  kill -KILL "$SD_PID" 2>/dev/null
-  wait "$SD_UNSHARE" 2>/dev/null
+  sd_kill
   find /sys/fs/cgroup/system.slice /sys/fs/cgroup/user.slice /sys/fs/cgroup/init.scope -depth -type d -exec rmdir {} \; 2>/dev/null
   rm -rf /run/dbus/system_bus_socket /run/systemd /run/tsrun-sd-units /run/tsrun-sd-empty
   return 0
