@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -74,6 +75,7 @@ class Shim {
       : dir_(dir), log_dir_(log_dir), launcher_(launcher), log_max_(log_max) {}
 
   Fd log, out, err, in, master, console, listener, pid_pipe, oom;
+  std::string oom_path;
 
   [[noreturn]] void run() {
     sigset_t set;
@@ -101,6 +103,7 @@ class Shim {
   Fd sfd_;
   std::vector<Client> clients_;
   std::string pending_;  // stdin bytes not yet taken by the container
+  unsigned long long oom_seen_ = 0;
   bool close_stdin_ = false;
   // No slave of the pty is open (the container closed its terminal): the master would report POLLHUP on every
   // poll, so it is left out of the poll set; it is kept for resizes and for the final drain.
@@ -124,6 +127,7 @@ class Shim {
     size_t imas = master.valid() && !master_hup_ ? add(master.get(), mev) : SIZE_MAX;
     size_t iin = in.valid() && !pending_.empty() ? add(in.get(), POLLOUT) : SIZE_MAX;
     size_t ilis = listener.valid() ? add(listener.get(), POLLIN) : SIZE_MAX;
+    size_t ioom = oom.valid() ? add(oom.get(), POLLPRI) : SIZE_MAX;
     size_t icl = p.size();
     // A client's input is read only while the container keeps up with what was sent before.
     bool take_input = pending_.size() < kMaxPendingStdin;
@@ -137,6 +141,7 @@ class Shim {
     if (imas != SIZE_MAX && (p[imas].revents & (POLLIN | POLLHUP | POLLERR))) pump(master, OutputFrame::STDOUT);
     if ((imas != SIZE_MAX && (p[imas].revents & POLLOUT)) || (iin != SIZE_MAX && p[iin].revents)) flush_stdin();
     if (ilis != SIZE_MAX && (p[ilis].revents & POLLIN)) accept_clients();
+    if (ioom != SIZE_MAX && (p[ioom].revents & (POLLPRI | POLLERR))) note_oom();
     for (size_t i = clients_.size(); i-- > 0;)
       if (p[icl + i].revents) client_input(i);
     if (p[isig].revents & POLLIN) reap();
@@ -170,6 +175,7 @@ class Shim {
         // The launcher half wrote the init's pid before it could fail or exit.
         if (pid_pipe.valid()) read_pid();
         if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) abandon();
+        open_oom();
         continue;
       }
       if (init_ == 0 && pid_pipe.valid()) read_pid();
@@ -311,14 +317,32 @@ class Shim {
     if (close_stdin_ && pending_.empty()) in.reset();
   }
 
-  uint64_t oom_kills() {
-    if (!oom.valid()) return 0;
+  // The memory cgroup's OOM counter. Opened at the split where the cgroup is there already; tsrun makes it while
+  // the launcher starts, and a systemd unit's cgroup exists only once the init does, so else when the launcher half
+  // has exited well (the init was in its cgroup before that), and failing that as the init has exited. The count
+  // is also taken whenever the kernel says it changed (POLLPRI, v2 memory.events): systemd removes an emptied
+  // unit's cgroup, and a removed cgroup's files no longer read.
+  void open_oom() {
+    if (!oom.valid() && !oom_path.empty()) {
+      oom.reset(open(oom_path.c_str(), O_RDONLY | O_CLOEXEC));
+      note_oom();
+    }
+  }
+
+  void note_oom() {
+    if (!oom.valid()) return;
     char buf[4096];
-    ssize_t n = pread(oom.get(), buf, sizeof(buf) - 1, 0);
-    if (n <= 0) return 0;
+    ssize_t n = pread(oom.get(), buf, sizeof(buf) - 1, 0);  // a read also clears the pending POLLPRI
+    if (n <= 0) return;
     buf[n] = 0;
     const char* k = std::strstr(buf, "oom_kill ");
-    return k ? std::strtoull(k + 9, nullptr, 10) : 0;
+    if (k) oom_seen_ = std::max(oom_seen_, std::strtoull(k + 9, nullptr, 10));
+  }
+
+  uint64_t oom_kills() {
+    open_oom();
+    note_oom();
+    return oom_seen_;
   }
 
   [[noreturn]] void finish() {
@@ -496,6 +520,7 @@ bool start_shim(const Plan& plan, int ctl, ShimChild* out) {
   shim.listener = std::move(listener);
   shim.pid_pipe = std::move(pid_r);
   shim.oom = std::move(oom);
+  shim.oom_path = plan.shim_oom_file;
   out_w.reset();
   err_w.reset();
   in_r.reset();

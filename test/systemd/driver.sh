@@ -1,7 +1,8 @@
 #!/bin/bash
 # The systemd cgroup driver against a real systemd (pure cgroup v2, as run by `npm test` in its VM): N containers
 # with --systemd-cgroup, each must come up in its transient scope with its memory limit written there, and
-# leave no scope behind after delete. TAP output, one line per container.
+# leave no scope behind after delete; then one under tsrun's own shim whose OOM kill must be recorded. TAP output,
+# one line per container.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -11,19 +12,19 @@ N=${TSRUN_SYSTEMD_RUNS:-10}
 work=$(mktemp -d /tmp/tsrun-sd-XXXXXX)
 B=$work/bundle R=$work/state
 trap 'sd_stop; rm -rf "$work"' EXIT
-echo "1..$N"
+echo "1..$((N + 1))"
 if ! sd_start; then
   for i in $(seq "$N"); do echo "not ok $i - systemd did not start"; done
   exit 1
 fi
 mkdir -p "$B" && "$repo/scripts/make-rootfs" "$B/rootfs" >/dev/null && "$T" spec --bundle "$B"
-cfg() {
+cfg() { # ID [ARGS as JSON]
   node -e '
     const fs = require("fs"); const p = process.argv[1]; const c = JSON.parse(fs.readFileSync(p, "utf8"));
-    c.process.terminal = false; c.process.args = ["sleep", "100"];
+    c.process.terminal = false; c.process.args = JSON.parse(process.argv[3] || "[\"sleep\", \"100\"]");
     c.linux.cgroupsPath = "system.slice:tsrun:" + process.argv[2];
     c.linux.resources = { memory: { limit: 33554432 } };
-    fs.writeFileSync(p, JSON.stringify(c));' "$B/config.json" "$1"
+    fs.writeFileSync(p, JSON.stringify(c));' "$B/config.json" "$1" "${2:-}"
 }
 fails=0
 for i in $(seq "$N"); do
@@ -49,4 +50,23 @@ for i in $(seq "$N"); do
     echo "not ok $i - $id: exit $rc, memory.max '$mem', $procs process(es) in the scope, scope left: $left; $err"
   fi
 done
+# tsrun's own shim (nobody else supervises): an OOM kill in the unit's cgroup is recorded, though that cgroup comes
+# into being only once the init exists, after the shim has started. 64 MiB kept (busybox tail keeps a line without
+# a newline whole) under the 32 MiB limit.
+i=$((N + 1)) id=sdoom
+cfg "$id" '["sh", "-c", "head -c 67108864 /dev/zero | tail -n 1 >/dev/null"]'
+(cd "$B" && sd_run timeout -k 5 120 "$T" --shim always --systemd-cgroup --root "$R" run -d --bundle "$B" "$id" </dev/null >/dev/null 2>"$work/err")
+rc=$?
+sd_run timeout -k 5 120 "$T" --root "$R" wait "$id" >/dev/null 2>>"$work/err"
+wrc=$?
+state=$(sd_run "$T" --root "$R" state "$id" 2>>"$work/err" | tr -d ' \n')
+sd_run timeout -k 5 120 "$T" --systemd-cgroup --root "$R" delete --force "$id" >/dev/null 2>>"$work/err"
+drc=$?
+case "$state" in *'"oomKilled":true'*) oom=yes ;; *) oom=no ;; esac
+if [ "$rc" = 0 ] && [ "$oom" = yes ] && [ "$drc" = 0 ]; then
+  echo "ok $i - own shim: the OOM kill in the unit's cgroup is recorded (exit $wrc, oomKilled true)"
+else
+  fails=$((fails + 1))
+  echo "not ok $i - own shim OOM: run -d exit $rc, wait exit $wrc, delete exit $drc, state $state; $(cat "$work/err")"
+fi
 exit $((fails > 0))
