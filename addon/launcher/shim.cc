@@ -333,7 +333,11 @@ class Shim {
     if (!oom.valid()) return;
     char buf[4096];
     ssize_t n = pread(oom.get(), buf, sizeof(buf) - 1, 0);  // a read also clears the pending POLLPRI
-    if (n <= 0) return;
+    if (n < 0) {
+      oom.reset();  // the cgroup is gone: its file would report POLLERR on every poll from now on
+      return;
+    }
+    if (n == 0) return;
     buf[n] = 0;
     const char* k = std::strstr(buf, "oom_kill ");
     if (k) oom_seen_ = std::max(oom_seen_, std::strtoull(k + 9, nullptr, 10));
