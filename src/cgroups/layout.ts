@@ -1,6 +1,6 @@
 /** Where the cgroup hierarchies are mounted (from /proc/self/mountinfo) and where this process sits in them. */
 import { TsrunError } from '../errors.js';
-import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
+import { readProcText } from '../util/proc.js';
 import { parseMountInfo } from '../util/mountinfo.js';
 import type { CgroupLayout } from './types.js';
 
@@ -68,5 +68,5 @@ let self: ReadonlyMap<string, string> | undefined;
  * (runtime/cgroup-warm.ts) and create's host facts both need them.
  */
 export function ownCgroupsOfSelf(): ReadonlyMap<string, string> {
-  return (self ??= ownCgroups(readFileBounded('/proc/self/cgroup', PROC_TEXT_LIMIT).toString('utf8')));
+  return (self ??= ownCgroups(readProcText('/proc/self/cgroup')));
 }

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
-import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
+import { readProcText } from '../util/proc.js';
 import type { NativeAddon, SystemdProperty } from '../native/contract.js';
 
 /** runc waits 30 s for a unit's job. */
@@ -22,7 +22,7 @@ export function assertSystemdRunning(isInit = systemdIsInit()): void {
   if (isInit) return;
   let pid1 = '?';
   try {
-    pid1 = readFileBounded('/proc/1/comm', PROC_TEXT_LIMIT).toString('utf8').trim();
+    pid1 = readProcText('/proc/1/comm').trim();
   } catch {
     // unreadable
   }

@@ -1,6 +1,6 @@
 /** Facts about the running host that the pure spec → plan conversion needs. The only impure part of plan/. */
 import { accessSync, existsSync, statSync, constants as fsc } from 'node:fs';
-import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
+import { readProcText } from '../util/proc.js';
 
 export interface CgroupV1Hierarchy {
   /** Where the hierarchy is mounted on the host, e.g. /sys/fs/cgroup/cpu,cpuacct. */
@@ -82,7 +82,7 @@ export { parseMountInfo } from '../util/mountinfo.js';
 
 function readOr(path: string): string {
   try {
-    return readFileBounded(path, PROC_TEXT_LIMIT).toString('utf8');
+    return readProcText(path);
   } catch {
     return '';
   }
@@ -106,7 +106,7 @@ export function lsmFacts(): { apparmorEnabled: boolean; selinuxEnabled: boolean 
 export function readHostFacts(cgroup: CgroupHost = { v1: [], hybrid: false }): HostFacts {
   let capLastCap = 40;
   try {
-    capLastCap = parseInt(readFileBounded('/proc/sys/kernel/cap_last_cap', PROC_TEXT_LIMIT).toString('utf8'), 10);
+    capLastCap = parseInt(readProcText('/proc/sys/kernel/cap_last_cap'), 10);
   } catch {
     // keep the default: a kernel without the file predates cap_last_cap (3.2)
   }

@@ -2,7 +2,7 @@
 import { describeWaitStatus } from '../util/wait-status.js';
 import { InitDiedError, SysError, TsrunError, errnoMessage } from '../errors.js';
 import { OpKind, Step } from '../native/contract.js';
-import { PROC_TEXT_LIMIT, readFileBounded } from '../util/fs.js';
+import { readProcText } from '../util/proc.js';
 import type { Plan } from '../plan/plan.js';
 
 const EPERM = 1;
@@ -193,7 +193,7 @@ function mapError(plan: Plan, kind: 'uid' | 'gid', errno: number): TsrunError {
 
 function currentOomScoreAdj(): string {
   try {
-    return readFileBounded('/proc/self/oom_score_adj', PROC_TEXT_LIMIT).toString('utf8').trim();
+    return readProcText('/proc/self/oom_score_adj').trim();
   } catch {
     return '?';
   }

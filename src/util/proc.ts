@@ -1,4 +1,9 @@
-import { readFileBounded } from './fs.js';
+import { PROC_TEXT_LIMIT, readFileBounded } from './fs.js';
+
+/** A small text file of /proc or /sys, read bounded. */
+export function readProcText(path: string): string {
+  return readFileBounded(path, PROC_TEXT_LIMIT).toString('utf8');
+}
 
 export interface ProcStat {
   /** R, S, D, Z, T, ... */
