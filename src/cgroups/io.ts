@@ -50,6 +50,12 @@ export function errCode(err: unknown): string | undefined {
   return typeof c === 'string' ? c : undefined;
 }
 
+/** The file or cgroup is not there (ENOENT), or is being removed (ENODEV: its kernfs node is going away). */
+export function isGone(err: unknown): boolean {
+  const code = errCode(err);
+  return code === 'ENOENT' || code === 'ENODEV';
+}
+
 function errnoOf(err: unknown): number {
   const code = errCode(err);
   const n = code ? (osc.errno as Record<string, number>)[code] : undefined;
@@ -88,7 +94,7 @@ export class CgroupFiles {
     try {
       return this.read(dir, file);
     } catch (err) {
-      if (errCode(err) === 'ENOENT' || errCode(err) === 'ENODEV') return undefined;
+      if (isGone(err)) return undefined;
       throw err;
     }
   }

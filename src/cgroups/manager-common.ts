@@ -2,7 +2,7 @@
 import { TsrunError } from '../errors.js';
 import type { CgroupLayout, CgroupManager, CgroupPaths, CgroupStats, ContainerDevice, DeviceProgramOps, Resources, UnitJob } from './types.js';
 import type { FreezerState, FreezerTiming } from './freezer.js';
-import { CgroupFiles, cgroupFileError, errCode, type CgroupIO } from './io.js';
+import { CgroupFiles, cgroupFileError, errCode, isGone, type CgroupIO } from './io.js';
 import { killPids, readAllProcs, type RmdirRetry } from './procs.js';
 
 export interface CgroupManagerOptions {
@@ -129,8 +129,7 @@ export function killAllProcesses(files: CgroupFiles, unified: string | undefined
     } catch (err) {
       // ENOENT: a kernel without cgroup.kill, or the cgroup is gone; ENODEV: it is being removed. Either way the
       // fallback finds out (and finds nothing left where it is gone).
-      const code = errCode(err);
-      if (code !== 'ENOENT' && code !== 'ENODEV') throw err;
+      if (!isGone(err)) throw err;
     }
   }
   try {
@@ -148,8 +147,7 @@ export function killAllProcesses(files: CgroupFiles, unified: string | undefined
       // runc only warns
     }
     // The cgroup went away meanwhile (systemd removes a scope once its last process has died): nothing is left.
-    const code = errCode(err);
-    if (code === 'ENOENT' || code === 'ENODEV') return;
+    if (isGone(err)) return;
     throw err;
   }
   killPids(pids);

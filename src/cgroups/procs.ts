@@ -1,6 +1,6 @@
 /** Processes of a cgroup: listing, joining, killing; and removing cgroup directories (runc's cgroups/utils.go). */
 import { TsrunError } from '../errors.js';
-import { CgroupFiles, cgroupFileError, errCode, joinFile, sleepMs } from './io.js';
+import { CgroupFiles, cgroupFileError, errCode, isGone, joinFile, sleepMs } from './io.js';
 import { parsePids } from './parse.js';
 
 /** cgroup.procs of one directory (cgroup.threads for a threaded cgroup, whose procs file reads ENOTSUP). */
@@ -17,8 +17,6 @@ export function readProcs(files: CgroupFiles, dir: string): number[] {
   return parsePids(text, dir, file);
 }
 
-const removed = (err: unknown) => errCode(err) === 'ENOENT' || errCode(err) === 'ENODEV';
-
 /** Every process in `dir` and its sub-cgroups (runc's GetAllPids); a sub-cgroup vanishing meanwhile is skipped. */
 export function readAllProcs(files: CgroupFiles, dir: string): number[] {
   const out: number[] = [];
@@ -28,7 +26,7 @@ export function readAllProcs(files: CgroupFiles, dir: string): number[] {
       out.push(...readProcs(files, d));
       subdirs = files.subdirs(d);
     } catch (err) {
-      if (!top && removed(err)) return;
+      if (!top && isGone(err)) return;
       throw top ? cgroupFileError('open', d, err) : err;
     }
     for (const s of subdirs.sort()) walk(joinFile(d, s), false);
@@ -116,7 +114,7 @@ export function removeCgroup(files: CgroupFiles, path: string, retry: RmdirRetry
   try {
     subdirs = files.subdirs(path);
   } catch (err) {
-    if (removed(err)) return;
+    if (isGone(err)) return;
     throw cgroupFileError('open', path, err);
   }
   for (const s of subdirs) removeCgroup(files, joinFile(path, s), retry);

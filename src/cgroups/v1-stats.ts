@@ -6,7 +6,7 @@ import { CgroupFiles } from './io.js';
 import { CgroupParseError, MAX_UINT64, parseCpuList } from './parse.js';
 import { compact, emptyStats, hugePageSizes, readInt, readKeyValues, readUint } from './stats-common.js';
 import type { BlkioEntry, CgroupStats, MemoryEntry } from './types.js';
-import { cpusetFile } from './v1-apply.js';
+import { cpusetFile, readCpuset } from './v1-apply.js';
 
 const NS_PER_SEC = 1_000_000_000n;
 // sysconf(_SC_CLK_TCK) is 100 on Linux.
@@ -63,9 +63,8 @@ function cpu(files: CgroupFiles, dir: string, s: CgroupStats): void {
 function cpuset(files: CgroupFiles, dir: string, s: CgroupStats): void {
   const out: NonNullable<CgroupStats['cpuset']> = {};
   const list = (name: string) => {
-    const file = cpusetFile(files, dir, name);
-    const t = files.tryRead(dir, file);
-    return t === undefined ? undefined : parseCpuList(t, dir, file);
+    const r = readCpuset(files, dir, name);
+    return r === undefined ? undefined : parseCpuList(r.text, dir, r.file);
   };
   const num = (name: string) => readUint(files, dir, cpusetFile(files, dir, name));
   out.cpus = list('cpus');
