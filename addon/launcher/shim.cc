@@ -75,7 +75,7 @@ class Shim {
       : dir_(dir), log_dir_(log_dir), launcher_(launcher), log_max_(log_max) {}
 
   Fd log, out, err, in, master, console, listener, pid_pipe, oom;
-  std::string oom_path;
+  std::string oom_path;  // "": no memory cgroup
 
   [[noreturn]] void run() {
     sigset_t set;
@@ -317,16 +317,12 @@ class Shim {
     if (close_stdin_ && pending_.empty()) in.reset();
   }
 
-  // The memory cgroup's OOM counter. Opened at the split where the cgroup is there already; tsrun makes it while
-  // the launcher starts, and a systemd unit's cgroup exists only once the init does, so else when the launcher half
-  // has exited well (the init was in its cgroup before that), and failing that as the init has exited. The count
-  // is also taken whenever the kernel says it changed (POLLPRI, v2 memory.events): systemd removes an emptied
-  // unit's cgroup, and a removed cgroup's files no longer read.
+  // The memory cgroup's OOM counter, opened once the launcher half has exited well: the init was in its cgroup
+  // by then (tsrun makes the cgroup while the launcher starts; a systemd unit's exists only once the init does);
+  // failing that, as the init has exited. The count is taken whenever the kernel says it changed (POLLPRI, v2
+  // memory.events) and at the end: systemd removes an emptied unit's cgroup, whose files no longer read.
   void open_oom() {
-    if (!oom.valid() && !oom_path.empty()) {
-      oom.reset(open(oom_path.c_str(), O_RDONLY | O_CLOEXEC));
-      note_oom();
-    }
+    if (!oom.valid() && !oom_path.empty()) oom.reset(open(oom_path.c_str(), O_RDONLY | O_CLOEXEC));
   }
 
   void note_oom() {
@@ -476,8 +472,6 @@ bool start_shim(const Plan& plan, int ctl, ShimChild* out) {
   if (!devnull.valid()) return false;
   Fd listener(bind_socket(dir.get()));
   if (!listener.valid()) return false;
-  Fd oom;
-  if (plan.shim_oom_file[0] != 0) oom.reset(open(plan.shim_oom_file, O_RDONLY | O_CLOEXEC));
 
   // Before the split: the init must find us as its reaper the moment the launcher half exits.
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return false;
@@ -523,7 +517,6 @@ bool start_shim(const Plan& plan, int ctl, ShimChild* out) {
   shim.console = std::move(con_shim);
   shim.listener = std::move(listener);
   shim.pid_pipe = std::move(pid_r);
-  shim.oom = std::move(oom);
   shim.oom_path = plan.shim_oom_file;
   out_w.reset();
   err_w.reset();
