@@ -45,6 +45,21 @@ function counts(file) {
   }
 }
 
+/**
+ * A guest whose kernel locks up (seen under emulation, a few times in many boots: both CPUs in a soft lockup as
+ * systemd starts) ends only by the VM runner's timeout (status 124). Such a VM is booted again, up to `boots`
+ * boots in all, saying so; `dropped` gets each timed-out result. A test's own failure is never retried.
+ */
+function bootVm(boots, timeoutS, boot, dropped) {
+  let r = boot();
+  for (let left = boots - 1; r.status === 124 && left > 0; left--) {
+    dropped(r);
+    console.log(`(the VM did not finish within ${timeoutS} s; its output above does not count: booting it again)`);
+    r = boot();
+  }
+  return r;
+}
+
 function hostIsV2() {
   const mi = readFileSync('/proc/self/mountinfo', 'utf8');
   return /^\S+ \S+ \S+ \S+ \/sys\/fs\/cgroup \S+ .*- cgroup2 /m.test(mi);
@@ -83,15 +98,9 @@ if (!hostIsV2()) {
   if (vm) {
     console.log(`\n== cgroup tests again on pure cgroup v2 (${vm})`);
     const vmReport = join(reports, 'cgroup2.json');
-    const vitestInVm = () => run(vm, ['--timeout', '1200', repo, '--', 'npx', 'vitest', 'run', ...CGROUP2_SUBSET, ...reporters(vmReport), ...args]);
-    let status = vitestInVm(); // ~3-4 min
-    if (status === 124) {
-      // Ended by the timeout (a guest that locked up; see tapInVm): booted once more, its partial report dropped.
-      // Two CPUs here: vitest runs files in parallel.
-      console.log('(the VM did not finish within 1200 s; its output above does not count: booting it once more)');
-      rmSync(vmReport, { force: true });
-      status = vitestInVm();
-    }
+    // ~3-4 min; two CPUs here, as vitest runs files in parallel. A timed-out boot's partial report is dropped.
+    const boot = () => ({ status: run(vm, ['--timeout', '1200', repo, '--', 'npx', 'vitest', 'run', ...CGROUP2_SUBSET, ...reporters(vmReport), ...args]) });
+    const { status } = bootVm(2, 1200, boot, () => rmSync(vmReport, { force: true }));
     const c = counts(vmReport);
     add(c);
     failed ||= status !== 0;
@@ -110,22 +119,15 @@ if (!hostIsV2()) {
 // The systemd driver against a real systemd (PID 1 of its own namespaces in the VM), then rootless cgroups there:
 // an ordinary user's containers in its own systemd manager's scopes, in a delegated cgroup, and in none. TAP
 // scripts, each line counted; a plan line not met counts the missing lines as failed.
-// A guest whose kernel locks up (seen under emulation, a few times in many boots: both CPUs in a soft lockup as
-// systemd starts, in what looks like a cross-CPU wait) ends only by the timeout (status 124). These scripts run
-// in one vCPU (as fast: 30-40 s), and a VM that times out is booted again, at most twice, saying so; a
-// script's own failures are never retried.
-const TAP_VM_TIMEOUT_S = 300;
+// These scripts run in one vCPU (as fast: 30-40 s; the guest lockups seen had both CPUs waiting).
 function tapInVm(vm, title, script, planned, env = {}) {
   console.log(`\n== ${title} (${vm})`);
-  const boot = () =>
-    spawnSync(vm, ['--cpus', '1', '--timeout', String(TAP_VM_TIMEOUT_S), repo, '--', join(repo, script)], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env } });
-  let r = boot();
-  for (let again = 2; r.status === 124 && again > 0; again--) {
-    process.stdout.write(r.stdout ?? '');
-    process.stdout.write(r.stderr ?? '');
-    console.log(`(the VM did not finish within ${TAP_VM_TIMEOUT_S} s; its output above does not count: booting it again)`);
-    r = boot();
-  }
+  const timeout = 300;
+  const boot = () => spawnSync(vm, ['--cpus', '1', '--timeout', String(timeout), repo, '--', join(repo, script)], { cwd: repo, encoding: 'utf8', env: { ...process.env, ...env } });
+  const r = bootVm(3, timeout, boot, (timedOut) => {
+    process.stdout.write(timedOut.stdout ?? '');
+    process.stdout.write(timedOut.stderr ?? '');
+  });
   process.stdout.write(r.stdout ?? '');
   if (r.status !== 0) process.stdout.write(r.stderr ?? '');
   const out = r.stdout ?? '';
@@ -136,15 +138,16 @@ function tapInVm(vm, title, script, planned, env = {}) {
   return `${ok} passed, ${notOk} failed`;
 }
 const SYSTEMD_RUNS = 10;
+const SYSTEMD_CHECKS = SYSTEMD_RUNS + 1; // the containers, then one under tsrun's own shim
 const ROOTLESS_CHECKS = 8;
-let sdLine = `systemd driver: SKIPPED ${SYSTEMD_RUNS + 1} (no VM runner; set TSRUN_CGROUP2_VM)`;
+let sdLine = `systemd driver: SKIPPED ${SYSTEMD_CHECKS} (no VM runner; set TSRUN_CGROUP2_VM)`;
 let rlLine = `rootless cgroups: SKIPPED ${ROOTLESS_CHECKS} (no VM runner; set TSRUN_CGROUP2_VM)`;
 const sdVm = vmRunner();
 if (sdVm) {
-  sdLine = `systemd driver (VM): ${tapInVm(sdVm, 'systemd cgroup driver against a real systemd', 'test/systemd/driver.sh', SYSTEMD_RUNS + 1, { TSRUN_SYSTEMD_RUNS: String(SYSTEMD_RUNS) })}`;
+  sdLine = `systemd driver (VM): ${tapInVm(sdVm, 'systemd cgroup driver against a real systemd', 'test/systemd/driver.sh', SYSTEMD_CHECKS, { TSRUN_SYSTEMD_RUNS: String(SYSTEMD_RUNS) })}`;
   rlLine = `rootless cgroups (VM): ${tapInVm(sdVm, "rootless cgroups: the user's systemd, a delegated cgroup, none", 'test/systemd/rootless-driver.sh', ROOTLESS_CHECKS)}`;
 } else {
-  total.skipped += SYSTEMD_RUNS + 1 + ROOTLESS_CHECKS;
+  total.skipped += SYSTEMD_CHECKS + ROOTLESS_CHECKS;
 }
 
 console.log(`\nhost: ${host.passed} passed, ${host.failed} failed, ${host.skipped} skipped`);

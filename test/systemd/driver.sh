@@ -14,9 +14,11 @@ B=$work/bundle R=$work/state
 trap 'sd_stop; rm -rf "$work"' EXIT
 echo "1..$((N + 1))"
 if ! sd_start; then
-  for i in $(seq "$N"); do echo "not ok $i - systemd did not start"; done
+  for i in $(seq "$((N + 1))"); do echo "not ok $i - systemd did not start"; done
   exit 1
 fi
+# tsrun in systemd's namespaces, bounded: a call that never returns fails its line instead of stalling the run.
+rt() { sd_run timeout -k 5 120 "$T" "$@"; }
 mkdir -p "$B" && "$repo/scripts/make-rootfs" "$B/rootfs" >/dev/null && "$T" spec --bundle "$B"
 cfg() { # ID [ARGS as JSON]
   node -e '
@@ -30,16 +32,15 @@ fails=0
 for i in $(seq "$N"); do
   id=sd$i scope=/sys/fs/cgroup/system.slice/tsrun-sd$i.scope
   cfg "$id"
-  # Files, not a pipe: the container inherits them and lives on. Bounded: a call that never returns fails its
-  # line (with what systemd and the namespace show) instead of stalling the run.
-  (cd "$B" && sd_run timeout -k 5 120 "$T" --shim never --systemd-cgroup --root "$R" run -d --bundle "$B" "$id" </dev/null >/dev/null 2>"$work/err")
+  # Files, not a pipe: the container inherits them and lives on.
+  (cd "$B" && rt --shim never --systemd-cgroup --root "$R" run -d --bundle "$B" "$id" </dev/null >/dev/null 2>"$work/err")
   rc=$?
   [ "$rc" = 124 ] && { echo "run -d $id: no answer within 120 s" >&2; sd_diag; }
   err=$(cat "$work/err")
   pid=$(sd_run cat "$R/$id/state.json" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
   mem=$(cat "$scope/memory.max" 2>/dev/null)
   procs=$(cat "$scope/cgroup.procs" 2>/dev/null | wc -l)
-  sd_run timeout -k 5 120 "$T" --systemd-cgroup --root "$R" delete --force "$id" >/dev/null 2>"$work/derr"
+  rt --systemd-cgroup --root "$R" delete --force "$id" >/dev/null 2>"$work/derr"
   drc=$?
   [ "$drc" = 0 ] || { err="$err; delete --force: exit $drc: $(cat "$work/derr")"; [ "$drc" = 124 ] && sd_diag; }
   left=$([ -d "$scope" ] && echo yes || echo no)
@@ -55,12 +56,12 @@ done
 # a newline whole) under the 32 MiB limit.
 i=$((N + 1)) id=sdoom
 cfg "$id" '["sh", "-c", "head -c 67108864 /dev/zero | tail -n 1 >/dev/null"]'
-(cd "$B" && sd_run timeout -k 5 120 "$T" --shim always --systemd-cgroup --root "$R" run -d --bundle "$B" "$id" </dev/null >/dev/null 2>"$work/err")
+(cd "$B" && rt --shim always --systemd-cgroup --root "$R" run -d --bundle "$B" "$id" </dev/null >/dev/null 2>"$work/err")
 rc=$?
-sd_run timeout -k 5 120 "$T" --root "$R" wait "$id" >/dev/null 2>>"$work/err"
+rt --root "$R" wait "$id" >/dev/null 2>>"$work/err"
 wrc=$?
-state=$(sd_run "$T" --root "$R" state "$id" 2>>"$work/err" | tr -d ' \n')
-sd_run timeout -k 5 120 "$T" --systemd-cgroup --root "$R" delete --force "$id" >/dev/null 2>>"$work/err"
+state=$(rt --root "$R" state "$id" 2>>"$work/err" | tr -d ' \n')
+rt --systemd-cgroup --root "$R" delete --force "$id" >/dev/null 2>>"$work/err"
 drc=$?
 case "$state" in *'"oomKilled":true'*) oom=yes ;; *) oom=no ;; esac
 if [ "$rc" = 0 ] && [ "$oom" = yes ] && [ "$drc" = 0 ]; then

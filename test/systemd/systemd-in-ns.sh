@@ -1,29 +1,17 @@
 # Real systemd (the Debian package's) as PID 1 of new pid+mount+uts namespaces with its own system D-Bus: enough
 # of a systemd host for the cgroup driver, inside a VM or on a machine whose PID 1 is not systemd. Sourced.
 #   sd_start         start it; waits (bounded) until org.freedesktop.systemd1 answers on the system bus; on
-#                    failure says why on stderr (systemd's own log lines from kmsg, the processes it runs) and
-#                    starts it once more
+#                    failure says why on stderr (systemd's own log lines from kmsg, the processes it runs)
 #                    $SD_EXTRA_UNITS: more of /lib/systemd/system's units to make loadable (e.g. user@.service)
 #   sd_run CMD...    run CMD in systemd's pid and mount namespaces (pids given to systemd must be its own)
 #   sd_stop          kill it (and everything in its pid namespace) and remove what it left
 sd_start() {
-  sd_start_once && return 0
-  # Bringing systemd up is the harness, not what is tested: once more from scratch, the failure said above.
-  echo "sd_start: starting systemd once more" >&2
-  sd_kill
-  rm -rf /run/dbus/system_bus_socket /run/systemd
-  sd_start_once
-}
-sd_start_once() {
   local units=/run/tsrun-sd-units empty=/run/tsrun-sd-empty i
   mkdir -p $units $empty
   # Only these units are loadable and no generator runs: seconds instead of a full boot under emulation.
   { cat /lib/systemd/system/dbus.socket; printf '[Unit]\nDefaultDependencies=no\n'; } >$units/dbus.socket
   { cat /lib/systemd/system/dbus.service; printf '[Unit]\nDefaultDependencies=no\n'; } >$units/dbus.service
   printf '[Unit]\nDefaultDependencies=no\nWants=dbus.socket dbus.service\n' >$units/tsrun-test.target
-  # systemd inserts autofs4 as it starts where it is not loaded; a guest under emulation once locked up on every
-  # CPU right after that. Loaded here, before anything else runs, systemd has nothing to insert.
-  modprobe -q autofs4 2>/dev/null
   for i in ${SD_EXTRA_UNITS:-}; do
     { cat "/lib/systemd/system/$i"; printf '[Unit]\nDefaultDependencies=no\n'; } >"$units/$i" || return 1
   done
@@ -56,14 +44,10 @@ sd_diag() {
   } >&2
 }
 sd_run() { nsenter -t "$SD_PID" -m -p --wd="$PWD" -- "$@"; }
-# systemd (unshare then exits with it), or unshare itself where systemd was never found under it.
-sd_kill() {
+sd_stop() {
+  # systemd (unshare then exits with it), or unshare itself where systemd was never found under it.
   if [ -n "${SD_PID:-}" ]; then kill -KILL "$SD_PID" 2>/dev/null; else kill -KILL "${SD_UNSHARE:-}" 2>/dev/null; fi
   [ -n "${SD_UNSHARE:-}" ] && wait "$SD_UNSHARE" 2>/dev/null
-  SD_PID=''
-}
-sd_stop() {
-  sd_kill
   find /sys/fs/cgroup/system.slice /sys/fs/cgroup/user.slice /sys/fs/cgroup/init.scope -depth -type d -exec rmdir {} \; 2>/dev/null
   rm -rf /run/dbus/system_bus_socket /run/systemd /run/tsrun-sd-units /run/tsrun-sd-empty
   return 0
