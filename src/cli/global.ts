@@ -26,10 +26,10 @@ export const GLOBAL_FLAGS: FlagTable = {
   'log-format': { type: 'string', choices: ['text', 'json'], default: 'text', describe: 'log format' },
   debug: { type: 'boolean', default: false, describe: 'enable debug logging' },
   'systemd-cgroup': { type: 'boolean', default: false, describe: 'cgroupsPath is "slice:prefix:name" for the systemd cgroup driver' },
+  // No default here: a default would hide a bare `spec --rootless` (yargs gives a string flag's default, not "").
   rootless: {
     type: 'string',
-    default: 'auto',
-    describe: 'cgroups are optional (a cgroup that cannot be made is left out unless limits need it): true, false, or auto (for anyone but real root)',
+    describe: 'cgroups are optional (a cgroup that cannot be made is left out unless limits need it): true, false, or auto (the default: for anyone but real root)',
   },
   shim: {
     type: 'string',

@@ -42,6 +42,14 @@ export function rootlessCgroups(flag: string | undefined, uid = euid(), inUserNs
 }
 
 /**
+ * `spec --rootless`: runc's spec flag is a plain boolean (`--rootless` alone means true); absent or auto, a config
+ * for an ordinary user is written for anyone but real root, as with the cgroups.
+ */
+export function rootlessSpec(flag: string | undefined, uid = euid(), inUserNs = inUserNamespace): boolean {
+  return flag === '' || rootlessCgroups(flag, uid, inUserNs);
+}
+
+/**
  * The default root of a user ($XDG_RUNTIME_DIR/tsrun), made before any command as runc makes its own: 0700 with
  * the sticky bit (the XDG clean-up leaves it). Undefined when that is done or not a user's root; otherwise
  * runc's hint and the error.

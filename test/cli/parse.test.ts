@@ -196,6 +196,18 @@ describe('spec', () => {
     expect(second.err).toMatch(/exists/);
     expect(readFileSync(file, 'utf8')).toBe('{"keep":"me"}');
   });
+
+  const realRoot = process.geteuid?.() === 0 && /^\s*0\s+0\s+4294967295\s*$/.test(readFileSync('/proc/self/uid_map', 'utf8'));
+  it.runIf(realRoot)("as real root writes runc's config, and a rootless one only with --rootless", async () => {
+    const namespaces = (b: string) => parseSpec(JSON.parse(readFileSync(join(b, 'config.json'), 'utf8'))).linux?.namespaces?.map((n) => n.type);
+    const plain = fresh('bundle-root');
+    expect((await run('spec', '--bundle', plain)).status).toBe(0);
+    expect(namespaces(plain)).toEqual(['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup']);
+    const rootless = fresh('bundle-rootless');
+    expect((await run('spec', '--rootless', '--bundle', rootless)).status).toBe(0);
+    expect(namespaces(rootless)).toContain('user');
+    expect(namespaces(rootless)).not.toContain('network');
+  });
 });
 
 describe('numeric flags are read strictly and checked against their range', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultRoot, honoursXdgRuntimeDir, rootlessCgroups } from '../../src/runtime/rootless.js';
+import { defaultRoot, honoursXdgRuntimeDir, rootlessCgroups, rootlessSpec } from '../../src/runtime/rootless.js';
 
 const inNs = () => true;
 const notInNs = () => false;
@@ -37,5 +37,17 @@ describe('--rootless', () => {
     for (const t of ['true', '1', 't', 'TRUE', 'True']) expect(rootlessCgroups(t, 0, notInNs)).toBe(true);
     for (const f of ['false', '0', 'f', 'FALSE', 'False']) expect(rootlessCgroups(f, 1000, notInNs)).toBe(false);
     expect(() => rootlessCgroups('maybe', 0, notInNs)).toThrow('invalid --rootless value "maybe": expected true, false or auto');
+  });
+});
+
+describe('spec --rootless', () => {
+  it("alone means true (runc's boolean); absent or auto, a rootless config for anyone but real root", () => {
+    expect(rootlessSpec('', 0, notInNs)).toBe(true);
+    expect(rootlessSpec(undefined, 0, notInNs)).toBe(false);
+    expect(rootlessSpec('auto', 0, notInNs)).toBe(false);
+    expect(rootlessSpec('auto', 1000, notInNs)).toBe(true);
+    expect(rootlessSpec('auto', 0, inNs)).toBe(true);
+    expect(rootlessSpec('false', 1000, notInNs)).toBe(false);
+    expect(rootlessSpec('true', 0, notInNs)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
+import { rootlessSpec } from '../../runtime/rootless.js';
 import { commandModule, type CommandDoc } from '../command-def.js';
 
 interface SpecArgs extends GlobalArgs {
@@ -25,6 +26,6 @@ export const SPEC_DOC: CommandDoc = {
 export const specCommand = commandModule<SpecArgs>(SPEC_DOC, (a) =>
   handle(async () => {
     const { writeDefaultSpec } = await import('../../runtime/verbs.js');
-    writeDefaultSpec(a.bundle, a.rootless !== undefined && a.rootless !== 'false');
+    writeDefaultSpec(a.bundle, rootlessSpec(a.rootless));
   }),
 );
