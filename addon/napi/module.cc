@@ -399,12 +399,6 @@ Napi::Value SeccompArchKnown(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, tsrun::libseccomp_knows_arch(name));
 }
 
-// exitNow(code): _exit(2) without the JavaScript engine's teardown (every write tsrun makes is synchronous).
-Napi::Value ExitNow(const Napi::CallbackInfo& info) {
-  int32_t code = info[0].As<Napi::Number>().Int32Value();
-  _exit(code >= 0 && code <= 255 ? code : 1);
-}
-
 }  // namespace
 
 // addon/napi/seccomp_binding.cc, bpf_binding.cc
@@ -412,6 +406,7 @@ void RegisterSeccomp(Napi::Env env, Napi::Object exports);
 void RegisterBpf(Napi::Env env, Napi::Object exports);
 void RegisterSdBus(Napi::Env env, Napi::Object exports);  // sdbus_binding.cc
 void RegisterPollWake(Napi::Env env, Napi::Object exports);  // poll_wake.cc
+void RegisterExitNow(Napi::Env env, Napi::Object exports);   // exit_now.cc
 
 namespace {
 
@@ -437,11 +432,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFd", Napi::Function::New(env, SendFd));
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("pipe", Napi::Function::New(env, Pipe));
-  exports.Set("exitNow", Napi::Function::New(env, ExitNow));
   RegisterSeccomp(env, exports);
   RegisterBpf(env, exports);
   RegisterSdBus(env, exports);
   RegisterPollWake(env, exports);
+  RegisterExitNow(env, exports);
   return exports;
 }
 
