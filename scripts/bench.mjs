@@ -32,11 +32,15 @@ if (process.argv[2] !== '--inside' && existsSync('/sys/fs/cgroup/unified')) {
 const addon = createRequire(import.meta.url)(join(repo, 'build/Release/tsrun.node'));
 const work = mkdtempSync(join(tmpdir(), 'tsrun-bench-'));
 
-/** A bundle running `args` with runc's default spec (from `tsrun spec`) at a version every runtime accepts. */
-function bundle(name, args) {
+/**
+ * A bundle running `args` with runc's default spec (from `tsrun spec`) at a version every runtime accepts; with
+ * `specArgs` ['--rootless'], the config an ordinary user gets (a user namespace, no network namespace).
+ */
+function bundle(name, args, specArgs = []) {
   const dir = join(work, name);
   spawnSync(join(repo, 'scripts/make-rootfs'), [join(dir, 'rootfs')], { stdio: 'ignore' });
-  spawnSync(join(repo, 'dist/tsrun'), ['spec', '--bundle', dir], { stdio: 'ignore' });
+  const spec = spawnSync(join(repo, 'dist/tsrun'), ['spec', ...specArgs, '--bundle', dir], { stdio: 'ignore' });
+  if (spec.status !== 0) throw new Error(`tsrun spec ${specArgs.join(' ')} failed (${spec.status ?? spec.signal})`);
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
   cfg.process.terminal = false;
   cfg.process.args = args;
@@ -47,6 +51,7 @@ function bundle(name, args) {
 
 const sleeping = bundle('sleeping', ['sleep', '1000']);
 const quick = bundle('quick', ['true']);
+const userns = bundle('userns', ['sleep', '1000'], ['--rootless']);
 const runtimes = [
   ['runc', '/usr/sbin/runc', []],
   ['crun', '/usr/bin/crun', []],
@@ -71,7 +76,7 @@ function call(rt, args, read = false) {
   return { ms, out: r.stdout ?? '' };
 }
 
-const VERBS = ['create', 'state', 'start', 'exec /bin/true', 'ps --format json', 'list', 'kill', 'delete (stopped)', 'delete -f (running)', 'run /bin/true'];
+const VERBS = ['create', 'create (user ns)', 'state', 'start', 'exec /bin/true', 'ps --format json', 'list', 'kill', 'delete (stopped)', 'delete -f (running)', 'run /bin/true'];
 const samples = Object.fromEntries(runtimes.map(([n]) => [n, Object.fromEntries(VERBS.map((v) => [v, []]))]));
 
 // Ids carry the runtime's name: with the default cgroupsPath each runtime makes /<id> in every hierarchy.
@@ -94,6 +99,9 @@ function lifecycle(rt, i) {
   call(rt, ['start', f]);
   s['delete -f (running)'].push(call(rt, ['delete', '--force', f]).ms);
   s['run /bin/true'].push(call(rt, ['run', '--bundle', quick, `${rt[0]}-r${i}`]).ms);
+  const u = `${rt[0]}-u${i}`;
+  s['create (user ns)'].push(call(rt, ['create', '--bundle', userns, u]).ms);
+  call(rt, ['delete', '--force', u]);
 }
 
 /** 100 running containers, then 100 concurrent delete --force: each call's wall time. */
