@@ -21,7 +21,7 @@ import { warmCgroupMigration } from './cgroup-warm.js';
 import { destroyCgroup, joinCgroup, managerOf, prepareCgroup, type CgroupRecord } from './cgroup.js';
 import { readConfigHost } from './config-host.js';
 import { runHooks } from './hooks.js';
-import { finishDetached, launch, type Launched } from './launcher.js';
+import { abandonLauncher, finishDetached, launch, spawnLauncher, type Launched, type Spawned } from './launcher.js';
 import { defaultLogRoot, makeContainerLogDir, removeLogDir } from './log-dir.js';
 import { hostNotifySocket, notifySetup } from './notify-socket.js';
 import { PidfdSocket } from './pidfd-socket.js';
@@ -123,13 +123,17 @@ export function createContainer(opts: CreateOptions): Created {
     pidfdSocket?.close();
     throw err;
   }
+  let spawned: Spawned | undefined;
   let launched: Launched | undefined;
   let cgroup: CgroupRecord | undefined;
   let logDir: string | undefined;
   try {
     const addon = native();
     dir.lock(addon.flock);
-    checkPreservedFds(opts.preserveFds + listenFds(), opts.preserveFds);
+    const listen = listenFds();
+    checkPreservedFds(opts.preserveFds + listen, opts.preserveFds);
+    // Started now, it execs and seals itself on another CPU while config.json is converted; it waits for its plan.
+    spawned = spawnLauncher(listen + opts.preserveFds);
     // Who supervises, and where its logs go, are host facts: decided here, handed to the conversion.
     let shim: ConfigInput['shim'];
     const ownTerminal = ownsTerminal(spec, consoleSocket);
@@ -137,7 +141,6 @@ export function createContainer(opts: CreateOptions): Created {
       logDir = makeContainerLogDir(opts.logRoot ?? defaultLogRoot(), opts.id);
       shim = planShim({ policy: opts.shim!, ownTerminal, stdin: opts.stdin === true, logMax: opts.logMaxSize, dir: dir.dir, logDir });
     }
-    const listen = listenFds();
     const config = containerConfig(
       spec,
       {
@@ -191,36 +194,47 @@ export function createContainer(opts: CreateOptions): Created {
       config: kept,
     });
     const { prestart, createRuntime } = config.runtimeHooks;
+    // Recorded while the init sets up its mounts (the directory is locked and removed if the create fails).
+    let state: ContainerState | undefined;
+    const record = (pid: number, shimPid: number): void => {
+      const stat = readProcStat(pid);
+      if (!stat) throw new TsrunError('container init exited during create');
+      state = { ...stateFor(pid), pidStartTime: stat.startTime };
+      if (shimPid) {
+        const shimStat = readProcStat(shimPid);
+        if (!shimStat) throw new TsrunError('the container shim exited during create');
+        state.shim = { pid: shimPid, startTime: shimStat.startTime };
+        state.logDir = logDir;
+      }
+      dir.write(state);
+    };
     warmCgroupMigration(false); // and once more, ~2 ms before the init's move
-    launched = launch(plan, {
-      whileStarting: clonedIn ? undefined : setUp,
-      // The init exists and waits: it joins its cgroup before it can run anything of the user's.
-      onPid(pid) {
-        for (const w of cg ? joinCgroup(cg, pid, opts.id, clonedIn) : []) log.warn(w);
-        pidfdSocket?.send(pid, 'standard');
+    const handed = spawned;
+    spawned = undefined; // launch() reaps it, whatever happens
+    launched = launch(
+      plan,
+      {
+        whileStarting: clonedIn ? undefined : setUp,
+        // The init exists and waits: it joins its cgroup before it can run anything of the user's.
+        onPid(pid) {
+          for (const w of cg ? joinCgroup(cg, pid, opts.id, clonedIn) : []) log.warn(w);
+          pidfdSocket?.send(pid, 'standard');
+        },
+        // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
+        onSync(phase, pid) {
+          if (phase !== HookPhase.CREATE_RUNTIME) return;
+          const json = stateJson(stateFor(pid), 'created');
+          runHooks('prestart', prestart, json, bundle);
+          runHooks('createRuntime', createRuntime, json, bundle);
+        },
+        whileSettingUp: record,
       },
-      // Mounts are in place, pivot_root not done yet: the runtime's hooks see the container's pid.
-      onSync(phase, pid) {
-        if (phase !== HookPhase.CREATE_RUNTIME) return;
-        const json = stateJson(stateFor(pid), 'created');
-        runHooks('prestart', prestart, json, bundle);
-        runHooks('createRuntime', createRuntime, json, bundle);
-      },
-    });
+      handed,
+    );
     log.debug(`container ${opts.id}: init ${launched.pid} ready (launcher ${launched.launcherPid})`);
-    const stat = readProcStat(launched.pid);
-    if (!stat) throw new TsrunError('container init exited during create');
-    const state: ContainerState = { ...stateFor(launched.pid), pidStartTime: stat.startTime };
-    if (launched.shimPid) {
-      const shimStat = readProcStat(launched.shimPid);
-      if (!shimStat) throw new TsrunError('the container shim exited during create');
-      state.shim = { pid: launched.shimPid, startTime: shimStat.startTime };
-      state.logDir = logDir;
-    } else {
-      // The caller adopted the init (auto mode): no shim, no log.
-      removeLogDir(logDir);
-    }
-    dir.write(state);
+    if (!state) throw new TsrunError('internal error: the container launcher reported READY before the init');
+    // The caller adopted the init (auto mode): no shim, no log.
+    if (!launched.shimPid) removeLogDir(logDir);
     if (!opts.foreground) finishDetached(launched);
     if (pidFile) writeFileAtomic(pidFile, String(launched.pid), 0o644);
     dir.unlock();
@@ -229,6 +243,8 @@ export function createContainer(opts: CreateOptions): Created {
     let err = caught;
     // The init killed during setup (or the launcher finding its socket closed) is almost always the memory limit.
     if (cgroup && launched === undefined) err = explainOomKill(cgroup) ?? err;
+    // Spawned, never handed its plan.
+    if (spawned) abandonLauncher(spawned);
     if (launched) {
       try {
         process.kill(launched.pid, 'SIGKILL');

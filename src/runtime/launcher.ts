@@ -55,6 +55,11 @@ export interface LaunchHooks {
   whileStarting?(): void;
   /** The init exists (namespaces made, id maps written) and waits: place it in cgroups, run runtime hooks. */
   onPid?(pid: number): void;
+  /**
+   * The init has been let go and sets up its mounts on another CPU: work that needs its pid (and the shim's) but
+   * not the init ready. A throw fails the launch like any other.
+   */
+  whileSettingUp?(pid: number, shimPid: number): void;
   /** The init reached a SYNC step (phase a): run the hooks of that phase. */
   onSync?(phase: number, pid: number): void;
 }
@@ -87,23 +92,59 @@ function sealedLauncher(addon: ReturnType<typeof native>): number {
   }
 }
 
-/** Runs the launcher through to READY. On failure nothing of the init is left running. */
-export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
+/** A launcher spawned and waiting for its plan on the control socket (`mine`). */
+export interface Spawned {
+  launcherPid: number;
+  mine: number;
+  /** How many fds from 3 it was given (the plan's preserveFds must say the same). */
+  preserveFds: number;
+}
+
+/**
+ * Spawns the launcher with the container's stdio and `preserveFds` more fds from 3; it waits for its plan. Known
+ * before config.json is converted, so that the launcher starts on another CPU while the conversion runs.
+ */
+export function spawnLauncher(preserveFds: number): Spawned {
   const addon = native();
   const [mine, theirs] = addon.socketpair();
-  const preserve = plan.process.preserveFds;
-  const ctlFd = 3 + preserve;
+  const ctlFd = 3 + preserveFds;
   const fds = [0, 1, 2];
-  for (let i = 0; i < preserve; i++) fds.push(3 + i);
+  for (let i = 0; i < preserveFds; i++) fds.push(3 + i);
   fds.push(theirs);
-  let launcherPid: number;
   const exeFd = sealedLauncher(addon);
   try {
-    launcherPid = addon.spawn(launcherPath(), ['tsrun-launcher', String(ctlFd)], [], fds, exeFd);
+    return { launcherPid: addon.spawn(launcherPath(), ['tsrun-launcher', String(ctlFd)], [], fds, exeFd), mine, preserveFds };
+  } catch (err) {
+    closeSync(mine);
+    throw err;
   } finally {
     closeSync(theirs);
     if (exeFd >= 0) closeSync(exeFd);
   }
+}
+
+/** A spawned launcher that will get no plan: it sees EOF, exits, and is reaped. */
+export function abandonLauncher(s: Spawned): void {
+  closeSync(s.mine);
+  try {
+    native().waitpid(s.launcherPid, 0);
+  } catch {
+    // reaped
+  }
+}
+
+/**
+ * Runs the launcher through to READY: one spawned for it, or `spawned` (same preserved fds). On failure nothing of
+ * the init is left running.
+ */
+export function launch(plan: Plan, hooks: LaunchHooks = {}, spawned?: Spawned): Launched {
+  const addon = native();
+  if (spawned && spawned.preserveFds !== plan.process.preserveFds) {
+    abandonLauncher(spawned);
+    throw new TsrunError(`internal error: the launcher was spawned with ${spawned.preserveFds} preserved fds, the plan has ${plan.process.preserveFds}`);
+  }
+  const { mine, launcherPid: spawnedPid } = spawned ?? spawnLauncher(plan.process.preserveFds);
+  let launcherPid = spawnedPid;
   let pid = 0;
   let shimPid = 0;
   try {
@@ -130,6 +171,7 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}): Launched {
           shimPid = m.b;
           hooks.onPid?.(pid);
           writeMsg(mine, Msg.CONTINUE);
+          hooks.whileSettingUp?.(pid, shimPid);
           break;
         case Msg.SYNC:
           hooks.onSync?.(m.a, pid);

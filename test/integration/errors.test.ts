@@ -1,11 +1,13 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { native } from '../../src/native/addon.js';
 import { archName } from '../../src/plan/seccomp.js';
 import { seccompArchitectures } from '../../src/spec/schema.js';
-import { Harness, IS_TSRUN, baseConfig, cgroupLeft, processesUsing, stateDirExists, testCgroupsPath } from '../helpers/runtime.js';
+import { Harness, IS_TSRUN, RUNTIME, baseConfig, cgroupLeft, processesUsing, stateDirExists, testCgroupsPath } from '../helpers/runtime.js';
+
+const PAYLOAD = join(import.meta.dirname, '../../build/Release/tsrun-test-payload');
 
 const h = new Harness();
 afterAll(() => h.cleanup());
@@ -31,6 +33,22 @@ function failsCleanly(config: unknown, message: RegExp | string | undefined, opt
 }
 
 describe('bad configs are refused with a clear error and leave nothing behind', () => {
+  it('reaps its own children when config.json fails after the launcher was started (none is left to the caller)', () => {
+    // The launcher starts while config.json is converted; a systemd cgroupsPath in the wrong form is found there.
+    // Under a child subreaper, a launcher tsrun left behind would be reaped by the caller, exiting 1 on EOF.
+    const id = h.id('orphan');
+    const cfg = baseConfig(['true']);
+    cfg.linux.cgroupsPath = 'not-a-systemd-path';
+    const bundle = h.bundle(cfg);
+    const r = spawnSync(PAYLOAD, ['subreaper', RUNTIME, ...h.argv(['--systemd-cgroup', 'create', '--bundle', bundle, id])], { encoding: 'utf8' });
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ran \d+ exit 1$/);
+    if (IS_TSRUN) expect(r.stderr).toContain('expected cgroupsPath to be of format "slice:prefix:name" for systemd cgroups');
+    // What the caller may reap (the front end's cgroup-move child, the exit's teardown helper) exits 0.
+    expect(lines.slice(1).filter((l) => !/^reaped \d+ exit 0$/.test(l))).toEqual([]);
+    expect(stateDirExists(h, id)).toBe(false);
+  });
+
   it('names each schema problem by its JSON path', () => {
     const cfg = baseConfig(['true']) as any;
     delete cfg.process.args;
