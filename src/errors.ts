@@ -12,6 +12,17 @@ export class TsrunError extends Error {
   }
 }
 
+/**
+ * The cgroup (or systemd unit) a create names belongs to something running: refused, and never removed or killed
+ * on the way out, since it is not the failed container's.
+ */
+export class CgroupInUseError extends TsrunError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CgroupInUseError';
+  }
+}
+
 /** config.json (or a process.json) is not a valid runtime-spec document. */
 export class ConfigError extends TsrunError {
   constructor(readonly file: string, readonly problems: string[]) {

@@ -1,5 +1,5 @@
 /** What the v1 and v2 managers share: options, directory creation, the pre-create check, the kill fallback. */
-import { TsrunError } from '../errors.js';
+import { CgroupInUseError, TsrunError } from '../errors.js';
 import type { CgroupLayout, CgroupManager, CgroupPaths, CgroupStats, ContainerDevice, DeviceProgramOps, Resources, UnitJob } from './types.js';
 import type { FreezerState, FreezerTiming } from './freezer.js';
 import { CgroupFiles, cgroupFileError, errCode, isGone, type CgroupIO } from './io.js';
@@ -106,7 +106,7 @@ export function refuseBusyCgroup(files: CgroupFiles, dir: string | undefined, fr
       // Reading can race with the cgroup's removal.
       if (errCode(err) !== 'ENOENT' && errCode(err) !== 'ENODEV') throw new TsrunError(`unable to get cgroup PIDs: ${(err as Error).message}`);
     }
-    if (pids.length !== 0) throw new TsrunError(`container's cgroup is not empty: ${pids.length} process(es) found`);
+    if (pids.length !== 0) throw new CgroupInUseError(`container's cgroup is not empty: ${pids.length} process(es) found`);
   }
   let st: FreezerState;
   try {
@@ -114,7 +114,7 @@ export function refuseBusyCgroup(files: CgroupFiles, dir: string | undefined, fr
   } catch (err) {
     throw new TsrunError(`unable to get cgroup freezer state: ${(err as Error).message}`);
   }
-  if (st === 'FROZEN') throw new TsrunError("container's cgroup unexpectedly frozen");
+  if (st === 'FROZEN') throw new CgroupInUseError("container's cgroup unexpectedly frozen");
 }
 
 /**

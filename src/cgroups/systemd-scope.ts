@@ -5,7 +5,7 @@
  * job runs, which can be after the method's reply, so limits are written only once the job is done.
  */
 import { existsSync } from 'node:fs';
-import { TsrunError } from '../errors.js';
+import { CgroupInUseError, TsrunError } from '../errors.js';
 import { readProcText } from '../util/proc.js';
 import type { NativeAddon, SystemdProperty } from '../native/contract.js';
 
@@ -68,6 +68,9 @@ export function startTransientUnit(o: TransientUnit, job: UnitJob, isInit = syst
   try {
     result = job('StartTransientUnit', o.unit, transientUnitProperties(o), JOB_TIMEOUT_MS);
   } catch (err) {
+    // Another container's (or anything's) unit of that name: not ours to stop when the create fails.
+    if ((err as { dbusError?: string }).dbusError === 'org.freedesktop.systemd1.UnitExists')
+      throw new CgroupInUseError(`systemd cgroup driver: start ${o.unit}: ${(err as Error).message ?? String(err)}`);
     throw busFailure(`start ${o.unit}`, err);
   }
   if (result !== 'done') throw new TsrunError(`systemd cgroup driver: start ${o.unit}: job ${result}`);

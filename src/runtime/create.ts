@@ -4,7 +4,7 @@
  */
 import { chmodSync, chownSync, closeSync, openSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, TsrunError, describeNodeError } from '../errors.js';
+import { CgroupInUseError, ConfigError, TsrunError, describeNodeError } from '../errors.js';
 import { log } from '../log.js';
 import { native } from '../native/addon.js';
 import { HookPhase, StateFile } from '../native/contract.js';
@@ -260,7 +260,8 @@ export function createContainer(opts: CreateOptions): Created {
         }
       }
     }
-    if (cgroup) {
+    // A cgroup refused as in use is another container's: never emptied nor removed here.
+    if (cgroup && !(caught instanceof CgroupInUseError)) {
       try {
         destroyCgroup(cgroup);
       } catch (e) {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assertSystemdRunning, startTransientUnit, stopUnit, transientUnitProperties } from '../../src/cgroups/systemd-scope.js';
 import type { NativeAddon } from '../../src/native/contract.js';
+import { CgroupInUseError } from '../../src/errors.js';
 
 type Job = NativeAddon['systemdUnitJob'];
 
@@ -19,6 +20,23 @@ describe('systemd transient units', () => {
       ['IOAccounting', 'b', true],
       ['DefaultDependencies', 'b', false],
     ]);
+  });
+
+  it("a unit of that name already there is refused as in use (a failed create must not stop another's unit)", () => {
+    const failing = (dbusError: string): Job => () => {
+      throw Object.assign(new Error(`Unit a.scope ${dbusError === 'org.freedesktop.systemd1.UnitExists' ? 'already exists' : 'failed'}.`), { dbusError });
+    };
+    const unit = { unit: 'a.scope', slice: 's.slice', pid: 1, id: 'a', v2: true };
+    expect(() => startTransientUnit(unit, failing('org.freedesktop.systemd1.UnitExists'), true)).toThrow(CgroupInUseError);
+    expect(() => startTransientUnit(unit, failing('org.freedesktop.systemd1.UnitExists'), true)).toThrow('systemd cgroup driver: start a.scope: Unit a.scope already exists.');
+    let other: unknown;
+    try {
+      startTransientUnit(unit, failing('org.freedesktop.DBus.Error.TimedOut'), true);
+    } catch (err) {
+      other = err;
+    }
+    expect(other).toBeInstanceOf(Error);
+    expect(other).not.toBeInstanceOf(CgroupInUseError);
   });
 
   it('names BlockIOAccounting on v1 and gives a slice no Slice property', () => {

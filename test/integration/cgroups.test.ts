@@ -206,6 +206,26 @@ describe('cgroup lifecycle', () => {
     expect(existsSync(pids)).toBe(false);
   });
 
+  it("a create naming a running container's cgroup leaves that container running (tsrun refuses it, runc 1.1 warns)", () => {
+    const path = `/tsrun-test/${h.id('shared')}`;
+    const first = baseConfig(['sleep', '1000']);
+    first.linux.cgroupsPath = path;
+    const a = detached(first);
+    const second = baseConfig(['sleep', '1000']);
+    second.linux.cgroupsPath = path;
+    const idB = h.id('cgs');
+    const r = h.rt(['create', '--bundle', h.bundle(second), idB]);
+    if (IS_TSRUN) {
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("container's cgroup is not empty: 1 process(es) found");
+    }
+    expect(pidAlive(a.pid)).toBe(true);
+    expect(h.state(a.id).status).toBe('running');
+    expect(cgroupDir(a.pid, 'pids').endsWith(path)).toBe(true);
+    if (r.status === 0) expect(h.rt(['delete', '--force', idB]).status).toBe(0);
+    expect(h.rt(['delete', '--force', a.id]).status).toBe(0);
+  });
+
   it('update changes limits (runc flags and --resources), ps lists the processes, events prints stats', () => {
     const c = detached(baseConfig(['sh', '-c', 'sleep 1000 & sleep 1000 & wait']));
     const mem = cgroupDir(c.pid, 'memory');
