@@ -78,7 +78,8 @@ describe('limits are enforced', () => {
   it('a frozen container makes no progress until resumed', () => {
     const cfg = baseConfig(['sh', '-c', 'i=0; while :; do i=$((i+1)); echo $i > /count; sleep 0.02; done']);
     const c = detached(cfg);
-    const count = () => Number(readFileSync(join(c.bundle, 'rootfs', 'count'), 'utf8') || 0);
+    // 0 until the loop has written the file once (the container may not have run its first line yet).
+    const count = () => Number((existsSync(join(c.bundle, 'rootfs', 'count')) && readFileSync(join(c.bundle, 'rootfs', 'count'), 'utf8')) || 0);
     expect(waitFor(() => count() > 3)).toBe(true);
     expect(h.rt(['pause', c.id]).status).toBe(0);
     expect(h.state(c.id).status).toBe('paused');
