@@ -152,7 +152,7 @@ try {
       met = median(samples.tsrun[v]) <= median(samples.crun[v]);
     }
     console.log(
-      [v.padEnd(22), ...names.map((n) => cell(samples[n][v]).padStart(w)), ratio.toFixed(2).padStart(12), `${goal} ${met ? 'met' : 'NOT met'}`.padStart(26)].join(''),
+      [v.padEnd(22), ...names.map((n) => cell(samples[n][v]).padStart(w)), ratio.toFixed(2).padStart(12), (goal ? `${goal} ${met ? 'met' : 'NOT met'}` : '').padStart(26)].join(''),
     );
   }
   console.log(`\n${parallel} concurrent delete --force of running containers (ms per call):`);
