@@ -194,20 +194,7 @@ export function createContainer(opts: CreateOptions): Created {
       config: kept,
     });
     const { prestart, createRuntime } = config.runtimeHooks;
-    // Recorded while the init sets up its mounts (the directory is locked and removed if the create fails).
     let state: ContainerState | undefined;
-    const record = (pid: number, shimPid: number): void => {
-      const stat = readProcStat(pid);
-      if (!stat) throw new TsrunError('container init exited during create');
-      state = { ...stateFor(pid), pidStartTime: stat.startTime };
-      if (shimPid) {
-        const shimStat = readProcStat(shimPid);
-        if (!shimStat) throw new TsrunError('the container shim exited during create');
-        state.shim = { pid: shimPid, startTime: shimStat.startTime };
-        state.logDir = logDir;
-      }
-      dir.write(state);
-    };
     warmCgroupMigration(false); // and once more, ~2 ms before the init's move
     const handed = spawned;
     spawned = undefined; // launch() reaps it, whatever happens
@@ -227,7 +214,10 @@ export function createContainer(opts: CreateOptions): Created {
           runHooks('prestart', prestart, json, bundle);
           runHooks('createRuntime', createRuntime, json, bundle);
         },
-        whileSettingUp: record,
+        // Recorded while the init sets up its mounts (the directory is locked, and removed if the create fails).
+        whileSettingUp(pid, shimPid) {
+          state = recordState(dir, stateFor(pid), shimPid, logDir);
+        },
       },
       handed,
     );
@@ -274,6 +264,21 @@ export function createContainer(opts: CreateOptions): Created {
   } finally {
     pidfdSocket?.close();
   }
+}
+
+/** state.json for an init (and its shim) that exist: their start times tell them from later processes. */
+function recordState(dir: StateDir, base: ContainerState, shimPid: number, logDir: string | undefined): ContainerState {
+  const stat = readProcStat(base.pid);
+  if (!stat) throw new TsrunError('container init exited during create');
+  const state: ContainerState = { ...base, pidStartTime: stat.startTime };
+  if (shimPid) {
+    const shimStat = readProcStat(shimPid);
+    if (!shimStat) throw new TsrunError('the container shim exited during create');
+    state.shim = { pid: shimPid, startTime: shimStat.startTime };
+    state.logDir = logDir;
+  }
+  dir.write(state);
+  return state;
 }
 
 /**
