@@ -138,7 +138,7 @@ function tapInVm(vm, title, script, planned, env = {}) {
   return `${ok} passed, ${notOk} failed`;
 }
 const SYSTEMD_RUNS = 10;
-const SYSTEMD_CHECKS = SYSTEMD_RUNS + 1; // the containers, then one under tsrun's own shim
+const SYSTEMD_CHECKS = SYSTEMD_RUNS + 2; // the containers, one under tsrun's own shim, one naming another's unit
 const ROOTLESS_CHECKS = 8;
 let sdLine = `systemd driver: SKIPPED ${SYSTEMD_CHECKS} (no VM runner; set TSRUN_CGROUP2_VM)`;
 let rlLine = `rootless cgroups: SKIPPED ${ROOTLESS_CHECKS} (no VM runner; set TSRUN_CGROUP2_VM)`;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The systemd cgroup driver against a real systemd (pure cgroup v2, as run by `npm test` in its VM): N containers
 # with --systemd-cgroup, each must come up in its transient scope with its memory limit written there, and
-# leave no scope behind after delete; then one under tsrun's own shim whose OOM kill must be recorded. TAP output,
-# one line per container.
+# leave no scope behind after delete; then one under tsrun's own shim whose OOM kill must be recorded; then a
+# create naming a running container's unit, which must fail and leave that container running. TAP output, one
+# line per check.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -12,9 +13,9 @@ N=${TSRUN_SYSTEMD_RUNS:-10}
 work=$(mktemp -d /tmp/tsrun-sd-XXXXXX)
 B=$work/bundle R=$work/state
 trap 'sd_stop; rm -rf "$work"' EXIT
-echo "1..$((N + 1))"
+echo "1..$((N + 2))"
 if ! sd_start; then
-  for i in $(seq "$((N + 1))"); do echo "not ok $i - systemd did not start"; done
+  for i in $(seq "$((N + 2))"); do echo "not ok $i - systemd did not start"; done
   exit 1
 fi
 # tsrun in systemd's namespaces, bounded: a call that never returns fails its line instead of stalling the run.
@@ -69,5 +70,26 @@ if [ "$rc" = 0 ] && [ "$oom" = yes ] && [ "$drc" = 0 ]; then
 else
   fails=$((fails + 1))
   echo "not ok $i - own shim OOM: run -d exit $rc, wait exit $wrc, delete exit $drc, state $state; $(cat "$work/err")"
+fi
+# A second create naming the first one's unit (system.slice:tsrun:sdshared) is refused, and its clean-up must
+# neither stop that unit nor kill the container in it.
+i=$((N + 2))
+cfg sdshared
+(cd "$B" && rt --shim never --systemd-cgroup --root "$R" run -d --bundle "$B" sdA </dev/null >/dev/null 2>"$work/err")
+arc=$?
+apid=$(sd_run cat "$R/sdA/state.json" 2>/dev/null | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+(cd "$B" && rt --shim never --systemd-cgroup --root "$R" create --bundle "$B" sdB </dev/null >/dev/null 2>>"$work/err")
+brc=$?
+scope=/sys/fs/cgroup/system.slice/tsrun-sdshared.scope
+alive=$(sd_run sh -c "[ -n '$apid' ] && kill -0 '$apid' 2>/dev/null && echo yes || echo no")
+inscope=$(cat "$scope/cgroup.procs" 2>/dev/null | wc -l)
+rt --systemd-cgroup --root "$R" delete --force sdB >/dev/null 2>&1
+rt --systemd-cgroup --root "$R" delete --force sdA >/dev/null 2>>"$work/err"
+drc=$?
+if [ "$arc" = 0 ] && [ "$brc" = 1 ] && [ "$alive" = yes ] && [ "$inscope" = 1 ] && [ "$drc" = 0 ]; then
+  echo "ok $i - a create naming a running container's unit fails; that container keeps running in its scope"
+else
+  fails=$((fails + 1))
+  echo "not ok $i - shared unit: run -d exit $arc, second create exit $brc, first alive: $alive, $inscope process(es) in its scope, delete exit $drc; $(cat "$work/err")"
 fi
 exit $((fails > 0))
