@@ -215,14 +215,15 @@ export function createContainer(opts: CreateOptions): Created {
           runHooks('createRuntime', createRuntime, json, bundle);
         },
         // Recorded while the init sets up its mounts (the directory is locked, and removed if the create fails).
+        // An init that has failed already is left to its own message, which follows.
         whileSettingUp(pid, shimPid) {
-          state = recordState(dir, stateFor(pid), shimPid, logDir);
+          state = recordState(dir, stateFor(pid), shimPid, logDir, false);
         },
       },
       handed,
     );
     log.debug(`container ${opts.id}: init ${launched.pid} ready (launcher ${launched.launcherPid})`);
-    if (!state) throw new TsrunError('internal error: the container launcher reported READY before the init');
+    state ??= recordState(dir, stateFor(launched.pid), launched.shimPid, logDir, true);
     // The caller adopted the init (auto mode): no shim, no log.
     if (!launched.shimPid) removeLogDir(logDir);
     if (!opts.foreground) finishDetached(launched);
@@ -266,14 +267,23 @@ export function createContainer(opts: CreateOptions): Created {
   }
 }
 
-/** state.json for an init (and its shim) that exist: their start times tell them from later processes. */
-function recordState(dir: StateDir, base: ContainerState, shimPid: number, logDir: string | undefined): ContainerState {
+/**
+ * state.json for an init (and its shim) that exist: their start times tell them from later processes. One that is
+ * gone fails the create if `required`, and otherwise records nothing (undefined).
+ */
+function recordState(dir: StateDir, base: ContainerState, shimPid: number, logDir: string | undefined, required: true): ContainerState;
+function recordState(dir: StateDir, base: ContainerState, shimPid: number, logDir: string | undefined, required: false): ContainerState | undefined;
+function recordState(dir: StateDir, base: ContainerState, shimPid: number, logDir: string | undefined, required: boolean): ContainerState | undefined {
+  const gone = (what: string) => {
+    if (required) throw new TsrunError(`${what} exited during create`);
+    return undefined;
+  };
   const stat = readProcStat(base.pid);
-  if (!stat) throw new TsrunError('container init exited during create');
+  if (!stat) return gone('container init');
   const state: ContainerState = { ...base, pidStartTime: stat.startTime };
   if (shimPid) {
     const shimStat = readProcStat(shimPid);
-    if (!shimStat) throw new TsrunError('the container shim exited during create');
+    if (!shimStat) return gone('the container shim');
     state.shim = { pid: shimPid, startTime: shimStat.startTime };
     state.logDir = logDir;
   }
