@@ -29,11 +29,14 @@ alignas(64) char helper_stack[16 * 1024];
 // Runs in the helper: raw syscalls only (it shares tsrun's memory and its thread's TLS).
 int teardown_helper(void* arg) {
   int pidfd = static_cast<int>(reinterpret_cast<intptr_t>(arg));
-  if (pidfd > 0) syscall(SYS_close_range, 0U, static_cast<unsigned>(pidfd - 1), 0U);
-  syscall(SYS_close_range, static_cast<unsigned>(pidfd + 1), ~0U, 0U);
+  // Without close_range (Linux < 5.9) it would hold the caller's pipes past tsrun's exit: it leaves at once then,
+  // and tsrun frees its memory itself as before.
+  if ((pidfd > 0 && syscall(SYS_close_range, 0U, static_cast<unsigned>(pidfd - 1), 0U) < 0) ||
+      syscall(SYS_close_range, static_cast<unsigned>(pidfd + 1), ~0U, 0U) < 0)
+    syscall(SYS_exit_group, 0);
   struct pollfd p = {pidfd, POLLIN, 0};
   // Readable once tsrun has exited and its parent can reap it; EINTR cannot happen with every signal blocked.
-  while (syscall(SYS_poll, &p, 1, -1) < 0) {
+  while (syscall(SYS_ppoll, &p, 1, nullptr, nullptr, 0) < 0) {
   }
   syscall(SYS_exit_group, 0);
   return 0;

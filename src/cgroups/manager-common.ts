@@ -104,7 +104,7 @@ export function refuseBusyCgroup(files: CgroupFiles, dir: string | undefined, fr
       pids = readAllProcs(files, dir);
     } catch (err) {
       // Reading can race with the cgroup's removal.
-      if (errCode(err) !== 'ENOENT' && errCode(err) !== 'ENODEV') throw new TsrunError(`unable to get cgroup PIDs: ${(err as Error).message}`);
+      if (!isGone(err)) throw new TsrunError(`unable to get cgroup PIDs: ${(err as Error).message}`);
     }
     if (pids.length !== 0) throw new CgroupInUseError(`container's cgroup is not empty: ${pids.length} process(es) found`);
   }

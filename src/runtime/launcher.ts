@@ -123,9 +123,10 @@ export function spawnLauncher(preserveFds: number): Spawned {
   }
 }
 
-/** A spawned launcher that will get no plan: it sees EOF, exits, and is reaped. */
+/** A launcher that will get no more from us: its socket closed first, it sees EOF, exits, and is reaped. */
 export function abandonLauncher(s: Spawned): void {
   closeSync(s.mine);
+  if (s.launcherPid <= 0) return;
   try {
     native().waitpid(s.launcherPid, 0);
   } catch {
@@ -196,15 +197,8 @@ export function launch(plan: Plan, hooks: LaunchHooks = {}, spawned?: Spawned): 
         // already gone
       }
     }
-    // Close first: a launcher waiting for our CONTINUE sees EOF, kills the init and exits.
-    closeSync(mine);
-    if (launcherPid > 0) {
-      try {
-        addon.waitpid(launcherPid, 0);
-      } catch {
-        // reaped
-      }
-    }
+    // A launcher waiting for our CONTINUE sees EOF, kills the init and exits (-1: reaped already).
+    abandonLauncher({ mine, launcherPid, preserveFds: plan.process.preserveFds });
     throw err;
   }
 }
