@@ -1,5 +1,5 @@
+import { osModule } from './util/builtins.js';
 import { termSignal } from './util/wait-status.js';
-import { constants } from 'node:os';
 
 /**
  * Every failure tsrun reports is a TsrunError: its message is printed as is (runc's wording where
@@ -60,12 +60,15 @@ export class InitDiedError extends TsrunError {
   }
 }
 
-const codeByNumber = new Map<number, string>();
-for (const [code, num] of Object.entries(constants.errno)) {
-  if (!codeByNumber.has(num)) codeByNumber.set(num, code);
-}
+let codeByNumber: Map<number, string> | undefined;
 
 export function errnoCode(errno: number): string {
+  if (!codeByNumber) {
+    codeByNumber = new Map();
+    for (const [code, num] of Object.entries(osModule().constants.errno)) {
+      if (!codeByNumber.has(num)) codeByNumber.set(num, code);
+    }
+  }
   return codeByNumber.get(errno) ?? `E${errno}`;
 }
 

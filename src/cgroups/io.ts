@@ -3,8 +3,8 @@
  * writes or inject kernel errors (EINVAL, EBUSY) over a temporary directory that mimics the cgroup files.
  */
 import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeSync } from 'node:fs';
-import { constants as osc } from 'node:os';
 import { SysError } from '../errors.js';
+import { osModule } from '../util/builtins.js';
 
 export interface CgroupIO {
   readFile(path: string): string;
@@ -58,8 +58,9 @@ export function isGone(err: unknown): boolean {
 
 function errnoOf(err: unknown): number {
   const code = errCode(err);
-  const n = code ? (osc.errno as Record<string, number>)[code] : undefined;
-  return n ?? osc.errno.EIO;
+  const { errno } = osModule().constants;
+  const n = code ? (errno as Record<string, number>)[code] : undefined;
+  return n ?? errno.EIO;
 }
 
 /** A failed cgroup file operation, worded like runc's ("failed to write "1": write /sys/...: invalid argument"). */

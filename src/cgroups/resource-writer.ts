@@ -3,8 +3,8 @@
  * mounted or enabled, or the kernel lacks the file) is a warning when it is the kernel's default anyway, and an
  * error naming the linux.resources field when the user asked for it.
  */
-import { constants as osc } from 'node:os';
 import { SysError, TsrunError } from '../errors.js';
+import { osModule } from '../util/builtins.js';
 import { CgroupFiles, errCode, joinFile } from './io.js';
 
 export interface SetOptions {
@@ -51,7 +51,7 @@ export class ResourceWriter {
         this.warn(`${field}: ${path} does not exist on this host, ignored`);
         return false;
       }
-      throw new SysError('cgroup open', osc.errno.ENOENT, `${field}: open ${path}`);
+      throw new SysError('cgroup open', osModule().constants.errno.ENOENT, `${field}: open ${path}`);
     }
   }
 }

@@ -1,11 +1,11 @@
 /** The one place that loads the native addon and finds the launcher next to it. */
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TsrunError } from '../errors.js';
+import { urlModule } from '../util/builtins.js';
 import type { NativeAddon } from './contract.js';
 
-const moduleDir = () => (typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url)));
+const moduleDir = () => (typeof __dirname === 'string' ? __dirname : dirname(urlModule().fileURLToPath(import.meta.url)));
 
 // From the sources (tests, node, bun), src/native/addon.ts sits two levels below the package root.
 function packageRoot(): string {

@@ -6,8 +6,8 @@
  * addon/napi/poll_wake.cc). Where io_uring is refused, pollAsync (that threadpool wait) is the fallback.
  */
 import { closeSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { isNativeError } from '../errors.js';
+import { netModule } from '../util/builtins.js';
 import { native } from './addon.js';
 import type { NativeAddon } from './contract.js';
 
@@ -40,7 +40,7 @@ async function readable(fd: number): Promise<void> {
     return;
   }
   await new Promise<void>((resolve, reject) => {
-    const s = new Socket({ fd, readable: true, writable: false });
+    const s = new (netModule().Socket)({ fd, readable: true, writable: false });
     const done = (err?: Error) => {
       s.removeAllListeners();
       s.on('error', () => {});

@@ -5,10 +5,10 @@
  * container exits, attach exits with its exit code.
  */
 import { closeSync, createReadStream, constants as fsc, openSync, writeSync } from 'node:fs';
-import { connect } from 'node:net';
-import { ReadStream, WriteStream, isatty } from 'node:tty';
+import type { ReadStream } from 'node:tty';
 import { join } from 'node:path';
 import { TsrunError } from '../errors.js';
+import { netModule, ttyModule } from '../util/builtins.js';
 import { Frame, findSupervised, frame, parseFrames, resizePayload, shimAlive, waitShim } from './shim.js';
 import { ATTACH_SOCKET, readExitRecord } from './state.js';
 
@@ -65,7 +65,8 @@ export async function attachContainer(root: string, id: string, opts: AttachOpti
   const keys = parseDetachKeys(opts.detachKeys);
   // Through the directory's fd: the state path may be longer than a socket address allows.
   const dirFd = openSync(st.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  const sock = connect({ path: join(`/proc/self/fd/${dirFd}`, ATTACH_SOCKET) });
+  const { ReadStream, WriteStream, isatty } = ttyModule();
+  const sock = netModule().connect({ path: join(`/proc/self/fd/${dirFd}`, ATTACH_SOCKET) });
   await new Promise<void>((resolve, reject) => {
     sock.once('connect', resolve);
     sock.once('error', (e) => reject(new TsrunError(`attach ${id}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the container has exited' : e.message}`)));

@@ -3,10 +3,10 @@
  * the hook's own args and env, the bundle as cwd, and its timeout. createContainer and startContainer hooks
  * run inside the container and are executed by the init (addon/core/child.cc).
  */
-import { spawnSync } from 'node:child_process';
 import { TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import type { HookCommand as Hook } from '../plan/plan.js';
+import { childProcessModule } from '../util/builtins.js';
 import { formatLimit } from '../util/fs.js';
 
 function envObject(env: readonly string[]): Record<string, string> {
@@ -29,7 +29,7 @@ function tail(buf: Buffer | string | null | undefined): string {
 /** Runs one hook; throws a TsrunError naming the hook and what went wrong. */
 export function runHook(phase: string, index: number, hook: Hook, state: string, cwd: string): void {
   const [argv0, ...args] = hook.args?.length ? hook.args : [hook.path];
-  const r = spawnSync(hook.path, args, {
+  const r = childProcessModule().spawnSync(hook.path, args, {
     argv0,
     input: state,
     cwd,

@@ -1,7 +1,7 @@
 /** ps: the container's processes; JSON is the list of host pids (containerd parses it), table is ps(1)'s. */
-import { spawnSync } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { TsrunError } from '../errors.js';
+import { childProcessModule } from '../util/builtins.js';
 import { containerPids } from './kill.js';
 import { StateDir, statusOf } from './state.js';
 
@@ -13,7 +13,7 @@ export function psContainer(root: string, id: string, format: 'table' | 'json', 
     writeSync(1, JSON.stringify(pids) + '\n');
     return 0;
   }
-  const r = spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
+  const r = childProcessModule().spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
   if (r.error || r.status !== 0) throw new TsrunError(`ps: ${r.error?.message ?? r.stderr.trim()}`);
   const lines = r.stdout.split('\n');
   const header = lines[0] ?? '';

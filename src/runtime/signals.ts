@@ -1,11 +1,11 @@
-import { constants } from 'node:os';
 import { TsrunError } from '../errors.js';
+import { osModule } from '../util/builtins.js';
 
-const bySignalName = constants.signals as Record<string, number>;
+const signals = () => osModule().constants.signals as Record<string, number>;
 
 /** "9", "KILL", "SIGKILL", "sigkill" → 9, as runc accepts them. Default SIGTERM. */
 export function parseSignal(s: string | undefined): number {
-  if (s === undefined || s === '') return bySignalName.SIGTERM!;
+  if (s === undefined || s === '') return signals().SIGTERM!;
   if (/^\d+$/.test(s)) {
     const n = Number(s);
     if (n <= 0 || n > 64) throw new TsrunError(`invalid signal: ${s}`);
@@ -13,13 +13,13 @@ export function parseSignal(s: string | undefined): number {
   }
   const up = s.toUpperCase();
   const name = up.startsWith('SIG') ? up : `SIG${up}`;
-  const n = bySignalName[name];
+  const n = signals()[name];
   if (n === undefined) throw new TsrunError(`unknown signal "${s}"`);
   return n;
 }
 
 export function signalName(n: number): string {
-  for (const [k, v] of Object.entries(bySignalName)) if (v === n) return k;
+  for (const [k, v] of Object.entries(signals())) if (v === n) return k;
   return String(n);
 }
 

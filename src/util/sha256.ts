@@ -3,7 +3,7 @@
  * call under bun, where its built-in CryptoHasher is at hand at once. Node (the tests) gets node:crypto, loaded
  * only when first used. Both give the same digest.
  */
-import { createRequire } from 'node:module';
+import { cryptoModule } from './builtins.js';
 
 interface Hasher {
   update(data: string | Uint8Array, encoding?: 'latin1' | 'utf8'): Hasher;
@@ -25,7 +25,7 @@ export function sha256(): Hasher {
     };
     return wrap;
   }
-  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  const { createHash } = cryptoModule();
   const h = createHash('sha256');
   const wrap: Hasher = {
     update(data, encoding) {

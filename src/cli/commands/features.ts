@@ -1,6 +1,6 @@
 import { native } from '../../native/addon.js';
 import { writeSync } from 'node:fs';
-import { release } from 'node:os';
+import { osModule } from '../../util/builtins.js';
 import { SPEC_VERSION, buildInfo } from '../version.js';
 import type { GlobalArgs } from '../global.js';
 import { handle } from '../handle.js';
@@ -28,7 +28,7 @@ export const featuresCommand = commandModule<GlobalArgs>(FEATURES_DOC, () =>
       version,
       commit,
       libseccompVersion: addon.seccompVersion(),
-      kernelRelease: release(),
+      kernelRelease: osModule().release(),
       seccompArchKnown: (name) => addon.seccompArchKnown(name),
     });
     writeSync(1, JSON.stringify(f, null, '    ') + '\n');
