@@ -2,9 +2,10 @@
  * The only place the cgroup code touches the filesystem. Managers take a CgroupIO so tests can record
  * writes or inject kernel errors (EINVAL, EBUSY) over a temporary directory that mimics the cgroup files.
  */
-import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmdirSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, writeSync } from 'node:fs';
 import { SysError } from '../errors.js';
 import { osModule } from '../util/builtins.js';
+import { readFileBounded } from '../util/fs.js';
 
 export interface CgroupIO {
   readFile(path: string): string;
@@ -21,8 +22,15 @@ export interface CgroupIO {
   readdir(path: string): { name: string; isDir: boolean }[];
 }
 
+/**
+ * The kernel writes these files, but one can be long: cgroup.procs lists every process of a cgroup (8 bytes each
+ * at most). 16 MiB holds two million.
+ */
+export const CGROUP_FILE_LIMIT = 16 * 1024 * 1024;
+
 export const nodeIO: CgroupIO = {
-  readFile: (path) => readFileSync(path, 'utf8'),
+  // Errors keep their errno code (SysError): ENOENT and ENODEV say the cgroup is gone (isGone).
+  readFile: (path) => readFileBounded(path, CGROUP_FILE_LIMIT).toString('utf8'),
   writeFile(path, chunks) {
     // O_TRUNC is harmless on cgroupfs and keeps a test's regular file holding exactly the last write.
     const fd = openSync(path, fsc.O_WRONLY | fsc.O_TRUNC);

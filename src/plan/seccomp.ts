@@ -275,6 +275,9 @@ function digest(key: string, program: Buffer, skipped: Buffer): Buffer {
   return sha256().update(key, 'latin1').update(program).update(skipped).digest();
 }
 
+/** The longest filter the kernel loads: BPF_MAXINSNS instructions of 8 bytes. */
+export const BPF_PROGRAM_LIMIT = 4096 * 8;
+
 function readCache(file: string, key: string): { program: Buffer; skipped: string[] } | undefined {
   let fd: number;
   try {
@@ -286,7 +289,7 @@ function readCache(file: string, key: string): { program: Buffer; skipped: strin
     const st = fstatSync(fd);
     // A filter someone else could have written is no filter to trust.
     if (!st.isFile() || (st.mode & 0o022) !== 0 || (process.getuid && st.uid !== process.getuid())) return undefined;
-    if (st.size < HEADER + 8 || st.size > HEADER + 4096 * 8 + (1 << 20)) return undefined;
+    if (st.size < HEADER + 8 || st.size > HEADER + BPF_PROGRAM_LIMIT + (1 << 20)) return undefined;
     const buf = Buffer.alloc(st.size);
     let off = 0;
     while (off < buf.length) {

@@ -7,11 +7,12 @@
  * only then; in the foreground it relays the terminal and returns the process's exit status.
  */
 import { StateFile } from '../native/contract.js';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, TsrunError } from '../errors.js';
 import { log } from '../log.js';
 import type { NsJoin, Plan, PlanShim } from '../plan/plan.js';
+import { BPF_PROGRAM_LIMIT } from '../plan/seccomp.js';
 import { namespaceFlag } from '../plan/tables.js';
 import type { SpecProcess } from '../spec/schema.js';
 import { parseId } from '../spec/ids.js';
@@ -171,7 +172,7 @@ export async function execContainer(a: ExecArgs): Promise<number> {
   const legacyWarnings: string[] = [];
   const config = st.legacyExec ? execConfigFromLegacy(st.legacyExec, host, legacyWarnings) : st.config.exec;
   // The container's seccomp filter, compiled at create and kept in the state directory.
-  const seccompProgram = config.seccomp ? readFileSync(join(dir.dir, config.seccomp.file)) : undefined;
+  const seccompProgram = config.seccomp ? readFileBounded(join(dir.dir, config.seccomp.file), BPF_PROGRAM_LIMIT) : undefined;
   const cg = st.config.cgroup;
   // --cgroup: where the process goes instead of the container's cgroup, checked before anything is started.
   let joinRecord = cg;

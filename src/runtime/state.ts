@@ -3,7 +3,7 @@
  * create and start, exec.fifo. Status always comes from reality: the recorded init must be alive and the same
  * process (pid + start time); a created container still has its exec.fifo.
  */
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, rmSync, statSync, constants as fsc } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { TsrunError } from '../errors.js';
 import type { ExecConfig, LegacyExecDefaults } from '../plan/exec-config.js';
@@ -11,7 +11,7 @@ import { ociStateDocument, type OciStatus } from '../plan/oci-state.js';
 import type { CgroupRecord } from '../cgroups/record.js';
 import type { KeptConfig } from '../plan/container-config.js';
 import { EXIT_FILE_LIMIT, ExitField, STATE_FILE_LIMIT, StateField, StateFile } from '../native/contract.js';
-import { readFileBounded, writeFileAtomic } from '../util/fs.js';
+import { PROC_TEXT_LIMIT, readFileBounded, writeFileAtomic } from '../util/fs.js';
 import { isSameLiveProcess } from '../util/proc.js';
 
 // The state directory's files are named once, in the contract the native front end shares.
@@ -97,13 +97,16 @@ export function readExitRecord(dir: string): ExitRecord | undefined {
 export const LOG_FILE = StateFile.LOG;
 export const ATTACH_SOCKET = StateFile.ATTACH_SOCKET;
 
+/** cgroup.events and freezer.state are a few lines. */
+const readCgroupText = (path: string) => readFileBounded(path, PROC_TEXT_LIMIT).toString('utf8');
+
 /** Frozen, read straight from the cgroup files (status must not load the cgroup code). */
 export function isFrozen(r: CgroupRecord | undefined): boolean {
   if (!r) return false;
   try {
-    if (r.layout.mode === 'v2') return r.paths.v2 !== undefined && /^frozen 1$/m.test(readFileSync(`${r.paths.v2}/cgroup.events`, 'utf8'));
+    if (r.layout.mode === 'v2') return r.paths.v2 !== undefined && /^frozen 1$/m.test(readCgroupText(`${r.paths.v2}/cgroup.events`));
     const f = r.paths.v1.freezer;
-    return f !== undefined && readFileSync(`${f}/freezer.state`, 'utf8').trim() === 'FROZEN';
+    return f !== undefined && readCgroupText(`${f}/freezer.state`).trim() === 'FROZEN';
   } catch {
     return false;
   }

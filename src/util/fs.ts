@@ -123,6 +123,9 @@ export function readFdBounded(
         opts.waitReadable(fd);
         continue;
       }
+      // The errno is kept (SysError's code): a caller tells a file being removed (ENODEV) from a failure.
+      const e = err as NodeJS.ErrnoException;
+      if (typeof e.errno === 'number') throw new SysError('read', Math.abs(e.errno), `read ${name}`);
       throw new TsrunError(`read ${name}: ${describeNodeError(err)}`);
     }
     if (n === 0) break;

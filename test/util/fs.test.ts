@@ -3,7 +3,7 @@ import { closeSync, lstatSync, mkdtempSync, openSync, readFileSync, readdirSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputFileError } from '../../src/errors.js';
+import { InputFileError, SysError } from '../../src/errors.js';
 import { readFdBounded, readFileBounded, writeFileAtomic } from '../../src/util/fs.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tsrun-fs-'));
@@ -118,6 +118,23 @@ describe('readFdBounded', () => {
       expect(() => readFdBounded(zero, 'stdin', 1 << 16, { regularOnly: false })).toThrow('stdin: larger than the limit of 64 KiB');
     } finally {
       closeSync(zero);
+    }
+  });
+
+  it('keeps the errno code of a failed read (a cgroup being removed reads ENODEV)', () => {
+    const fd = openSync(fresh(), 'r'); // a directory: read(2) says EISDIR
+    try {
+      let caught: unknown;
+      try {
+        readFdBounded(fd, 'the dir', 1 << 16, { regularOnly: false });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(SysError);
+      expect((caught as SysError).code).toBe('EISDIR');
+      expect((caught as SysError).message).toBe('read the dir: is a directory');
+    } finally {
+      closeSync(fd);
     }
   });
 });
