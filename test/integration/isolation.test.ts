@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Harness, IS_TSRUN, baseConfig, processesUsing, waitFor } from '../helpers/runtime.js';
@@ -213,7 +213,9 @@ describe('the waiting init', () => {
     expect(h.rt(['create', '--bundle', h.bundle(cfgB), b]).status).toBe(0);
     const pidB = h.state(b).pid;
     const nspid = /^NSpid:\s+(.*)$/m.exec(readFileSync(`/proc/${pidB}/status`, 'utf8'))![1]!.trim().split(/\s+/);
-    writeFileSync(join(shared, 'target'), nspid[nspid.length - 1]!);
+    // Renamed into place: the container's loop must not see the file before its content (it read "" once).
+    writeFileSync(join(shared, 'target.tmp'), nspid[nspid.length - 1]!);
+    renameSync(join(shared, 'target.tmp'), join(shared, 'target'));
     expect(waitFor(() => existsSync(join(shared, 'done')))).toBe(true);
     expect(readFileSync(join(shared, 'out'), 'utf8')).toBe('');
     expect(readFileSync(join(shared, 'err'), 'utf8')).toMatch(/Permission denied|Operation not permitted/);
