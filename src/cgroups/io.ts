@@ -5,7 +5,7 @@
 import { closeSync, constants as fsc, existsSync, mkdirSync, openSync, readdirSync, rmdirSync, writeSync } from 'node:fs';
 import { SysError } from '../errors.js';
 import { osModule } from '../util/builtins.js';
-import { readFileBounded } from '../util/fs.js';
+import { O_CLOEXEC, readFdBounded } from '../util/fs.js';
 
 export interface CgroupIO {
   readFile(path: string): string;
@@ -29,8 +29,16 @@ export interface CgroupIO {
 export const CGROUP_FILE_LIMIT = 16 * 1024 * 1024;
 
 export const nodeIO: CgroupIO = {
-  // Errors keep their errno code (SysError): ENOENT and ENODEV say the cgroup is gone (isGone).
-  readFile: (path) => readFileBounded(path, CGROUP_FILE_LIMIT).toString('utf8'),
+  readFile(path) {
+    // Errors keep their errno code: ENOENT and ENODEV say the cgroup is gone (isGone). A create meets some (the
+    // freezer state of a cgroup not made yet): the open's own error, which costs nothing to make.
+    const fd = openSync(path, fsc.O_RDONLY | O_CLOEXEC);
+    try {
+      return readFdBounded(fd, path, CGROUP_FILE_LIMIT).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  },
   writeFile(path, chunks) {
     // O_TRUNC is harmless on cgroupfs and keeps a test's regular file holding exactly the last write.
     const fd = openSync(path, fsc.O_WRONLY | fsc.O_TRUNC);

@@ -51,6 +51,5 @@ describe('nodeIO.readFile', () => {
     }
     expect(errCode(caught)).toBe('ENOENT');
     expect(isGone(caught)).toBe(true);
-    expect((caught as Error).message).toBe('open /nonexistent-tsrun/cgroup.procs: no such file or directory');
   });
 });
