@@ -108,11 +108,13 @@ export class CgroupFiles {
 
   /** undefined when the file does not exist. */
   tryRead(dir: string, file: string): string | undefined {
+    const path = joinFile(dir, file);
     try {
-      return this.read(dir, file);
+      return this.io.readFile(path);
     } catch (err) {
+      // Told before the error becomes a SysError (whose errno code loads node:os): a create meets some.
       if (isGone(err)) return undefined;
-      throw err;
+      throw cgroupFileError('open', path, err);
     }
   }
 
