@@ -98,22 +98,21 @@ export class CgroupFiles {
 
   /** Throws a SysError; ENOENT keeps code 'ENOENT'. */
   read(dir: string, file: string): string {
-    const path = joinFile(dir, file);
-    try {
-      return this.io.readFile(path);
-    } catch (err) {
-      throw cgroupFileError('open', path, err);
-    }
+    return this.readOrGone(dir, file, false)!;
   }
 
   /** undefined when the file does not exist. */
   tryRead(dir: string, file: string): string | undefined {
+    return this.readOrGone(dir, file, true);
+  }
+
+  private readOrGone(dir: string, file: string, goneIsUndefined: boolean): string | undefined {
     const path = joinFile(dir, file);
     try {
       return this.io.readFile(path);
     } catch (err) {
       // Told before the error becomes a SysError (whose errno code loads node:os): a create meets some.
-      if (isGone(err)) return undefined;
+      if (goneIsUndefined && isGone(err)) return undefined;
       throw cgroupFileError('open', path, err);
     }
   }
