@@ -49,6 +49,12 @@ export class SysError extends TsrunError {
   }
 }
 
+/** A Node error (negative errno, as libuv gives it) as a SysError naming `detail`; undefined for anything else. */
+export function sysErrorOf(err: unknown, step: string, detail: string): SysError | undefined {
+  const e = err as NodeJS.ErrnoException | null;
+  return typeof e?.errno === 'number' ? new SysError(step, Math.abs(e.errno), detail) : undefined;
+}
+
 /** The container init died before it could report a step (killed, or exited during setup). */
 export class InitDiedError extends TsrunError {
   constructor(readonly waitStatus: number, message: string) {

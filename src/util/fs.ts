@@ -5,7 +5,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants as fsc, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputFileError, SysError, TsrunError, describeNodeError } from '../errors.js';
+import { InputFileError, TsrunError, describeNodeError, sysErrorOf } from '../errors.js';
 
 /** Linux's O_CLOEXEC (libuv adds it anyway; spelled out because every fd here must stay out of the container). */
 export const O_CLOEXEC = 0o2000000;
@@ -69,9 +69,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
 
 /** A failed write names the file it was for (write(2) errors carry no path): "write /run/x/state.json: no space…". */
 function writeError(path: string, err: unknown): Error {
-  const e = err as NodeJS.ErrnoException;
-  if (typeof e?.errno === 'number') return new SysError('write', Math.abs(e.errno), `write ${path}`);
-  return err instanceof Error ? err : new Error(String(err));
+  return sysErrorOf(err, 'write', `write ${path}`) ?? (err instanceof Error ? err : new Error(String(err)));
 }
 
 /** "a FIFO", "a character device": what a path turned out to be instead of a regular file. */
@@ -124,9 +122,7 @@ export function readFdBounded(
         continue;
       }
       // The errno is kept (SysError's code): a caller tells a file being removed (ENODEV) from a failure.
-      const e = err as NodeJS.ErrnoException;
-      if (typeof e.errno === 'number') throw new SysError('read', Math.abs(e.errno), `read ${name}`);
-      throw new TsrunError(`read ${name}: ${describeNodeError(err)}`);
+      throw sysErrorOf(err, 'read', `read ${name}`) ?? new TsrunError(`read ${name}: ${describeNodeError(err)}`);
     }
     if (n === 0) break;
     chunks.push(buf.subarray(0, n));
@@ -146,9 +142,7 @@ export function readFileBounded(path: string, limit: number): Buffer {
     fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK | O_CLOEXEC);
   } catch (err) {
     // "open /abs/config.json: no such file or directory", as runc; the code (ENOENT) stays readable.
-    const e = err as NodeJS.ErrnoException;
-    if (typeof e.errno === 'number') throw new SysError('open', Math.abs(e.errno), `open ${path}`);
-    throw new TsrunError(describeNodeError(err));
+    throw sysErrorOf(err, 'open', `open ${path}`) ?? new TsrunError(describeNodeError(err));
   }
   try {
     return readFdBounded(fd, path, limit);
