@@ -25,6 +25,7 @@ import {
   uniqueId,
   userDir,
 } from './helpers.js';
+import { waitExit } from '../helpers/runtime.js';
 
 const ids: string[] = [];
 const newId = () => {
@@ -86,6 +87,8 @@ describe('lifecycle as the user, without --root', () => {
     expect(mapLines(ok(rt(['exec', id, 'cat', '/proc/self/uid_map'])).stdout)).toEqual([[0, W.uid, 1]]);
     expect(ok(rt(['list'])).stdout).toMatch(new RegExp(`^${id}\\s+\\d+\\s+running\\s+${dir}\\s+\\S+\\s+${W.user}$`, 'm'));
     ok(rt(['kill', id, 'KILL']));
+    // kill returns once the signal is sent (as runc's does); the init is gone a moment later.
+    expect(waitExit(state.pid)).toBe(true);
     const stopped = JSON.parse(ok(rt(['state', id])).stdout);
     expect(stopped.status).toBe('stopped');
     ok(rt(['delete', id]));
